@@ -1,0 +1,65 @@
+//! `mailwhy explain FINDING-ID`.
+
+use clap::Args;
+
+use crate::Settings;
+
+/// Arguments of `mailwhy explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The finding id, e.g. user.messaging-disabled (`list` shows them all)
+    id: String,
+}
+
+pub fn run(settings: &Settings, args: ExplainArgs) -> Result<u8, mailwhy::Error> {
+    use mailwhy::finding::{closest_ids, lookup, registry};
+    if args.id == "list" {
+        let mut s = String::new();
+        for k in registry() {
+            s.push_str(&format!(
+                "{:<40} {:<8} {}\n",
+                k.id,
+                k.severity.as_str(),
+                k.title
+            ));
+        }
+        crate::output::print(&s).ok();
+        return Ok(0);
+    }
+    let Some(kind) = lookup(&args.id) else {
+        let near = closest_ids(&args.id, 3);
+        let hint = if near.is_empty() {
+            "`mailwhy explain list` shows every id".to_string()
+        } else {
+            format!("did you mean {}?", near.join(", "))
+        };
+        eprintln!(
+            "mailwhy: unknown finding id {:?}; {hint}",
+            mailwhy::sanitize::line(&args.id)
+        );
+        return Ok(2);
+    };
+    let text = match settings.format {
+        mailwhy::report::Format::Json | mailwhy::report::Format::Jsonl => {
+            serde_json::json!({
+                "id": kind.id, "severity": kind.severity, "title": kind.title,
+                "what_it_means": kind.what_it_means, "why_it_matters": kind.why_it_matters,
+                "how_to_fix": kind.how_to_fix,
+            })
+            .to_string()
+                + "\n"
+        }
+        mailwhy::report::Format::Markdown => format!(
+            "### `{}` ({}): {}\n\n**What it means**\n\n{}\n\n**Why it matters**\n\n{}\n\n**How to fix it**\n\n{}\n",
+            kind.id,
+            kind.severity.as_str(),
+            kind.title,
+            kind.what_it_means,
+            kind.why_it_matters,
+            kind.how_to_fix
+        ),
+        mailwhy::report::Format::Text => kind.explanation(),
+    };
+    crate::output::print(&text).ok();
+    Ok(0)
+}

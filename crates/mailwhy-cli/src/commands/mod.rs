@@ -1,0 +1,5 @@
+//! One module per subcommand: each parses its flags, calls the library, and hands the reports
+//! to [`crate::output`].
+
+pub mod dns;
+pub mod explain;

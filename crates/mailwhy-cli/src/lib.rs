@@ -1,0 +1,201 @@
+//! The `mailwhy` command line: argument parsing, set-up of the DNS layer, rendering and exit
+//! codes. It holds no diagnostic rule of its own: every check lives in the `mailwhy` library.
+//!
+//! Exit codes: 0 no problem found, 1 a problem found, 2 could not run, 3 inconclusive.
+//! A closed pipe (`mailwhy ... | head`) is not an error and exits 0.
+
+mod commands;
+mod output;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mailwhy::config::{parse_nameserver, Config};
+use mailwhy::dns::{DnsConfig, Resolving, Upstream};
+
+/// Why did this person not get our email? Checks accounts, addresses, DNS, SPF, allowlists,
+/// bounces and mailbox settings, and says what to fix.
+#[derive(Debug, Parser)]
+#[command(name = "mailwhy", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 no problem found, 1 a problem found, 2 could not run, 3 inconclusive.\nExplain a finding: mailwhy explain ID"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Flags accepted on either side of the subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Output format (jsonl: one JSON document per line)
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+    /// Use only this DNS server (IP or IP:PORT); repeatable
+    #[arg(long = "nameserver", global = true, value_name = "IP[:PORT]")]
+    nameservers: Vec<String>,
+    /// Serve the *.zone files in DIR on loopback and resolve only from them (offline)
+    #[arg(long, global = true, value_name = "DIR")]
+    dns_zones: Option<PathBuf>,
+    /// Seconds one DNS query may take
+    #[arg(long, global = true, value_name = "SECONDS")]
+    timeout: Option<f64>,
+    /// Settings file (TOML): nameservers, dns_zones, timeouts, default input files
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Show the DNS query log on stderr
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Print nothing on stderr but errors
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    Text,
+    Markdown,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ask one DNS question through mailwhy's DNS layer (a small dig)
+    Dns(commands::dns::DnsArgs),
+    /// Explain a finding id: what it means, why it matters, how to fix it
+    Explain(commands::explain::ExplainArgs),
+}
+
+/// Runs the command line with `args` (the first is the program name) and returns the exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("mailwhy: {}", mailwhy::sanitize::text(&e.to_string()));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
+    let g = Settings::resolve(&cli.global)?;
+    match cli.command {
+        Command::Explain(a) => commands::explain::run(&g, a),
+        Command::Dns(a) => commands::dns::run(&g, a),
+    }
+}
+
+/// Global settings after the config file and the flags are merged (flags win).
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub format: mailwhy::report::Format,
+    pub color: bool,
+    pub verbose: u8,
+    #[allow(dead_code)] // read by the commands that print progress
+    pub quiet: bool,
+    pub dns: DnsConfig,
+    pub dns_zones: Option<PathBuf>,
+    #[allow(dead_code)]
+    pub config: Config,
+}
+
+impl Settings {
+    fn resolve(g: &GlobalArgs) -> Result<Settings, mailwhy::Error> {
+        let config = match &g.config {
+            Some(p) => Config::load(p)?,
+            None => Config::default(),
+        };
+        let mut dns = DnsConfig::default();
+        let ns_texts = if g.nameservers.is_empty() {
+            &config.nameservers
+        } else {
+            &g.nameservers
+        };
+        if !ns_texts.is_empty() {
+            let addrs = ns_texts
+                .iter()
+                .map(|s| {
+                    parse_nameserver(s)
+                        .map_err(|m| mailwhy::Error::Usage(format!("--nameserver: {m}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            dns.upstream = Upstream::Servers(addrs);
+        }
+        if let Some(t) = g.timeout.or(config.timeout) {
+            if !(t > 0.0 && t <= 3600.0) {
+                return Err(mailwhy::Error::Usage(format!(
+                    "--timeout: expected seconds between 0 and 3600, found {t}"
+                )));
+            }
+            dns.query_timeout = Duration::from_secs_f64(t);
+        }
+        if let Some(t) = config.overall_timeout {
+            dns.overall_timeout = Some(Duration::from_secs_f64(t));
+        }
+        let format = match g.format {
+            FormatArg::Text => mailwhy::report::Format::Text,
+            FormatArg::Markdown => mailwhy::report::Format::Markdown,
+            FormatArg::Json => mailwhy::report::Format::Json,
+            FormatArg::Jsonl => mailwhy::report::Format::Jsonl,
+        };
+        let color = match g.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                use std::io::IsTerminal;
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        };
+        Ok(Settings {
+            format,
+            color,
+            verbose: g.verbose,
+            quiet: g.quiet,
+            dns,
+            dns_zones: g.dns_zones.clone().or_else(|| config.dns_zones.clone()),
+            config,
+        })
+    }
+
+    /// Starts the DNS layer (and the zone server for `--dns-zones`).
+    pub async fn start_dns(&self) -> Result<Resolving, mailwhy::Error> {
+        Resolving::start(&self.dns, self.dns_zones.as_deref()).await
+    }
+}
+
+/// A multi-threaded tokio runtime for one command.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}

@@ -1,0 +1,178 @@
+//! The one shape every check has: a plain async function of a shared [`Context`] and its input,
+//! returning a [`CheckOutcome`] (name, status, findings, duration).
+//!
+//! The module that owns a concern owns its checks; `diagnose` only decides which checks run, and
+//! the report ranks what they found. A check never returns `Err` for something it found about the
+//! world: a DNS timeout is an [`CheckStatus::Inconclusive`] outcome with a `dns.temporary-failure`
+//! finding, never "no problem".
+
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+use crate::dns::{Answer, Dns, Outcome};
+use crate::finding::Finding;
+use crate::sanitize;
+
+/// What every check shares: the DNS layer and the clock.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The DNS layer (one cache for the whole run).
+    pub dns: Dns,
+    /// "Now" for every time-based rule (injected so tests and `--now` are deterministic).
+    pub now: SystemTime,
+}
+
+impl Context {
+    /// A context over `dns` with the wall clock as "now".
+    pub fn new(dns: Dns) -> Context {
+        Context {
+            dns,
+            now: SystemTime::now(),
+        }
+    }
+}
+
+/// Whether a check ran to the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "status", content = "why")]
+pub enum CheckStatus {
+    /// The check ran; its findings are complete.
+    Ran,
+    /// The check did not run (its input was not given); the reason says which.
+    Skipped(String),
+    /// The check could not complete (a DNS failure, an unreachable server); the reason says why.
+    Inconclusive(String),
+}
+
+impl CheckStatus {
+    /// `ran`, `skipped` or `inconclusive`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CheckStatus::Ran => "ran",
+            CheckStatus::Skipped(_) => "skipped",
+            CheckStatus::Inconclusive(_) => "inconclusive",
+        }
+    }
+}
+
+/// The result of one check.
+#[derive(Debug, Clone)]
+pub struct CheckOutcome {
+    /// Short name of the check (`directory`, `address`, `mx`, ...).
+    pub name: String,
+    /// Whether it completed.
+    pub status: CheckStatus,
+    /// One line on what was checked (outside text already sanitized or to be sanitized on output).
+    pub detail: String,
+    /// What it found.
+    pub findings: Vec<Finding>,
+    /// How long it took.
+    pub duration: Duration,
+}
+
+impl CheckOutcome {
+    /// Starts an outcome for check `name`, timing from now; finish with [`OutcomeBuilder::done`].
+    pub fn start(name: &str) -> OutcomeBuilder {
+        OutcomeBuilder {
+            name: name.to_string(),
+            started: Instant::now(),
+            findings: vec![],
+            inconclusive: None,
+        }
+    }
+
+    /// A check that did not run, and why.
+    pub fn skipped(name: &str, why: impl Into<String>) -> CheckOutcome {
+        let why = why.into();
+        CheckOutcome {
+            name: name.to_string(),
+            status: CheckStatus::Skipped(why.clone()),
+            detail: why,
+            findings: vec![],
+            duration: Duration::ZERO,
+        }
+    }
+}
+
+/// Collects the findings of a running check.
+#[derive(Debug)]
+pub struct OutcomeBuilder {
+    name: String,
+    started: Instant,
+    findings: Vec<Finding>,
+    inconclusive: Option<String>,
+}
+
+impl OutcomeBuilder {
+    /// Adds a finding.
+    pub fn push(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+
+    /// Marks the check inconclusive (the first reason given is kept).
+    pub fn inconclusive(&mut self, why: impl Into<String>) {
+        if self.inconclusive.is_none() {
+            self.inconclusive = Some(why.into());
+        }
+    }
+
+    /// Records a temporary DNS failure: a `dns.temporary-failure` finding (once per question)
+    /// and the check becomes inconclusive. Returns true when `answer` was such a failure.
+    pub fn dns_failure(&mut self, answer: &Answer, needed_for: &str) -> bool {
+        if !answer.outcome.is_temporary_failure() {
+            return false;
+        }
+        let question = format!("{} {}", answer.name, answer.rtype);
+        let already = self.findings.iter().any(|f| {
+            f.id == "dns.temporary-failure"
+                && f.evidence.get("question").and_then(|q| q.as_str()) == Some(question.as_str())
+        });
+        if !already {
+            self.findings.push(temporary_failure(answer, needed_for));
+        }
+        self.inconclusive(format!(
+            "DNS lookup of {question} failed ({}); {needed_for} could not be checked",
+            answer.outcome.kind()
+        ));
+        true
+    }
+
+    /// Finishes the check with `detail` as its one-line summary.
+    pub fn done(self, detail: impl Into<String>) -> CheckOutcome {
+        CheckOutcome {
+            name: self.name,
+            status: match self.inconclusive {
+                Some(why) => CheckStatus::Inconclusive(why),
+                None => CheckStatus::Ran,
+            },
+            detail: detail.into(),
+            findings: self.findings,
+            duration: self.started.elapsed(),
+        }
+    }
+}
+
+/// The `dns.temporary-failure` finding for a failed lookup.
+pub fn temporary_failure(answer: &Answer, needed_for: &str) -> Finding {
+    let what = match answer.outcome {
+        Outcome::ServFail => "the DNS server answered SERVFAIL",
+        Outcome::Refused => "the DNS server refused to answer (REFUSED)",
+        Outcome::Timeout => "no DNS answer arrived in time",
+        _ => "the lookup failed",
+    };
+    Finding::new(
+        "dns.temporary-failure",
+        format!(
+            "Looking up {} {}: {what}, so {needed_for} could not be checked.",
+            sanitize::line(&answer.name),
+            answer.rtype
+        ),
+        "Try again in a few minutes. If it persists, check the domain's name servers (they may be down or misconfigured) or the resolver given with --nameserver.",
+    )
+    .with_evidence(serde_json::json!({
+        "question": format!("{} {}", answer.name, answer.rtype),
+        "outcome": answer.outcome.kind(),
+        "error": answer.error,
+    }))
+}

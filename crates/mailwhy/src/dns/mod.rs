@@ -1,0 +1,756 @@
+//! The DNS layer: one resolver for every check, with explicit outcomes, a shared cache with
+//! single-flight, a query counter and log, timeouts and an overall deadline.
+//!
+//! Checks never talk to hickory directly. They ask [`Dns::query`] and get an [`Answer`] whose
+//! [`Outcome`] keeps every kind of failure apart (`NxDomain` is a fact about the world, `Timeout`
+//! is a fact about our view of it), so that a check can say "inconclusive" instead of guessing.
+//! Two checks asking the same question at the same time send one query; answers are kept for their
+//! TTL. The zone-file server behind `--dns-zones` lives in [`server`], the master-file parser in
+//! [`zonefile`].
+
+pub mod server;
+pub mod zonefile;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::future::{BoxFuture, FutureExt, Shared};
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{Name, RData};
+use hickory_resolver::TokioResolver;
+use serde::Serialize;
+
+pub use hickory_resolver::proto::rr::RecordType;
+
+/// How a DNS question was answered. The variants are never collapsed into one another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "records", rename_all = "lowercase")]
+pub enum Outcome {
+    /// The name has records of the asked type (CNAMEs followed on the way are included).
+    Records(Vec<Rec>),
+    /// The name exists but has no record of this type (NOERROR, empty answer).
+    NoData,
+    /// The name does not exist (NXDOMAIN).
+    NxDomain,
+    /// The server failed (SERVFAIL, or another error code).
+    ServFail,
+    /// The server refused to answer (REFUSED).
+    Refused,
+    /// No answer arrived in time (or the server could not be reached).
+    Timeout,
+}
+
+impl Outcome {
+    /// A short lowercase name: `records`, `nodata`, `nxdomain`, `servfail`, `refused`, `timeout`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outcome::Records(_) => "records",
+            Outcome::NoData => "nodata",
+            Outcome::NxDomain => "nxdomain",
+            Outcome::ServFail => "servfail",
+            Outcome::Refused => "refused",
+            Outcome::Timeout => "timeout",
+        }
+    }
+
+    /// True for the outcomes that say nothing about the world: SERVFAIL, REFUSED, timeout.
+    pub fn is_temporary_failure(&self) -> bool {
+        matches!(
+            self,
+            Outcome::ServFail | Outcome::Refused | Outcome::Timeout
+        )
+    }
+}
+
+/// One resource record of an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rec {
+    /// The owner name, lowercase, without the trailing dot.
+    pub name: String,
+    /// Time to live in seconds.
+    pub ttl: u32,
+    /// The record data.
+    pub data: Data,
+}
+
+/// Record data, reduced to what the checks use. Names are lowercase without the trailing dot
+/// (the root is `"."`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "UPPERCASE")]
+pub enum Data {
+    /// An IPv4 address.
+    A {
+        /// The address.
+        address: Ipv4Addr,
+    },
+    /// An IPv6 address.
+    Aaaa {
+        /// The address.
+        address: Ipv6Addr,
+    },
+    /// A mail exchanger.
+    Mx {
+        /// Lower is preferred.
+        preference: u16,
+        /// The host name (`"."` for a null MX).
+        exchange: String,
+    },
+    /// Text strings, kept as the raw character-strings (use [`Data::txt_joined`]).
+    Txt {
+        /// The character-strings in order.
+        #[serde(serialize_with = "ser_strings")]
+        strings: Vec<Vec<u8>>,
+    },
+    /// An alias.
+    Cname {
+        /// The canonical name.
+        target: String,
+    },
+    /// A pointer (reverse DNS).
+    Ptr {
+        /// The name pointed to.
+        target: String,
+    },
+    /// A name server.
+    Ns {
+        /// The server's name.
+        target: String,
+    },
+    /// Start of authority.
+    Soa {
+        /// Primary server.
+        mname: String,
+        /// Responsible mailbox.
+        rname: String,
+        /// Serial.
+        serial: u32,
+        /// Negative-caching TTL.
+        minimum: u32,
+    },
+    /// Any other type, in presentation form.
+    Other {
+        /// The record type.
+        rtype: String,
+        /// The presentation form of the data.
+        text: String,
+    },
+}
+
+fn ser_strings<S: serde::Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for b in v {
+        seq.serialize_element(&String::from_utf8_lossy(b))?;
+    }
+    seq.end()
+}
+
+impl Data {
+    /// The record type of this data.
+    pub fn rtype(&self) -> String {
+        match self {
+            Data::A { .. } => "A".into(),
+            Data::Aaaa { .. } => "AAAA".into(),
+            Data::Mx { .. } => "MX".into(),
+            Data::Txt { .. } => "TXT".into(),
+            Data::Cname { .. } => "CNAME".into(),
+            Data::Ptr { .. } => "PTR".into(),
+            Data::Ns { .. } => "NS".into(),
+            Data::Soa { .. } => "SOA".into(),
+            Data::Other { rtype, .. } => rtype.clone(),
+        }
+    }
+
+    /// For TXT: the character-strings concatenated without separator (RFC 7208 §3.3), as bytes.
+    pub fn txt_joined(&self) -> Option<Vec<u8>> {
+        match self {
+            Data::Txt { strings } => Some(strings.concat()),
+            _ => None,
+        }
+    }
+
+    /// Presentation form of the data (as dig prints it), for display after sanitizing.
+    pub fn presentation(&self) -> String {
+        match self {
+            Data::A { address } => address.to_string(),
+            Data::Aaaa { address } => address.to_string(),
+            Data::Mx {
+                preference,
+                exchange,
+            } => format!("{preference} {}", dotted(exchange)),
+            Data::Txt { strings } => strings
+                .iter()
+                .map(|s| format!("\"{}\"", escape_txt(s)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Data::Cname { target } | Data::Ptr { target } | Data::Ns { target } => dotted(target),
+            Data::Soa {
+                mname,
+                rname,
+                serial,
+                minimum,
+            } => format!("{} {} {serial} … {minimum}", dotted(mname), dotted(rname)),
+            Data::Other { text, .. } => text.clone(),
+        }
+    }
+}
+
+fn dotted(name: &str) -> String {
+    if name == "." {
+        ".".into()
+    } else {
+        format!("{name}.")
+    }
+}
+
+/// Escapes a character-string the way zone files write it (`\"`, `\\`, `\DDD`).
+fn escape_txt(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in bytes {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\{b:03}")),
+        }
+    }
+    out
+}
+
+/// The answer to one question.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// The name asked, lowercase without the trailing dot.
+    pub name: String,
+    /// The type asked.
+    #[serde(serialize_with = "ser_rtype")]
+    pub rtype: RecordType,
+    /// What came back.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// How long the query took (zero when it was answered from the cache of another question).
+    #[serde(skip)]
+    pub elapsed: Duration,
+    /// When this answer stops being valid (TTL-bounded).
+    #[serde(skip)]
+    pub expires: Instant,
+    /// The resolver's error text for failures (already free of control characters? no:
+    /// sanitize before display).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn ser_rtype<S: serde::Serializer>(t: &RecordType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_string())
+}
+
+impl Answer {
+    /// The records of the asked type (CNAMEs on the way are skipped); empty for failures.
+    pub fn records(&self) -> impl Iterator<Item = &Data> {
+        let want = self.rtype.to_string();
+        let recs: &[Rec] = match &self.outcome {
+            Outcome::Records(r) => r,
+            _ => &[],
+        };
+        recs.iter()
+            .map(|r| &r.data)
+            .filter(move |d| d.rtype() == want)
+    }
+
+    /// The A and AAAA addresses in the answer.
+    pub fn ips(&self) -> Vec<IpAddr> {
+        self.records()
+            .filter_map(|d| match d {
+                Data::A { address } => Some(IpAddr::V4(*address)),
+                Data::Aaaa { address } => Some(IpAddr::V6(*address)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The MX records as `(preference, exchange)`, sorted by preference.
+    pub fn mx(&self) -> Vec<(u16, String)> {
+        let mut v: Vec<(u16, String)> = self
+            .records()
+            .filter_map(|d| match d {
+                Data::Mx {
+                    preference,
+                    exchange,
+                } => Some((*preference, exchange.clone())),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Every TXT record joined into one byte string each (RFC 7208 §3.3).
+    pub fn txt(&self) -> Vec<Vec<u8>> {
+        self.records().filter_map(Data::txt_joined).collect()
+    }
+
+    /// The CNAME chain followed to reach the answer, as `(alias, target)` pairs.
+    pub fn cnames(&self) -> Vec<(String, String)> {
+        match &self.outcome {
+            Outcome::Records(r) => r
+                .iter()
+                .filter_map(|rec| match &rec.data {
+                    Data::Cname { target } => Some((rec.name.clone(), target.clone())),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        }
+    }
+}
+
+/// A name that cannot be asked about (too long, empty label, bad characters).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a valid DNS name: {name:?} ({reason})")]
+pub struct InvalidName {
+    /// The name as given.
+    pub name: String,
+    /// Why it is not valid.
+    pub reason: String,
+}
+
+/// Where questions go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Upstream {
+    /// The system's resolver configuration (`/etc/resolv.conf`).
+    #[default]
+    System,
+    /// Only these servers (each with its port).
+    Servers(Vec<SocketAddr>),
+}
+
+/// Settings of the DNS layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsConfig {
+    /// Where questions go.
+    pub upstream: Upstream,
+    /// How long one try of one query may take.
+    pub query_timeout: Duration,
+    /// How many extra tries after the first (hickory's `attempts`, 0 = one try).
+    pub retries: usize,
+    /// The longest a whole run may spend on DNS; questions after it answer `Timeout`.
+    pub overall_timeout: Option<Duration>,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        DnsConfig {
+            upstream: Upstream::System,
+            query_timeout: Duration::from_secs(3),
+            retries: 1,
+            overall_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+/// One entry of the query log.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryLogEntry {
+    /// The name asked.
+    pub name: String,
+    /// The type asked.
+    pub rtype: String,
+    /// The outcome kind (`records`, `nxdomain`, ...).
+    pub outcome: &'static str,
+    /// How many records came back.
+    pub records: usize,
+    /// Milliseconds the query took.
+    pub elapsed_ms: u64,
+}
+
+type Key = (String, RecordType);
+type Pending = Shared<BoxFuture<'static, Arc<Answer>>>;
+
+/// The DNS layer shared by every check of a run: cheap to clone, safe to share.
+#[derive(Clone)]
+pub struct Dns {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    resolver: TokioResolver,
+    cache: Mutex<HashMap<Key, Pending>>,
+    sent: AtomicU64,
+    asked: AtomicU64,
+    log: Mutex<Vec<QueryLogEntry>>,
+    query_timeout: Duration,
+    deadline: Option<Instant>,
+}
+
+impl fmt::Debug for Dns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dns")
+            .field("queries_sent", &self.queries_sent())
+            .finish()
+    }
+}
+
+/// The resolver could not be set up (e.g. an unreadable `/etc/resolv.conf`).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the DNS resolver: {0}")]
+pub struct ResolverSetupError(String);
+
+/// Negative answers and failures are kept this long at most.
+const NEGATIVE_TTL_CAP: u32 = 300;
+/// Temporary failures are kept briefly, so that one run does not hammer a broken server but a
+/// long-running server retries soon.
+const FAILURE_TTL: Duration = Duration::from_secs(5);
+
+impl Dns {
+    /// A DNS layer with these settings. Must be called inside a tokio runtime.
+    pub fn new(config: &DnsConfig) -> Result<Dns, ResolverSetupError> {
+        let provider = TokioRuntimeProvider::default();
+        let mut builder = match &config.upstream {
+            Upstream::System => {
+                TokioResolver::builder(provider).map_err(|e| ResolverSetupError(e.to_string()))?
+            }
+            Upstream::Servers(addrs) => {
+                let servers = addrs
+                    .iter()
+                    .map(|a| {
+                        let mut ns = NameServerConfig::udp_and_tcp(a.ip());
+                        let mut udp = ConnectionConfig::udp();
+                        udp.port = a.port();
+                        let mut tcp = ConnectionConfig::tcp();
+                        tcp.port = a.port();
+                        ns.connections = vec![udp, tcp];
+                        ns
+                    })
+                    .collect();
+                TokioResolver::builder_with_config(
+                    ResolverConfig::from_parts(None, vec![], servers),
+                    provider,
+                )
+            }
+        };
+        let mut opts: ResolverOpts = builder.options_mut().clone();
+        opts.timeout = config.query_timeout;
+        opts.attempts = config.retries;
+        opts.ndots = 0;
+        opts.preserve_intermediates = true;
+        opts.recursion_desired = true;
+        // Our own cache sits in front and honours TTLs; hickory's would only hide queries from
+        // the counter.
+        opts.cache_size = 0;
+        *builder.options_mut() = opts;
+        let resolver = builder
+            .build()
+            .map_err(|e| ResolverSetupError(e.to_string()))?;
+        Ok(Dns {
+            inner: Arc::new(Inner {
+                resolver,
+                cache: Mutex::new(HashMap::new()),
+                sent: AtomicU64::new(0),
+                asked: AtomicU64::new(0),
+                log: Mutex::new(Vec::new()),
+                query_timeout: config.query_timeout * (config.retries as u32 + 1)
+                    + Duration::from_millis(500),
+                deadline: config.overall_timeout.map(|d| Instant::now() + d),
+            }),
+        })
+    }
+
+    /// Asks one question. Identical questions in flight at the same time share one query, and
+    /// answers are reused until their TTL runs out.
+    pub async fn query(&self, name: &str, rtype: RecordType) -> Result<Arc<Answer>, InvalidName> {
+        let fqdn = normalize_name(name)?;
+        let key = (fqdn.to_ascii().to_ascii_lowercase(), rtype);
+        self.inner.asked.fetch_add(1, Ordering::Relaxed);
+        let fut = {
+            let mut cache = self.inner.cache.lock().expect("dns cache lock");
+            let now = Instant::now();
+            let fresh = cache.get(&key).and_then(|f| match f.peek() {
+                Some(done) if done.expires <= now => None,
+                _ => Some(f.clone()),
+            });
+            match fresh {
+                Some(f) => f,
+                None => {
+                    let inner = self.inner.clone();
+                    let f = run_query(inner, fqdn, rtype).boxed().shared();
+                    cache.insert(key, f.clone());
+                    f
+                }
+            }
+        };
+        Ok(fut.await)
+    }
+
+    /// How many queries were sent (distinct questions that missed the cache).
+    pub fn queries_sent(&self) -> u64 {
+        self.inner.sent.load(Ordering::Relaxed)
+    }
+
+    /// How many questions the checks asked (including those answered by the cache).
+    pub fn questions_asked(&self) -> u64 {
+        self.inner.asked.load(Ordering::Relaxed)
+    }
+
+    /// The queries sent so far, in the order they completed.
+    pub fn query_log(&self) -> Vec<QueryLogEntry> {
+        self.inner.log.lock().expect("dns log lock").clone()
+    }
+}
+
+/// Validates a name and makes it fully qualified.
+pub fn normalize_name(name: &str) -> Result<Name, InvalidName> {
+    let bad = |reason: &str| InvalidName {
+        name: name.to_string(),
+        reason: reason.to_string(),
+    };
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.is_empty() {
+        return Err(bad("empty name"));
+    }
+    if trimmed.len() > 253 {
+        return Err(bad("longer than 253 octets"));
+    }
+    for label in trimmed.split('.') {
+        if label.is_empty() {
+            return Err(bad("empty label"));
+        }
+        if label.len() > 63 {
+            return Err(bad("a label longer than 63 octets"));
+        }
+        if !label.is_ascii() {
+            return Err(bad("not ASCII (convert IDN names to A-labels first)"));
+        }
+    }
+    let mut n = Name::from_ascii(trimmed).map_err(|e| bad(&e.to_string()))?;
+    n.set_fqdn(true);
+    Ok(n)
+}
+
+fn display_name(n: &Name) -> String {
+    let s = n.to_ascii().to_ascii_lowercase();
+    match s.strip_suffix('.') {
+        Some("") | None if s == "." => ".".into(),
+        Some(t) => t.to_string(),
+        None => s,
+    }
+}
+
+async fn run_query(inner: Arc<Inner>, name: Name, rtype: RecordType) -> Arc<Answer> {
+    let started = Instant::now();
+    let mut limit = started + inner.query_timeout;
+    if let Some(d) = inner.deadline {
+        limit = limit.min(d);
+    }
+    let (outcome, ttl, error) = if limit <= started {
+        (
+            Outcome::Timeout,
+            None,
+            Some("overall DNS deadline passed".to_string()),
+        )
+    } else {
+        inner.sent.fetch_add(1, Ordering::Relaxed);
+        let lookup = inner.resolver.lookup(name.clone(), rtype);
+        match tokio::time::timeout_at(limit.into(), lookup).await {
+            Err(_) => (Outcome::Timeout, None, Some("no answer in time".into())),
+            Ok(Ok(lookup)) => {
+                let recs: Vec<Rec> = lookup.answers().iter().map(convert_record).collect();
+                let ttl = recs.iter().map(|r| r.ttl).min();
+                if recs.is_empty() {
+                    (Outcome::NoData, Some(0), None)
+                } else {
+                    (Outcome::Records(recs), ttl, None)
+                }
+            }
+            Ok(Err(e)) => classify_error(e),
+        }
+    };
+    let elapsed = started.elapsed();
+    let keep = match (&outcome, ttl) {
+        (o, _) if o.is_temporary_failure() => FAILURE_TTL,
+        (Outcome::Records(_), Some(t)) => Duration::from_secs(u64::from(t)),
+        (_, Some(t)) => Duration::from_secs(u64::from(t.min(NEGATIVE_TTL_CAP))),
+        (_, None) => Duration::from_secs(u64::from(NEGATIVE_TTL_CAP)),
+    };
+    let answer = Answer {
+        name: display_name(&name),
+        rtype,
+        outcome,
+        elapsed,
+        expires: Instant::now() + keep,
+        error,
+    };
+    inner.log.lock().expect("dns log lock").push(QueryLogEntry {
+        name: answer.name.clone(),
+        rtype: rtype.to_string(),
+        outcome: answer.outcome.kind(),
+        records: match &answer.outcome {
+            Outcome::Records(r) => r.len(),
+            _ => 0,
+        },
+        elapsed_ms: elapsed.as_millis() as u64,
+    });
+    Arc::new(answer)
+}
+
+fn classify_error(e: NetError) -> (Outcome, Option<u32>, Option<String>) {
+    let text = Some(e.to_string());
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(nr)) => {
+            let ttl = nr.negative_ttl;
+            if nr.response_code == ResponseCode::NXDomain {
+                (Outcome::NxDomain, ttl, None)
+            } else {
+                (Outcome::NoData, ttl, None)
+            }
+        }
+        NetError::Dns(DnsError::ResponseCode(rc)) => match rc {
+            ResponseCode::NXDomain => (Outcome::NxDomain, None, None),
+            ResponseCode::Refused => (Outcome::Refused, None, text),
+            _ => (Outcome::ServFail, None, text),
+        },
+        NetError::Timeout | NetError::NoConnections | NetError::Io(_) | NetError::Busy => {
+            (Outcome::Timeout, None, text)
+        }
+        _ => (Outcome::ServFail, None, text),
+    }
+}
+
+fn convert_record(r: &hickory_resolver::proto::rr::Record) -> Rec {
+    let data = match &r.data {
+        RData::A(a) => Data::A { address: a.0 },
+        RData::AAAA(a) => Data::Aaaa { address: a.0 },
+        RData::MX(mx) => Data::Mx {
+            preference: mx.preference,
+            exchange: display_name(&mx.exchange),
+        },
+        RData::TXT(t) => Data::Txt {
+            strings: t.txt_data.iter().map(|s| s.to_vec()).collect(),
+        },
+        RData::CNAME(c) => Data::Cname {
+            target: display_name(&c.0),
+        },
+        RData::PTR(p) => Data::Ptr {
+            target: display_name(&p.0),
+        },
+        RData::NS(n) => Data::Ns {
+            target: display_name(&n.0),
+        },
+        RData::SOA(s) => Data::Soa {
+            mname: display_name(&s.mname),
+            rname: display_name(&s.rname),
+            serial: s.serial,
+            minimum: s.minimum,
+        },
+        other => Data::Other {
+            rtype: other.record_type().to_string(),
+            text: other.to_string(),
+        },
+    };
+    Rec {
+        name: display_name(&r.name),
+        ttl: r.ttl,
+        data,
+    }
+}
+
+/// A ready DNS layer together with the zone server it may resolve from (for `--dns-zones`).
+/// Keep it alive for as long as the layer is used: dropping it stops the zone server.
+pub struct Resolving {
+    /// The DNS layer.
+    pub dns: Dns,
+    /// The loopback zone server, when zones are served.
+    pub zone_server: Option<server::ZoneServer>,
+}
+
+impl Resolving {
+    /// Sets up the layer: with `zones_dir`, a loopback zone server from its `*.zone` files is
+    /// started and is the only upstream (any `config.upstream` is ignored).
+    pub async fn start(
+        config: &DnsConfig,
+        zones_dir: Option<&std::path::Path>,
+    ) -> Result<Resolving, crate::Error> {
+        let mut config = config.clone();
+        let zone_server = match zones_dir {
+            Some(dir) => {
+                let s = server::ZoneServer::start_dir(dir).await?;
+                config.upstream = Upstream::Servers(vec![s.addr()]);
+                Some(s)
+            }
+            None => None,
+        };
+        Ok(Resolving {
+            dns: Dns::new(&config)?,
+            zone_server,
+        })
+    }
+}
+
+/// `mailwhy dns NAME [TYPE]`: asks one question through the layer and reports the outcome.
+pub async fn dig(
+    ctx: &crate::check::Context,
+    name: &str,
+    rtype: RecordType,
+) -> crate::report::Report {
+    use crate::check::CheckOutcome;
+    let started = Instant::now();
+    let mut check = CheckOutcome::start("dns");
+    let mut lines = Vec::new();
+    let mut data = serde_json::Value::Null;
+    match ctx.dns.query(name, rtype).await {
+        Err(e) => {
+            check.inconclusive(e.to_string());
+            lines.push(e.to_string());
+        }
+        Ok(answer) => {
+            check.dns_failure(&answer, &format!("the {rtype} records of {}", answer.name));
+            match &answer.outcome {
+                Outcome::Records(recs) => {
+                    for r in recs {
+                        lines.push(format!(
+                            "{}.  {}  IN  {}  {}",
+                            r.name,
+                            r.ttl,
+                            r.data.rtype(),
+                            r.data.presentation()
+                        ));
+                    }
+                }
+                Outcome::NoData => lines.push(format!(
+                    "{} exists but has no {rtype} record (NODATA)",
+                    answer.name
+                )),
+                Outcome::NxDomain => {
+                    lines.push(format!("{} does not exist (NXDOMAIN)", answer.name))
+                }
+                other => lines.push(format!(
+                    "no answer: {}{}",
+                    other.kind(),
+                    answer
+                        .error
+                        .as_deref()
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default()
+                )),
+            }
+            data = serde_json::to_value(&*answer).unwrap_or_default();
+        }
+    }
+    let outcome = check.done(format!("{name} {rtype}"));
+    crate::report::Report::from_outcomes(
+        format!("{name} {rtype}"),
+        vec![outcome],
+        crate::report::Stats {
+            dns_queries: ctx.dns.queries_sent(),
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
+    )
+    .with_data(data)
+    .with_section("answer", lines)
+}

@@ -1,0 +1,31 @@
+//! mailwhy answers one question: **why did this person not get our email?**
+//!
+//! The library holds every check; the `mailwhy` binary and the HTTP server are thin front ends.
+//! A check is an async function of a shared [`check::Context`] (DNS layer, clock) and its
+//! input, returning a [`check::CheckOutcome`]; a [`report::Report`] ranks what the checks found
+//! and renders it as text, Markdown or JSON.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), mailwhy::Error> {
+//! use mailwhy::{check::Context, dns::{Dns, DnsConfig, RecordType}};
+//! let dns = Dns::new(&DnsConfig::default())?;
+//! let ctx = Context::new(dns);
+//! let report = mailwhy::dns::dig(&ctx, "example.com", RecordType::MX).await;
+//! println!("{}", mailwhy::report::render_text(&[report], false));
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod check;
+pub mod config;
+pub mod dns;
+pub mod error;
+pub mod finding;
+pub mod report;
+pub mod sanitize;
+pub mod text;
+
+pub use error::{Error, Result};
+pub use finding::{Finding, Severity};
+pub use report::{Report, Verdict};

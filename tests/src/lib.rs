@@ -1,0 +1,184 @@
+//! Test support for mailwhy's end-to-end tests: the zone server for a fixtures directory, a fault
+//! responder that misbehaves on purpose over the real network path, and helpers to run the real
+//! `mailwhy` binary.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::rdata::A;
+use hickory_proto::rr::{RData, Record};
+use mailwhy::dns::server::ZoneServer;
+use mailwhy::dns::{Dns, DnsConfig, Upstream};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, UdpSocket};
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
+}
+
+/// A path under `fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    workspace().join("fixtures").join(rel)
+}
+
+/// `../shared` beside the workspace, if present. Under `CI=true` its absence is a failure;
+/// elsewhere the caller skips with a printed note.
+pub fn shared() -> Option<PathBuf> {
+    let p = workspace().join("..").join("shared");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        assert!(
+            std::env::var("CI").map(|v| v != "true").unwrap_or(true),
+            "../shared is missing, and CI=true requires it"
+        );
+        eprintln!("note: ../shared is absent; skipping this test");
+        None
+    }
+}
+
+/// Starts the zone server on `fixtures/zones` (or `dir`) at `127.0.0.1:0`.
+pub async fn zone_server(dir: &Path) -> ZoneServer {
+    ZoneServer::start_dir(dir)
+        .await
+        .expect("zone server starts")
+}
+
+/// A DNS layer that asks only `addr`, with a short timeout.
+pub fn dns_for(addr: SocketAddr) -> Dns {
+    Dns::new(&DnsConfig {
+        upstream: Upstream::Servers(vec![addr]),
+        query_timeout: std::time::Duration::from_millis(700),
+        retries: 0,
+        overall_timeout: Some(std::time::Duration::from_secs(20)),
+    })
+    .expect("dns layer")
+}
+
+/// How the fault responder misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answers SERVFAIL.
+    ServFail,
+    /// Answers REFUSED.
+    Refused,
+    /// Never answers.
+    Silent,
+    /// Answers over UDP with the TC bit and no records; over TCP with `A 192.0.2.1`.
+    Truncate,
+}
+
+/// A DNS responder on loopback (UDP and TCP on one port) that answers every question with a
+/// fault; it counts what it receives per transport.
+pub struct FaultResponder {
+    addr: SocketAddr,
+    udp: Arc<AtomicU64>,
+    tcp: Arc<AtomicU64>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for FaultResponder {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn answer(fault: Fault, query: &Message, over_tcp: bool) -> Option<Vec<u8>> {
+    let mut m = Message::response(query.metadata.id, query.metadata.op_code);
+    m.metadata.recursion_desired = query.metadata.recursion_desired;
+    m.metadata.recursion_available = true;
+    m.add_queries(query.queries.clone());
+    match fault {
+        Fault::Silent => return None,
+        Fault::ServFail => m.metadata.response_code = ResponseCode::ServFail,
+        Fault::Refused => m.metadata.response_code = ResponseCode::Refused,
+        Fault::Truncate if !over_tcp => m.metadata.truncation = true,
+        Fault::Truncate => {
+            let name = query.queries.first()?.name().clone();
+            m.add_answer(Record::from_rdata(name, 60, RData::A(A::new(192, 0, 2, 1))));
+        }
+    }
+    m.to_vec().ok()
+}
+
+impl FaultResponder {
+    /// Starts a responder with `fault` on `127.0.0.1:0`.
+    pub async fn start(fault: Fault) -> FaultResponder {
+        let udp_sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+        let addr = udp_sock.local_addr().expect("addr");
+        let tcp_listener = TcpListener::bind(addr).await.expect("bind tcp");
+        let udp = Arc::new(AtomicU64::new(0));
+        let tcp = Arc::new(AtomicU64::new(0));
+        let (u, t) = (udp.clone(), tcp.clone());
+        let udp_task = tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            // Bounded: the test that started it drops it when done.
+            while let Ok((n, peer)) = udp_sock.recv_from(&mut buf).await {
+                u.fetch_add(1, Ordering::Relaxed);
+                if let Ok(q) = Message::from_vec(&buf[..n]) {
+                    if let Some(resp) = answer(fault, &q, false) {
+                        let _ = udp_sock.send_to(&resp, peer).await;
+                    }
+                }
+            }
+        });
+        let tcp_task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = tcp_listener.accept().await {
+                let t = t.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let mut len = [0u8; 2];
+                        if stream.read_exact(&mut len).await.is_err() {
+                            return;
+                        }
+                        let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
+                        if stream.read_exact(&mut buf).await.is_err() {
+                            return;
+                        }
+                        t.fetch_add(1, Ordering::Relaxed);
+                        let Ok(q) = Message::from_vec(&buf) else {
+                            return;
+                        };
+                        if let Some(resp) = answer(fault, &q, true) {
+                            let mut framed = (resp.len() as u16).to_be_bytes().to_vec();
+                            framed.extend_from_slice(&resp);
+                            if stream.write_all(&framed).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        FaultResponder {
+            addr,
+            udp,
+            tcp,
+            tasks: vec![udp_task, tcp_task],
+        }
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Queries received over UDP.
+    pub fn udp_queries(&self) -> u64 {
+        self.udp.load(Ordering::Relaxed)
+    }
+
+    /// Queries received over TCP.
+    pub fn tcp_queries(&self) -> u64 {
+        self.tcp.load(Ordering::Relaxed)
+    }
+}
