@@ -76,6 +76,8 @@ enum ColorArg {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Audit a gateway allowlist against a vendor's sending domains and IPs
+    Allowlist(commands::allowlist::AllowlistArgs),
     /// Ask one DNS question through mailwhy's DNS layer (a small dig)
     Dns(commands::dns::DnsArgs),
     /// Explain a finding id: what it means, why it matters, how to fix it
@@ -110,6 +112,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
     match cli.command {
         Command::Explain(a) => commands::explain::run(&g, a),
         Command::Dns(a) => commands::dns::run(&g, a),
+        Command::Allowlist(a) => commands::allowlist::run(&g, a),
     }
 }
 
@@ -123,7 +126,6 @@ pub(crate) struct Settings {
     pub quiet: bool,
     pub dns: DnsConfig,
     pub dns_zones: Option<PathBuf>,
-    #[allow(dead_code)]
     pub config: Config,
 }
 

@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod allowlist;
 pub mod check;
 pub mod config;
 pub mod dns;

@@ -626,7 +626,7 @@ catalog! {
         fix: "No action is usually needed. If the delay matters, read the raw header in the \
               evidence yourself; attach it to the ticket if the report seems wrong.";
 
-    "allowlist.host-bits-set", Warning, "a CIDR allowlist entry has host bits set",
+    "allowlist.host-bits-set", Error, "a CIDR allowlist entry has host bits set",
         what: "A CIDR range in the allowlist has bits set after its prefix, such as 10.0.0.1/24 \
                instead of 10.0.0.0/24.",
         why: "Gateways read such entries differently: some widen them to the network, some treat \

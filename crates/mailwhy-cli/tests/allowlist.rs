@@ -1,0 +1,175 @@
+//! `mailwhy allowlist` end to end on the Procore worked example.
+
+use std::process::{Command, Output};
+
+use mailwhy_tests::workspace;
+
+fn mailwhy(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .expect("run mailwhy")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+const SENDER: &str = "fixtures/senders/procore.toml";
+
+#[test]
+fn the_complete_list_has_no_gap() {
+    let o = mailwhy(&[
+        "allowlist",
+        "--sender",
+        SENDER,
+        "--allowlist",
+        "fixtures/allowlist/complete.txt",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let v = json(&o);
+    assert_eq!(v["verdict"], "no-problem-found");
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    // The vendor itself lists two shared services (fastly.net, smtp.sendgrid.net): that warning stays.
+    assert_eq!(ids, vec!["allowlist.shared-infrastructure"; 2]);
+}
+
+#[test]
+fn the_partial_list_shows_every_gap_and_mistake() {
+    let o = mailwhy(&[
+        "allowlist",
+        "--sender",
+        SENDER,
+        "--allowlist",
+        "fixtures/allowlist/partial.txt",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "allowlist.domain-missing",
+        "allowlist.ip-missing",
+        "allowlist.overbroad-entry",
+        "allowlist.shared-infrastructure",
+        "allowlist.stale-entry",
+        "allowlist.invalid-entry",
+        "allowlist.host-bits-set",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    let invalid = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "allowlist.invalid-entry")
+        .unwrap();
+    assert_eq!(invalid["evidence"]["line"], 12);
+}
+
+#[test]
+fn csv_with_a_named_column() {
+    let o = mailwhy(&[
+        "allowlist",
+        "--sender",
+        SENDER,
+        "--allowlist",
+        "fixtures/allowlist/gateway.csv",
+        "--column",
+        "value",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    let ip = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "allowlist.ip-missing")
+        .unwrap();
+    // 137.22.225.98 and the two in 137.22.228.0/24 are listed; five are not.
+    assert_eq!(ip["evidence"]["missing"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn check_answers_which_entry_admits() {
+    let o = mailwhy(&[
+        "allowlist",
+        "--sender",
+        SENDER,
+        "--allowlist",
+        "fixtures/allowlist/partial.txt",
+        "--check",
+        "click.procore.com",
+        "167.89.23.21",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("click.procore.com: listed by line 3: *.procore.com"),
+        "{out}"
+    );
+    assert!(
+        out.contains("167.89.23.21: not listed (the vendor publishes it)"),
+        "{out}"
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn export_formats() {
+    let o = mailwhy(&["allowlist", "--sender", SENDER, "--export", "postfix"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("167.89.36.250/32\tOK"));
+    let o = mailwhy(&["allowlist", "--sender", SENDER, "--export", "m365"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("-IPAllowList @{Add=\"137.22.225.98/32\""));
+}
+
+#[test]
+fn unreadable_or_bad_inputs_exit_2_naming_the_file() {
+    let o = mailwhy(&[
+        "allowlist",
+        "--sender",
+        "nope.toml",
+        "--allowlist",
+        "fixtures/allowlist/partial.txt",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nope.toml"));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("vendor.toml");
+    std::fs::write(&bad, "name = \"V\"\nips = [\"10.0.0.1/8\"]\n").unwrap();
+    let o = mailwhy(&[
+        "allowlist",
+        "--sender",
+        bad.to_str().unwrap(),
+        "--allowlist",
+        "fixtures/allowlist/partial.txt",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("vendor.toml:2:") && err.contains("host bits"),
+        "{err}"
+    );
+}
