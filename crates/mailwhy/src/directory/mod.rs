@@ -1,0 +1,521 @@
+//! The product's user directory: loading exports (CSV, JSON), the [`UserDirectory`] trait an
+//! embedding service implements over its own database, and the account checks (`user.*`).
+//!
+//! The rules come from the help-center articles: a per-user "send messages to this user" switch;
+//! statuses active / inactive / invited / not invited; unaccepted invitations are followed by
+//! reminders on a schedule (3, 7, 14 days by default) and then nothing until someone re-invites;
+//! collaborators reach the admin who can change their account only through the project team.
+
+mod load;
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::check::CheckOutcome;
+use crate::finding::{Finding, Severity};
+pub use load::{load_file, parse_csv, parse_json, ColumnMap, LoadedDirectory, RowProblem};
+
+/// Account status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The user accepted the invitation and can sign in.
+    Active,
+    /// The account was deactivated.
+    Inactive,
+    /// Invited, not accepted yet.
+    Invited,
+    /// In the directory, never invited.
+    NotInvited,
+}
+
+/// One account of the directory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct User {
+    /// Line of the export it came from (0 when it came from elsewhere).
+    pub line: usize,
+    /// The address as stored.
+    pub email: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Account status.
+    pub status: Status,
+    /// The "send messages to this user" switch.
+    pub send_messages: bool,
+    /// When the first invitation went out.
+    pub invited_at: Option<DateTime<Utc>>,
+    /// When the latest (re-)invitation went out.
+    pub last_invited_at: Option<DateTime<Utc>>,
+    /// Last sign-in.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// `employee`, `collaborator`, ... as the export says.
+    pub relationship: Option<String>,
+}
+
+impl User {
+    /// True for external collaborators (subcontractors, vendors, partners, guests).
+    pub fn is_collaborator(&self) -> bool {
+        self.relationship.as_deref().is_some_and(|r| {
+            let r = r.to_ascii_lowercase();
+            [
+                "collaborator",
+                "external",
+                "subcontractor",
+                "vendor",
+                "partner",
+                "guest",
+                "contractor",
+            ]
+            .iter()
+            .any(|k| r.contains(k))
+        })
+    }
+}
+
+/// Answers "which accounts have this address" for the checks. The file loader implements it; an
+/// embedding service implements it over its own database.
+#[async_trait::async_trait]
+pub trait UserDirectory: Send + Sync {
+    /// Accounts whose address equals `email` case-insensitively.
+    async fn find(&self, email: &str) -> Vec<User>;
+    /// Accounts with addresses close to `email` (for `user.not-found`), best first, at most `max`.
+    async fn near_matches(&self, email: &str, max: usize) -> Vec<NearMatch>;
+}
+
+/// An address close to the one asked for, and how it is close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NearMatch {
+    /// The address in the directory.
+    pub email: String,
+    /// Why it is close: `gmail-dots-or-tag`, `plus-tag`, `same-local-part`, `edit-distance-1` ...
+    pub why: String,
+}
+
+/// An in-memory directory (from a file export), indexed for lookups.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryDirectory {
+    users: Vec<User>,
+    by_email: HashMap<String, Vec<usize>>,
+    by_canonical: HashMap<String, Vec<usize>>,
+    by_local: HashMap<String, Vec<usize>>,
+}
+
+/// Above this many accounts the edit-distance scan for near matches is skipped (it is linear).
+const EDIT_SCAN_LIMIT: usize = 200_000;
+
+/// The address with `+tags` removed, and for Gmail the dots of the local part too.
+pub fn canonical_address(email: &str) -> String {
+    let e = email.trim().to_lowercase();
+    let Some((local, domain)) = e.rsplit_once('@') else {
+        return e;
+    };
+    let local = local.split('+').next().unwrap_or(local);
+    let domain = if domain == "googlemail.com" {
+        "gmail.com"
+    } else {
+        domain
+    };
+    if domain == "gmail.com" {
+        format!("{}@{domain}", local.replace('.', ""))
+    } else {
+        format!("{local}@{domain}")
+    }
+}
+
+impl MemoryDirectory {
+    /// Indexes `users`.
+    pub fn new(users: Vec<User>) -> MemoryDirectory {
+        let mut d = MemoryDirectory {
+            users,
+            ..Default::default()
+        };
+        for (i, u) in d.users.iter().enumerate() {
+            let lower = u.email.trim().to_lowercase();
+            d.by_canonical
+                .entry(canonical_address(&lower))
+                .or_default()
+                .push(i);
+            if let Some((local, _)) = lower.rsplit_once('@') {
+                d.by_local.entry(local.to_string()).or_default().push(i);
+            }
+            d.by_email.entry(lower).or_default().push(i);
+        }
+        d
+    }
+
+    /// Every account.
+    pub fn users(&self) -> &[User] {
+        &self.users
+    }
+}
+
+#[async_trait::async_trait]
+impl UserDirectory for MemoryDirectory {
+    async fn find(&self, email: &str) -> Vec<User> {
+        self.by_email
+            .get(&email.trim().to_lowercase())
+            .map(|ix| ix.iter().map(|&i| self.users[i].clone()).collect())
+            .unwrap_or_default()
+    }
+
+    async fn near_matches(&self, email: &str, max: usize) -> Vec<NearMatch> {
+        let lower = email.trim().to_lowercase();
+        let mut out: Vec<NearMatch> = Vec::new();
+        let push = |email: &str, why: &str, out: &mut Vec<NearMatch>| {
+            if email.to_lowercase() != lower && !out.iter().any(|m| m.email == email) {
+                out.push(NearMatch {
+                    email: email.to_string(),
+                    why: why.to_string(),
+                });
+            }
+        };
+        let gmail = lower.ends_with("@gmail.com") || lower.ends_with("@googlemail.com");
+        for &i in self
+            .by_canonical
+            .get(&canonical_address(&lower))
+            .into_iter()
+            .flatten()
+        {
+            push(
+                &self.users[i].email,
+                if gmail {
+                    "gmail-dots-or-tag"
+                } else {
+                    "plus-tag"
+                },
+                &mut out,
+            );
+        }
+        if let Some((local, _)) = lower.rsplit_once('@') {
+            for &i in self.by_local.get(local).into_iter().flatten() {
+                push(
+                    &self.users[i].email,
+                    "same-local-part-other-domain",
+                    &mut out,
+                );
+            }
+        }
+        if self.users.len() <= EDIT_SCAN_LIMIT {
+            let mut close: Vec<(usize, &str)> = self
+                .users
+                .iter()
+                .filter_map(|u| {
+                    let e = u.email.as_str();
+                    // Cheap length filter before the quadratic distance.
+                    if e.len().abs_diff(lower.len()) > 2 {
+                        return None;
+                    }
+                    let d = crate::text::edit_distance(&lower, &e.to_lowercase());
+                    (d > 0 && d <= 2).then_some((d, e))
+                })
+                .collect();
+            close.sort();
+            for (d, e) in close {
+                push(e, &format!("edit-distance-{d}"), &mut out);
+            }
+        }
+        out.truncate(max);
+        out
+    }
+}
+
+/// The moments reminders of an invitation go out, and which have passed at `now`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReminderState {
+    /// When the invitation (or the latest re-invitation) went out.
+    pub invited: DateTime<Utc>,
+    /// Reminders already sent.
+    pub sent: Vec<DateTime<Utc>>,
+    /// The next reminder, if any remain.
+    pub next: Option<DateTime<Utc>>,
+}
+
+/// Reminder bookkeeping from the schedule (days after the latest invitation).
+pub fn reminders(invited: DateTime<Utc>, schedule: &[u32], now: DateTime<Utc>) -> ReminderState {
+    let mut sent = Vec::new();
+    let mut next = None;
+    for d in schedule {
+        let at = invited + Duration::days(i64::from(*d));
+        if at <= now {
+            sent.push(at);
+        } else if next.is_none() {
+            next = Some(at);
+        }
+    }
+    ReminderState {
+        invited,
+        sent,
+        next,
+    }
+}
+
+fn day(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// The account checks for `email`: `user.*` findings.
+pub async fn check(
+    dir: &dyn UserDirectory,
+    email: &str,
+    schedule: &[u32],
+    now: SystemTime,
+) -> CheckOutcome {
+    let mut c = CheckOutcome::start("directory");
+    let now: DateTime<Utc> = now.into();
+    let accounts = dir.find(email).await;
+    if accounts.is_empty() {
+        let near = dir.near_matches(email, 5).await;
+        let detail = if near.is_empty() {
+            format!("No account in the directory has the address {email}.")
+        } else {
+            format!(
+                "No account has the address {email}; similar addresses exist: {}.",
+                near.iter()
+                    .map(|m| m.email.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        c.push(
+            Finding::new(
+                "user.not-found",
+                detail,
+                if near.is_empty() {
+                    "Add the person to the directory (only an account in the directory can be invited), then send the invitation."
+                } else {
+                    "Check with the person which address is theirs; correct the account's address or add a new account, then re-invite."
+                },
+            )
+            .with_evidence(json!({ "address": email, "near_matches": near })),
+        );
+        return c.done(format!("{email}: no account"));
+    }
+    if accounts.len() > 1 {
+        c.push(
+            Finding::new(
+                "user.duplicate-address",
+                format!(
+                    "{} accounts share the address {email} (lines {}).",
+                    accounts.len(),
+                    accounts.iter().map(|u| u.line.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+                "Merge or deactivate the extra accounts; messages and invitations may be going to the other account's settings.",
+            )
+            .with_evidence(json!({ "accounts": accounts.iter().map(|u| json!({"line": u.line, "email": u.email, "status": u.status})).collect::<Vec<_>>() })),
+        );
+    }
+    // The account most likely meant: an active one with messaging on, else the first.
+    let u = accounts
+        .iter()
+        .max_by_key(|u| {
+            (
+                u.status == Status::Active,
+                u.send_messages,
+                std::cmp::Reverse(u.line),
+            )
+        })
+        .expect("non-empty");
+    let who_changes = if u.is_collaborator() {
+        "As an external collaborator, ask the project team you work with: their administrator changes your account."
+    } else {
+        "Ask your company's administrator for the product to change it in the user directory."
+    };
+    if u.is_collaborator() {
+        c.push(
+            Finding::new(
+                "user.collaborator",
+                format!("{} is an external collaborator ({}).", u.email, u.relationship.as_deref().unwrap_or("collaborator")),
+                "Changes to this account go through the project team that invited them, not through the person's own company.",
+            )
+            .with_evidence(json!({ "relationship": u.relationship })),
+        );
+    }
+    if !u.send_messages {
+        c.push(
+            Finding::new(
+                "user.messaging-disabled",
+                format!("The account {} (line {}) has \"send messages to this user\" turned off: no notification, invitation or password-reset email is sent.", u.email, u.line),
+                format!("Turn \"send messages to this user\" on in the account. {who_changes}"),
+            )
+            .with_evidence(json!({ "line": u.line, "send_messages": false })),
+        );
+    }
+    match u.status {
+        Status::Inactive => c.push(
+            Finding::new(
+                "user.inactive",
+                format!("The account {} is inactive; inactive accounts get no email.", u.email),
+                format!("Reactivate the account. {who_changes}"),
+            )
+            .with_evidence(json!({ "line": u.line, "status": "inactive", "last_login_at": u.last_login_at })),
+        ),
+        Status::NotInvited if u.invited_at.is_none() && u.last_invited_at.is_none() => c.push(
+            Finding::new(
+                "user.never-invited",
+                format!("The account {} exists but no invitation was ever sent.", u.email),
+                "Send the invitation from the directory (\"Invite\"; it becomes \"Re-invite\" after the first send).",
+            )
+            .with_evidence(json!({ "line": u.line, "status": "not-invited" })),
+        ),
+        Status::Invited | Status::NotInvited => {
+            if let Some(base) = u.last_invited_at.or(u.invited_at) {
+                let r = reminders(base, schedule, now);
+                let evidence = json!({
+                    "invited_at": u.invited_at.as_ref().map(day),
+                    "last_invited_at": u.last_invited_at.as_ref().map(day),
+                    "schedule_days": schedule,
+                    "reminders_sent": r.sent.iter().map(day).collect::<Vec<_>>(),
+                    "next_reminder": r.next.as_ref().map(day),
+                    "now": day(&now),
+                });
+                match r.next {
+                    Some(next) => c.push(
+                        Finding::new(
+                            "user.invite-pending",
+                            format!(
+                                "Invited on {}, not accepted yet; {} reminder{} sent, the next on {}.",
+                                day(&base),
+                                r.sent.len(),
+                                if r.sent.len() == 1 { "" } else { "s" },
+                                day(&next)
+                            ),
+                            "Ask the person to look for the invitation in their junk or spam folder and their gateway's quarantine, and to accept it; re-inviting restarts the reminders.",
+                        )
+                        .with_evidence(evidence),
+                    ),
+                    None => c.push(
+                        Finding::new(
+                            "user.invite-reminders-exhausted",
+                            format!(
+                                "Invited on {}; the last automated reminder went out on {} and nothing more will be sent.",
+                                day(&base),
+                                r.sent.last().map(day).unwrap_or_default()
+                            ),
+                            "Re-invite the person from the directory; ask them to watch their junk folder and quarantine for it.",
+                        )
+                        .with_evidence(evidence),
+                    ),
+                }
+            } else {
+                c.push(
+                    Finding::new(
+                        "user.never-invited",
+                        format!("The account {} is marked invited but has no invitation date.", u.email),
+                        "Send the invitation again from the directory (\"Re-invite\").",
+                    )
+                    .with_severity(Severity::Warning)
+                    .with_evidence(json!({ "line": u.line })),
+                );
+            }
+        }
+        Status::Active => {}
+    }
+    c.done(format!(
+        "{}: {:?}, messages {}",
+        u.email,
+        u.status,
+        if u.send_messages { "on" } else { "off" }
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn dir() -> MemoryDirectory {
+        let csv = "email,name,status,send_messages,invited_at,last_invited_at,last_login_at,relationship\n\
+jane@acme.example,Jane,Active,no,,,,employee\n\
+gone@acme.example,Gone,Inactive,yes,,,,\n\
+new@acme.example,New,Not invited,yes,,,,\n\
+pend@acme.example,Pend,Invited,yes,2026-11-10,,,\n\
+old@acme.example,Old,Invited,yes,2026-09-01,,,\n\
+re@acme.example,Re,Invited,yes,2026-09-01,2026-11-20,,\n\
+dup@acme.example,Dup1,Active,yes,,,,\n\
+DUP@acme.example,Dup2,Inactive,yes,,,,\n\
+sub@partner.example,Sub,Active,no,,,,Collaborator\n\
+john.smith@gmail.com,John,Active,yes,,,,\n\
+anna@other.example,Anna,Active,yes,,,,\n";
+        MemoryDirectory::new(
+            load::parse_csv(csv, "u.csv", &ColumnMap::default())
+                .unwrap()
+                .users,
+        )
+    }
+
+    fn now() -> SystemTime {
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap().into()
+    }
+
+    async fn ids(email: &str) -> (Vec<String>, CheckOutcome) {
+        let c = check(&dir(), email, &[3, 7, 14], now()).await;
+        (c.findings.iter().map(|f| f.id.clone()).collect(), c)
+    }
+
+    #[tokio::test]
+    async fn each_account_case_gives_its_finding() {
+        assert_eq!(
+            ids("jane@acme.example").await.0,
+            vec!["user.messaging-disabled"]
+        );
+        assert_eq!(ids("gone@acme.example").await.0, vec!["user.inactive"]);
+        assert_eq!(ids("new@acme.example").await.0, vec!["user.never-invited"]);
+        assert_eq!(
+            ids("old@acme.example").await.0,
+            vec!["user.invite-reminders-exhausted"]
+        );
+        assert_eq!(
+            ids("dup@acme.example").await.0,
+            vec!["user.duplicate-address"]
+        );
+        let (i, c) = ids("sub@partner.example").await;
+        assert_eq!(i, vec!["user.collaborator", "user.messaging-disabled"]);
+        assert!(c.findings[1].remedy.contains("project team"));
+        assert!(ids("anna@other.example").await.0.is_empty());
+    }
+
+    #[tokio::test]
+    async fn pending_invitations_know_their_reminders() {
+        let (i, c) = ids("pend@acme.example").await;
+        assert_eq!(i, vec!["user.invite-pending"]);
+        let ev = &c.findings[0].evidence;
+        assert_eq!(
+            ev["reminders_sent"],
+            serde_json::json!(["2026-11-13", "2026-11-17"])
+        );
+        assert_eq!(ev["next_reminder"], "2026-11-24");
+        // A re-invite restarts the schedule.
+        let (i, c) = ids("re@acme.example").await;
+        assert_eq!(i, vec!["user.invite-pending"]);
+        // Re-invited 2026-11-20: the 3-day reminder went out at midnight on the 23rd (before
+        // "now", noon), so the next is the 7-day one.
+        assert_eq!(
+            c.findings[0].evidence["reminders_sent"],
+            serde_json::json!(["2026-11-23"])
+        );
+        assert_eq!(c.findings[0].evidence["next_reminder"], "2026-11-27");
+    }
+
+    #[tokio::test]
+    async fn not_found_lists_near_matches() {
+        let (i, c) = ids("johnsmith+crm@gmail.com").await;
+        assert_eq!(i, vec!["user.not-found"]);
+        let near = c.findings[0].evidence["near_matches"].as_array().unwrap();
+        assert_eq!(near[0]["email"], "john.smith@gmail.com");
+        assert_eq!(near[0]["why"], "gmail-dots-or-tag");
+        let (_, c) = ids("anna@acme.example").await;
+        assert_eq!(
+            c.findings[0].evidence["near_matches"][0]["why"],
+            "same-local-part-other-domain"
+        );
+        let (_, c) = ids("jame@acme.example").await;
+        assert_eq!(
+            c.findings[0].evidence["near_matches"][0]["email"],
+            "jane@acme.example"
+        );
+    }
+}
