@@ -76,6 +76,8 @@ enum ColorArg {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Why did this person not get our email? Every check the inputs allow, most likely cause first
+    Diagnose(commands::diagnose::DiagnoseArgs),
     /// Audit a gateway allowlist against a vendor's sending domains and IPs
     Allowlist(commands::allowlist::AllowlistArgs),
     /// Ask one DNS question through mailwhy's DNS layer (a small dig)
@@ -112,6 +114,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
     match cli.command {
         Command::Explain(a) => commands::explain::run(&g, a),
         Command::Dns(a) => commands::dns::run(&g, a),
+        Command::Diagnose(a) => commands::diagnose::run(&g, a),
         Command::Allowlist(a) => commands::allowlist::run(&g, a),
     }
 }
@@ -183,7 +186,14 @@ impl Settings {
             verbose: g.verbose,
             quiet: g.quiet,
             dns,
-            dns_zones: g.dns_zones.clone().or_else(|| config.dns_zones.clone()),
+            // A --nameserver flag overrides the config's zones; --dns-zones overrides everything.
+            dns_zones: g.dns_zones.clone().or_else(|| {
+                if g.nameservers.is_empty() {
+                    config.dns_zones.clone()
+                } else {
+                    None
+                }
+            }),
             config,
         })
     }
@@ -200,4 +210,17 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("tokio runtime")
+}
+
+/// Parses `--now`: RFC 3339, or a plain date (midnight UTC).
+pub(crate) fn parse_now(s: &str) -> Result<std::time::SystemTime, mailwhy::Error> {
+    mailwhy::directory::parse_time(s)
+        .ok()
+        .flatten()
+        .map(std::time::SystemTime::from)
+        .ok_or_else(|| {
+            mailwhy::Error::Usage(format!(
+                "--now: {s:?} is not a time (expected RFC 3339, e.g. 2026-11-23T12:00:00Z)"
+            ))
+        })
 }

@@ -9,6 +9,10 @@
 //! directory = "users.csv"
 //! sender = "fixtures/senders/procore.toml"
 //! allowlist = "gateway.txt"
+//!
+//! [directory_columns]            # when the export's headers differ from the field names
+//! email = "E-mail address"
+//! send_messages = "Send messages"
 //! ```
 //! Relative paths are taken relative to the config file's folder.
 
@@ -38,6 +42,10 @@ pub struct Config {
     pub sender: Option<PathBuf>,
     /// The default gateway allowlist file.
     pub allowlist: Option<PathBuf>,
+    /// Column headers of the directory export for fields whose column has another name,
+    /// e.g. `email = "E-mail address"`.
+    #[serde(default)]
+    pub directory_columns: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {
@@ -73,6 +81,16 @@ impl Config {
             line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
             message: e.message().trim().to_string(),
         })?;
+        if let Err(message) = crate::directory::ColumnMap::with_overrides(&cfg.directory_columns) {
+            return Err(Error::Parse {
+                file: file.to_string(),
+                line: text
+                    .find("[directory_columns]")
+                    .map(|p| line_of(text, p))
+                    .unwrap_or(0),
+                message,
+            });
+        }
         for ns in &cfg.nameservers {
             parse_nameserver(ns).map_err(|message| Error::Parse {
                 file: file.to_string(),

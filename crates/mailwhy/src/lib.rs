@@ -20,6 +20,7 @@
 pub mod allowlist;
 pub mod check;
 pub mod config;
+pub mod diagnose;
 pub mod directory;
 pub mod dns;
 pub mod error;

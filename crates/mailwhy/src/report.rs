@@ -188,10 +188,13 @@ impl Report {
         report
     }
 
-    /// Sorts findings (severity, then cause class, stably) and recomputes the verdict.
+    /// Sorts findings and recomputes the verdict. Errors come first, by cause class; then the
+    /// rest by cause class, then severity: an account's pending invitation (info) explains a
+    /// missing email better than a warning about the gateway's configuration.
     pub fn rank(&mut self) {
-        self.findings
-            .sort_by_key(|f| (f.severity, cause_class(&f.id).0));
+        self.findings.sort_by_key(|f| {
+            (f.severity != Severity::Error, cause_class(&f.id).0, f.severity)
+        });
         self.verdict = if self.findings.iter().any(|f| f.severity == Severity::Error) {
             Verdict::ProblemFound
         } else if self.checks.iter().any(|c| c.status == "inconclusive") {
@@ -377,39 +380,46 @@ fn md(s: &str) -> String {
     out
 }
 
-/// Renders reports as Markdown, meant to be pasted into a support ticket.
+/// The one-line answer of a report: the most likely cause, or what the verdict means.
+pub fn answer_line(r: &Report) -> String {
+    match (r.verdict, r.findings.first()) {
+        (Verdict::ProblemFound, Some(f)) => format!("{} ({})", sanitize::line(&f.title), f.id),
+        (Verdict::Inconclusive, _) => {
+            "some checks could not complete; nothing is claimed about what they cover".into()
+        }
+        _ => "no problem found in the checks that ran".into(),
+    }
+}
+
+/// Renders reports as Markdown shaped for a support ticket: a one-line answer, the cause,
+/// numbered steps, then the evidence and the checks.
 pub fn render_markdown(reports: &[Report]) -> String {
     let mut out = String::new();
     for r in reports {
         let (errors, warnings, infos) = counts(&r.findings);
-        let verdict = match r.verdict {
-            Verdict::ProblemFound => "**Problem found**",
-            Verdict::NoProblemFound => "**No problem found**",
-            Verdict::Inconclusive => "**Inconclusive**: some checks could not complete",
-        };
         let _ = writeln!(out, "### mailwhy: {}\n", md(&r.subject));
-        let _ = writeln!(
-            out,
-            "{verdict} ({errors} error{}, {warnings} warning{}, {infos} note{}).\n",
-            plural(errors),
-            plural(warnings),
-            plural(infos)
-        );
-        for (i, f) in r.findings.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{}. **{}** `{}`: {}  ",
-                i + 1,
-                f.severity.as_str(),
-                f.id,
-                md(&f.title)
-            );
-            let _ = writeln!(out, "   {}  ", md(&f.detail));
-            if !f.remedy.is_empty() {
-                let _ = writeln!(out, "   *Fix:* {}", md(&f.remedy));
+        let _ = writeln!(out, "**Answer:** {}.\n", md(&answer_line(r)));
+        if let Some(top) = r
+            .findings
+            .first()
+            .filter(|_| r.verdict == Verdict::ProblemFound)
+        {
+            let _ = writeln!(out, "**Cause:** {}\n", md(&top.detail));
+        }
+        let mut steps: Vec<&str> = Vec::new();
+        for f in r
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info || r.verdict != Verdict::ProblemFound)
+        {
+            if !f.remedy.is_empty() && !steps.contains(&f.remedy.as_str()) {
+                steps.push(&f.remedy);
             }
-            for (k, v) in evidence_lines(&f.evidence) {
-                let _ = writeln!(out, "   - {}: `{}`", md(&k), v.replace('`', "'"));
+        }
+        if !steps.is_empty() {
+            let _ = writeln!(out, "**Steps**\n");
+            for (i, s) in steps.iter().enumerate() {
+                let _ = writeln!(out, "{}. {}", i + 1, md(s));
             }
             out.push('\n');
         }
@@ -419,6 +429,29 @@ pub fn render_markdown(reports: &[Report]) -> String {
                 let _ = writeln!(out, "{}", sanitize::line(l).replace("```", "'''"));
             }
             let _ = writeln!(out, "```\n");
+        }
+        if !r.findings.is_empty() {
+            let _ = writeln!(
+                out,
+                "**Evidence** ({errors} error{}, {warnings} warning{}, {infos} note{})\n",
+                plural(errors),
+                plural(warnings),
+                plural(infos)
+            );
+            for f in &r.findings {
+                let _ = writeln!(
+                    out,
+                    "- **{}** `{}`: {}. {}",
+                    f.severity.as_str(),
+                    f.id,
+                    md(&f.title),
+                    md(&f.detail)
+                );
+                for (k, v) in evidence_lines(&f.evidence) {
+                    let _ = writeln!(out, "  - {}: `{}`", md(&k), v.replace('`', "'"));
+                }
+            }
+            out.push('\n');
         }
         let _ = writeln!(out, "| check | status | detail |\n|---|---|---|");
         for c in &r.checks {
@@ -432,8 +465,10 @@ pub fn render_markdown(reports: &[Report]) -> String {
         }
         let _ = writeln!(
             out,
-            "\n<sub>{} DNS queries, {} ms</sub>\n",
-            r.stats.dns_queries, r.stats.duration_ms
+            "\n<sub>mailwhy: {}, {} DNS queries, {} ms</sub>\n",
+            r.verdict.as_str(),
+            r.stats.dns_queries,
+            r.stats.duration_ms
         );
     }
     out

@@ -254,13 +254,24 @@ pub fn audit(
     let mut stale = Vec::new();
     for e in &list.entries {
         if let Some((svc_domain, svc)) = entry_shared(&e.kind) {
+            // When the vendor's own article asks for this entry, it is context for the admin
+            // (a trade-off the vendor chose), not a mistake of the gateway's.
+            let vendor_asks = profile.domains.iter().any(|d| d == svc_domain || d.ends_with(&format!(".{svc_domain}")));
             c.push(
                 Finding::new(
                     "allowlist.shared-infrastructure",
-                    format!("{} line {}: {} admits {} ({svc}), a service many senders share.", list.file, e.line, e.text, svc_domain),
+                    format!(
+                        "{} line {}: {} admits {} ({svc}), a service many senders share{}.",
+                        list.file,
+                        e.line,
+                        e.text,
+                        svc_domain,
+                        if vendor_asks { format!("; {} lists it among its sending domains", profile.name) } else { String::new() }
+                    ),
                     format!("Every customer of {svc} can now reach your users unfiltered. Replace the entry with the vendor's own sending IPs, or a rule that also requires DKIM (d={}) or DMARC to pass.", profile.domains.first().map(String::as_str).unwrap_or("the vendor's domain")),
                 )
-                .with_evidence(json!({ "file": list.file, "line": e.line, "entry": e.text, "service": svc })),
+                .with_severity(if vendor_asks { Severity::Info } else { Severity::Warning })
+                .with_evidence(json!({ "file": list.file, "line": e.line, "entry": e.text, "service": svc, "vendor_lists_it": vendor_asks })),
             );
         }
         match (&e.kind, entry_interval(&e.kind)) {
@@ -335,9 +346,9 @@ pub fn audit(
             Finding::new(
                 "allowlist.stale-entry",
                 format!(
-                    "{} entr{} match nothing {} publishes today: {}.",
+                    "{} entr{} nothing {} publishes today: {}.",
                     stale.len(),
-                    if stale.len() == 1 { "y" } else { "ies" },
+                    if stale.len() == 1 { "y matches" } else { "ies match" },
                     profile.name,
                     stale.iter().take(20).map(|e| format!("{} (line {})", e.text, e.line)).collect::<Vec<_>>().join(", ")
                 ),

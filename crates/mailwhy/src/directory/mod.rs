@@ -17,7 +17,9 @@ use serde_json::json;
 
 use crate::check::CheckOutcome;
 use crate::finding::{Finding, Severity};
-pub use load::{load_file, parse_csv, parse_json, ColumnMap, LoadedDirectory, RowProblem};
+pub use load::{
+    load_file, parse_csv, parse_json, parse_time, ColumnMap, LoadedDirectory, RowProblem,
+};
 
 /// Account status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

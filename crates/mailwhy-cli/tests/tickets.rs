@@ -1,0 +1,268 @@
+//! Every scenario ticket under fixtures/tickets/ run through the real binary: the report must
+//! contain the expected finding ids, rank the expected one first, and exit with the expected code.
+//! JSON output is parsed strictly into the schema_version 1 shape.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mailwhy_tests::{workspace, Fault, FaultResponder};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Ticket {
+    address: String,
+    now: String,
+    config: Option<String>,
+    directory: Option<String>,
+    sender: Option<String>,
+    allowlist: Option<String>,
+    dns_zones: Option<String>,
+    /// "servfail" | "refused" | "silent": resolve through a failing server instead of zones.
+    nameserver_fault: Option<String>,
+    #[serde(default)]
+    messages: Vec<String>,
+    expect_first: Option<String>,
+    expect_first_class: Option<String>,
+    expect_ids: Vec<String>,
+    expect_exit: i32,
+}
+
+/// The JSON report, strictly (schema_version 1 plus the optional `data`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Report {
+    schema_version: u32,
+    subject: String,
+    verdict: String,
+    findings: Vec<Finding>,
+    checks: Vec<Check>,
+    stats: Stats,
+    #[serde(default)]
+    data: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Finding {
+    id: String,
+    severity: String,
+    title: String,
+    detail: String,
+    remedy: String,
+    evidence: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Check {
+    name: String,
+    status: String,
+    detail: String,
+    duration_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Stats {
+    dns_queries: u64,
+    duration_ms: u64,
+}
+
+fn rel(dir: &Path, p: &str) -> String {
+    dir.join(p).to_string_lossy().into_owned()
+}
+
+fn tickets() -> BTreeMap<String, PathBuf> {
+    let root = workspace().join("fixtures/tickets");
+    std::fs::read_dir(&root)
+        .expect("fixtures/tickets")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("ticket.toml").is_file())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_ticket_gives_the_expected_diagnosis() {
+    let all = tickets();
+    assert!(all.len() >= 15, "at least 15 tickets, found {}", all.len());
+    let mut failures = Vec::new();
+    for (name, dir) in &all {
+        let t: Ticket = toml::from_str(&std::fs::read_to_string(dir.join("ticket.toml")).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut args: Vec<String> = Vec::new();
+        if let Some(c) = &t.config {
+            args.extend(["--config".into(), rel(dir, c)]);
+        }
+        args.extend([
+            "diagnose".into(),
+            t.address.clone(),
+            "--now".into(),
+            t.now.clone(),
+            "--format".into(),
+            "json".into(),
+        ]);
+        for (flag, v) in [
+            ("--directory", &t.directory),
+            ("--sender", &t.sender),
+            ("--allowlist", &t.allowlist),
+            ("--dns-zones", &t.dns_zones),
+        ] {
+            if let Some(v) = v {
+                args.extend([flag.into(), rel(dir, v)]);
+            }
+        }
+        for m in &t.messages {
+            args.extend(["--message".into(), rel(dir, m)]);
+        }
+        let _fault = match t.nameserver_fault.as_deref() {
+            Some(kind) => {
+                let f = FaultResponder::start(match kind {
+                    "servfail" => Fault::ServFail,
+                    "refused" => Fault::Refused,
+                    "silent" => Fault::Silent,
+                    other => panic!("{name}: unknown fault {other}"),
+                })
+                .await;
+                args.extend([
+                    "--nameserver".into(),
+                    f.addr().to_string(),
+                    "--timeout".into(),
+                    "0.5".into(),
+                ]);
+                Some(f)
+            }
+            None => None,
+        };
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+                .args(&args)
+                .current_dir(workspace())
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let report: Report = match serde_json::from_slice(&out.stdout) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!(
+                    "{name}: not a strict schema_version 1 report ({e}): {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+                continue;
+            }
+        };
+        assert_eq!(report.schema_version, 1);
+        let ids: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+        if out.status.code() != Some(t.expect_exit) {
+            failures.push(format!(
+                "{name}: exit {:?}, expected {} ({ids:?})",
+                out.status.code(),
+                t.expect_exit
+            ));
+        }
+        for id in &t.expect_ids {
+            if !ids.contains(&id.as_str()) {
+                failures.push(format!("{name}: {id} missing from {ids:?}"));
+            }
+        }
+        if t.expect_ids.is_empty() && report.findings.iter().any(|f| f.severity != "info") {
+            failures.push(format!("{name}: expected no problem, got {ids:?}"));
+        }
+        if let Some(first) = &t.expect_first {
+            if ids.first() != Some(&first.as_str()) {
+                failures.push(format!("{name}: {first} should rank first: {ids:?}"));
+            }
+        }
+        if let Some(class) = &t.expect_first_class {
+            if !ids.first().is_some_and(|i| i.starts_with(class.as_str())) {
+                failures.push(format!(
+                    "{name}: a {class} finding should rank first: {ids:?}"
+                ));
+            }
+        }
+    }
+    println!(
+        "tickets: {} passed, {} failed",
+        all.len() - failures.len().min(all.len()),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_demo_markdown_reads_like_a_ticket_answer() {
+    let o = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args([
+            "--config",
+            "fixtures/demo/mailwhy.toml",
+            "diagnose",
+            "jane.doe@acme-builders.com",
+            "--now",
+            "2026-11-23T12:00:00Z",
+            "--format",
+            "markdown",
+        ])
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        md.contains("**Answer:** \"send messages to this user\" is off"),
+        "{md}"
+    );
+    assert!(
+        md.contains("**Steps**\n\n1. Turn \"send messages to this user\" on"),
+        "{md}"
+    );
+    // The bad directory row is reported on stderr with its line and column, and the rest is used.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("users.csv:21: row skipped: column status"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_problem_reports_say_what_was_checked_and_the_next_steps() {
+    let o = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args([
+            "--config",
+            "fixtures/demo/mailwhy.toml",
+            "diagnose",
+            "kenji.sato@acme-builders.com",
+            "--allowlist",
+            "fixtures/demo/gateway-complete.txt",
+            "--now",
+            "2026-11-23T12:00:00Z",
+            "--color",
+            "never",
+        ])
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("next steps") && text.contains("junk") && text.contains("password reset"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_now_exits_2() {
+    let o = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(["diagnose", "a@b.example", "--now", "yesterday"])
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

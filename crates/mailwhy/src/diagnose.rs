@@ -1,0 +1,231 @@
+//! The ticket workflow: [`Diagnoser`] runs every check its inputs allow for one address,
+//! concurrently over one DNS cache, and hands the outcomes to the report, which ranks them.
+//!
+//! This module decides only *which* checks run (the directory check needs a directory, the
+//! allowlist audit a sender profile and an allowlist ...); each check's rules live in the module
+//! that owns the concern. When nothing is wrong, the report says what was checked and gives the
+//! help articles' next steps: look in junk and quarantine, resend and watch, activate by
+//! password reset.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), mailwhy::Error> {
+//! use mailwhy::diagnose::Diagnoser;
+//! use mailwhy::dns::DnsConfig;
+//! let diagnoser = Diagnoser::builder()
+//!     .dns_config(DnsConfig::default())
+//!     .directory_file("users.csv".as_ref())?
+//!     .sender_file("fixtures/senders/procore.toml".as_ref())?
+//!     .build()
+//!     .await?;
+//! let report = diagnoser.diagnose("jane@acme-builders.com").await;
+//! println!("{}", mailwhy::report::render_markdown(&[report]));
+//! # Ok(()) }
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use crate::allowlist::{self, Allowlist, AuditOptions, SenderProfile};
+use crate::check::{CheckOutcome, Context};
+use crate::directory::{self, ColumnMap, MemoryDirectory, UserDirectory};
+use crate::dns::{DnsConfig, Resolving};
+use crate::report::{Report, Stats, Verdict};
+use crate::Result;
+
+/// The help articles' next steps when no check found a cause.
+pub const NEXT_STEPS: &[&str] = &[
+    "Ask the person to look in their junk or spam folder, and their mail admin to look in the gateway's quarantine, for mail from the vendor's domains.",
+    "Resend the email (or re-invite) and watch for it; note the time so the mail admin can search the gateway's logs.",
+    "If an invitation never arrives, the person can activate the account by requesting a password reset from the sign-in page.",
+];
+
+/// Runs the checks for one address at a time; cheap to share across tasks (`Arc` it).
+pub struct Diagnoser {
+    resolving: Resolving,
+    directory: Option<Arc<dyn UserDirectory>>,
+    directory_problems: Vec<directory::RowProblem>,
+    sender: Option<SenderProfile>,
+    allowlist: Option<Allowlist>,
+    audit_options: AuditOptions,
+    now: Option<SystemTime>,
+}
+
+/// Builds a [`Diagnoser`]; every input is optional.
+#[derive(Default)]
+pub struct DiagnoserBuilder {
+    dns: DnsConfig,
+    zones: Option<PathBuf>,
+    directory: Option<Arc<dyn UserDirectory>>,
+    directory_problems: Vec<directory::RowProblem>,
+    sender: Option<SenderProfile>,
+    allowlist: Option<Allowlist>,
+    audit_options: AuditOptions,
+    now: Option<SystemTime>,
+}
+
+impl DiagnoserBuilder {
+    /// Resolver settings.
+    pub fn dns_config(mut self, config: DnsConfig) -> Self {
+        self.dns = config;
+        self
+    }
+
+    /// Serve these zone files on loopback and resolve only from them (`--dns-zones`).
+    pub fn dns_zones(mut self, dir: Option<PathBuf>) -> Self {
+        self.zones = dir;
+        self
+    }
+
+    /// A user directory of the embedding service.
+    pub fn directory(mut self, dir: Arc<dyn UserDirectory>) -> Self {
+        self.directory = Some(dir);
+        self
+    }
+
+    /// A directory export file (CSV or JSON) with the default column names.
+    pub fn directory_file(self, path: &Path) -> Result<Self> {
+        self.directory_file_with(path, &ColumnMap::default())
+    }
+
+    /// A directory export file with a column mapping.
+    pub fn directory_file_with(mut self, path: &Path, columns: &ColumnMap) -> Result<Self> {
+        let loaded = directory::load_file(path, columns)?;
+        self.directory_problems = loaded.problems;
+        self.directory = Some(Arc::new(MemoryDirectory::new(loaded.users)));
+        Ok(self)
+    }
+
+    /// The vendor's sender profile.
+    pub fn sender(mut self, profile: SenderProfile) -> Self {
+        self.sender = Some(profile);
+        self
+    }
+
+    /// The vendor's sender profile from a file.
+    pub fn sender_file(self, path: &Path) -> Result<Self> {
+        Ok(self.sender(SenderProfile::load(path)?))
+    }
+
+    /// The customer's gateway allowlist.
+    pub fn allowlist(mut self, list: Allowlist) -> Self {
+        self.allowlist = Some(list);
+        self
+    }
+
+    /// The gateway allowlist from a file (layout from the extension).
+    pub fn allowlist_file(self, path: &Path) -> Result<Self> {
+        Ok(self.allowlist(Allowlist::load(path, None)?))
+    }
+
+    /// Thresholds of the allowlist audit.
+    pub fn audit_options(mut self, opts: AuditOptions) -> Self {
+        self.audit_options = opts;
+        self
+    }
+
+    /// A fixed "now" (default: the clock at each diagnosis).
+    pub fn now(mut self, now: SystemTime) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// Starts the DNS layer (and the zone server) and returns the diagnoser.
+    pub async fn build(self) -> Result<Diagnoser> {
+        let resolving = Resolving::start(&self.dns, self.zones.as_deref()).await?;
+        Ok(Diagnoser {
+            resolving,
+            directory: self.directory,
+            directory_problems: self.directory_problems,
+            sender: self.sender,
+            allowlist: self.allowlist,
+            audit_options: self.audit_options,
+            now: self.now,
+        })
+    }
+}
+
+impl Diagnoser {
+    /// A builder with default settings and no inputs.
+    pub fn builder() -> DiagnoserBuilder {
+        DiagnoserBuilder::default()
+    }
+
+    /// The rows of the directory export that could not be read.
+    pub fn directory_problems(&self) -> &[directory::RowProblem] {
+        &self.directory_problems
+    }
+
+    /// The DNS layer shared by every diagnosis.
+    pub fn dns(&self) -> &crate::dns::Dns {
+        &self.resolving.dns
+    }
+
+    /// Diagnoses one address: every check its inputs allow, concurrently.
+    pub async fn diagnose(&self, address: &str) -> Report {
+        let started = Instant::now();
+        let queries_before = self.resolving.dns.queries_sent();
+        let ctx = Context {
+            dns: self.resolving.dns.clone(),
+            now: self.now.unwrap_or_else(SystemTime::now),
+        };
+        let address = address.trim_matches(|c: char| c == '<' || c == '>');
+        let schedule: Vec<u32> = self
+            .sender
+            .as_ref()
+            .map(|s| s.follow_up_days.clone())
+            .unwrap_or_else(|| allowlist::profile::DEFAULT_FOLLOW_UP_DAYS.to_vec());
+
+        let directory_check = async {
+            match &self.directory {
+                Some(dir) => directory::check(dir.as_ref(), address, &schedule, ctx.now).await,
+                None => CheckOutcome::skipped("directory", "no user directory given (--directory)"),
+            }
+        };
+        let allowlist_check = async {
+            match (&self.sender, &self.allowlist) {
+                (Some(s), Some(l)) => allowlist::audit(s, l, &self.audit_options, None),
+                (None, _) => {
+                    CheckOutcome::skipped("allowlist", "no sender profile given (--sender)")
+                }
+                (_, None) => {
+                    CheckOutcome::skipped("allowlist", "no gateway allowlist given (--allowlist)")
+                }
+            }
+        };
+        let (dir_outcome, allow_outcome) = futures::join!(directory_check, allowlist_check);
+        let outcomes = vec![dir_outcome, allow_outcome];
+        let mut report = Report::from_outcomes(
+            address,
+            outcomes,
+            Stats {
+                dns_queries: self.resolving.dns.queries_sent() - queries_before,
+                duration_ms: started.elapsed().as_millis() as u64,
+            },
+        );
+        if report.verdict != Verdict::ProblemFound {
+            let checked: Vec<String> = report
+                .checks
+                .iter()
+                .filter(|c| c.status == "ran")
+                .map(|c| c.name.clone())
+                .collect();
+            let mut lines = vec![format!(
+                "Checked: {}.",
+                if checked.is_empty() {
+                    "nothing".into()
+                } else {
+                    checked.join(", ")
+                }
+            )];
+            lines.extend(
+                NEXT_STEPS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| format!("{}. {s}", i + 1)),
+            );
+            report = report.with_section("next steps", lines);
+        }
+        report
+    }
+}
