@@ -22,6 +22,7 @@ pub mod config;
 pub mod dns;
 pub mod error;
 pub mod finding;
+pub mod mailbox;
 pub mod report;
 pub mod sanitize;
 pub mod text;
