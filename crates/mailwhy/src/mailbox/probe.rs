@@ -589,10 +589,11 @@ impl Run<'_> {
         match tokio::time::timeout(self.opts.step_timeout, connector.connect(name, tcp)).await {
             Ok(Ok(tls)) => {
                 let (_, session) = tls.get_ref();
-                let version = session
-                    .protocol_version()
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("TLS");
+                let version = match session.protocol_version() {
+                    Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3",
+                    Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2",
+                    _ => "TLS",
+                };
                 let suite = session
                     .negotiated_cipher_suite()
                     .and_then(|s| s.suite().as_str())
