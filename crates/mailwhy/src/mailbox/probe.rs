@@ -122,7 +122,16 @@ pub async fn probe(
             "resolve", "connect", "tls", "greeting", "capa", "login", "stat", "quit",
         ],
         TlsMode::Starttls => &[
-            "resolve", "connect", "greeting", "capa", "stls", "login", "stat", "quit",
+            "resolve",
+            "connect",
+            "greeting",
+            "capa",
+            "stls",
+            "tls",
+            "capa-after-tls",
+            "login",
+            "stat",
+            "quit",
         ],
         TlsMode::None => &[
             "resolve", "connect", "greeting", "capa", "login", "stat", "quit",
