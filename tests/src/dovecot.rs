@@ -72,8 +72,36 @@ fn command_output(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-/// Writes a CA and a server certificate signed by it; returns the CA's PEM path.
-fn write_certificates(dir: &Path) -> PathBuf {
+/// What kind of server certificate the test server presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertKind {
+    /// A certificate issued by a test CA (`ca.pem`), as a private CA would.
+    IssuedByTestCa,
+    /// A self-signed certificate with `CA:TRUE`, as `openssl req -x509` makes; `ca.pem` is that
+    /// same certificate.
+    SelfSignedCa,
+}
+
+/// Writes the server certificate and key, and `ca.pem` to trust it; returns the `ca.pem` path.
+fn write_certificates(dir: &Path, kind: CertKind) -> PathBuf {
+    if kind == CertKind::SelfSignedCa {
+        let key = KeyPair::generate().expect("key");
+        let mut params =
+            CertificateParams::new(vec![CERT_NAME.to_string(), "localhost".to_string()])
+                .expect("params");
+        params
+            .subject_alt_names
+            .push(SanType::IpAddress("127.0.0.1".parse().expect("ip")));
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, CERT_NAME);
+        let cert = params.self_signed(&key).expect("self-signed cert");
+        std::fs::write(dir.join("ca.pem"), cert.pem()).expect("write ca");
+        std::fs::write(dir.join("cert.pem"), cert.pem()).expect("write cert");
+        std::fs::write(dir.join("key.pem"), key.serialize_pem()).expect("write key");
+        return dir.join("ca.pem");
+    }
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -103,6 +131,11 @@ impl Dovecot {
     /// Starts a server with `messages` messages waiting for [`USER`]. `None` (after a printed
     /// note) when Dovecot is not installed; under `CI=true` its absence fails the test instead.
     pub fn start(messages: usize) -> Option<Dovecot> {
+        Dovecot::start_with(messages, CertKind::IssuedByTestCa)
+    }
+
+    /// Like [`Dovecot::start`], with the given kind of server certificate.
+    pub fn start_with(messages: usize, cert: CertKind) -> Option<Dovecot> {
         let Some(bin) = binary() else {
             assert!(
                 std::env::var("CI").map(|v| v != "true").unwrap_or(true),
@@ -113,7 +146,7 @@ impl Dovecot {
         };
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path().to_path_buf();
-        write_certificates(&d);
+        write_certificates(&d, cert);
         // Dovecot drops privileges: as root it runs its internal processes as the package's
         // `dovecot`/`dovenull` users and the mail process as `dovecot`; as anyone else, as
         // that same user. Either way that user must reach the temp dir and own the maildir.

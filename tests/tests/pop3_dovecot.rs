@@ -11,7 +11,7 @@ use mailwhy::dns::zonefile::Zone;
 use mailwhy::mailbox::{diagnose, Password, Pop3Settings, ProbeOptions, TlsMode};
 use mailwhy::report::{Report, Verdict};
 use mailwhy_tests::dns_for;
-use mailwhy_tests::dovecot::{scripted_server, Dovecot, CERT_NAME, PASSWORD, USER};
+use mailwhy_tests::dovecot::{scripted_server, CertKind, Dovecot, CERT_NAME, PASSWORD, USER};
 
 fn settings(server: &str, port: u16, tls: TlsMode, password: &str) -> Pop3Settings {
     Pop3Settings {
@@ -288,4 +288,20 @@ async fn the_server_name_is_resolved_through_the_dns_layer_and_checked_against_t
     let r = diagnose(&ctx, &s, Some(&opts(Some(&d)))).await;
     assert_eq!(ids(&r), ["mailbox.unreachable"], "{}", dump(&r));
     assert!(r.findings[0].detail.contains("NXDOMAIN"));
+}
+
+/// Regression: a self-signed certificate made by `openssl req -x509` has CA:TRUE, which WebPKI
+/// refuses as a server certificate (CaUsedAsEndEntity) even when given with --ca-file.
+#[tokio::test]
+async fn a_self_signed_certificate_given_with_ca_file_is_trusted() {
+    let Some(d) = Dovecot::start_with(2, CertKind::SelfSignedCa) else {
+        return;
+    };
+    let s = settings("127.0.0.1", d.tls_port, TlsMode::Implicit, PASSWORD);
+    let r = run(&s, &opts(Some(&d))).await;
+    assert_eq!(r.verdict, Verdict::NoProblemFound, "{}", dump(&r));
+    assert_eq!(r.data["probe"]["messages"], 2);
+    // Without it, the same server is refused.
+    let r = run(&s, &opts(None)).await;
+    assert_eq!(ids(&r), ["mailbox.tls-failed"], "{}", dump(&r));
 }

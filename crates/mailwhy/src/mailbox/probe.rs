@@ -550,10 +550,21 @@ impl Run<'_> {
             return Err("no trusted root certificates were found on this system (install ca-certificates, or give --ca-file)".into());
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(store),
+            provider.clone(),
+        )
+        .build()
+        .map_err(|e| e.to_string())?;
+        let pinned = match &self.opts.roots {
+            Roots::Certificates(certs) => certs.clone(),
+            Roots::System => vec![],
+        };
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| e.to_string())?
-            .with_root_certificates(store)
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(PinningVerifier { webpki, pinned }))
             .with_no_client_auth();
         Ok(config)
     }
@@ -948,7 +959,8 @@ impl Run<'_> {
                 Some((n, octets)) => {
                     self.facts.messages = Some(n);
                     self.facts.octets = Some(octets);
-                    self.finish(c, format!("{n} messages waiting ({octets} octets)"));
+                    let noun = if n == 1 { "message" } else { "messages" };
+                    self.finish(c, format!("{n} {noun} waiting ({octets} octets)"));
                     true
                 }
                 None => {
@@ -992,6 +1004,70 @@ impl Run<'_> {
     }
 }
 
+/// The normal WebPKI verification, plus one exception: a server certificate that is byte for byte
+/// one of the certificates given with `--ca-file` is trusted as is. Self-signed certificates made
+/// with `openssl req -x509` carry `CA:TRUE`, which WebPKI refuses as a server certificate
+/// (`CaUsedAsEndEntity`); an admin who hands us that exact certificate has pinned it. The
+/// handshake signature is still checked against the certificate's key, so only the holder of
+/// its private key passes.
+#[derive(Debug)]
+struct PinningVerifier {
+    webpki: Arc<rustls::client::WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinningVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(v) => Ok(v),
+            Err(_)
+                if self
+                    .pinned
+                    .iter()
+                    .any(|c| c.as_ref() == end_entity.as_ref()) =>
+            {
+                Ok(rustls::client::danger::ServerCertVerified::assertion())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
+}
+
 /// What a non-POP3 greeting looks like.
 fn guess_protocol(line: &str) -> &'static str {
     let l = line.trim_start();
@@ -1029,6 +1105,9 @@ fn describe_tls_error(
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => "the certificate has expired".to_string(),
             CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => "the certificate is not valid yet (check the clocks)".to_string(),
             CertificateError::Revoked => "the certificate has been revoked".to_string(),
+            CertificateError::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+                "the server presents a CA certificate as its own certificate (give exactly that certificate with --ca-file to trust it)".to_string()
+            }
             other => format!("the certificate was refused ({other:?})"),
         },
         Some(TlsError::InvalidMessage(_)) if mode == TlsMode::Implicit => {
