@@ -407,3 +407,35 @@ fn a_server_that_echoes_the_password_is_quoted_with_it_redacted() {
         }
     }
 }
+
+/// A DNS failure while resolving the server makes the probe inconclusive (exit 3), never
+/// "unreachable" and never "no problem".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dns_failure_while_resolving_the_server_is_inconclusive() {
+    let dns = FaultResponder::start(Fault::ServFail).await;
+    let ns = dns.addr().to_string();
+    let o = tokio::task::spawn_blocking(move || {
+        mailwhy(
+            &[
+                "--nameserver",
+                &ns,
+                "--format",
+                "json",
+                "pop3",
+                "--server",
+                "pop.mailwhy.test",
+                "--probe",
+            ],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let r = parse(&o);
+    assert_eq!(r.verdict, "inconclusive");
+    assert_eq!(r.findings[0].id, "dns.temporary-failure", "{}", text(&o));
+    let resolve = r.checks.iter().find(|c| c.name == "resolve").unwrap();
+    assert_eq!(resolve.status, "inconclusive");
+    assert!(r.stats.dns_queries >= 1);
+}
