@@ -21,6 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
+use zeroize::Zeroizing;
 
 use super::data::{self, Provider};
 use super::reply::{self, Capabilities, LineBuffer, Status};
@@ -139,9 +140,10 @@ pub async fn probe(
     };
     let mut secrets = vec![];
     if let Some(p) = settings.password.as_ref().filter(|p| !p.is_empty()) {
-        secrets.push(p.expose().to_string());
+        secrets.push(Zeroizing::new(p.expose().to_string()));
         if let Some(u) = &settings.user {
-            secrets.push(reply::base64(format!("\0{u}\0{}", p.expose()).as_bytes()));
+            let plain = Zeroizing::new(format!("\0{u}\0{}", p.expose()));
+            secrets.push(Zeroizing::new(reply::base64(plain.as_bytes())));
         }
     }
     let mut run = Run {
@@ -217,7 +219,7 @@ struct Conn {
     lines: LineBuffer,
     timeout: Duration,
     transcript: Vec<String>,
-    secrets: Vec<String>,
+    secrets: Vec<Zeroizing<String>>,
 }
 
 impl Conn {
@@ -271,7 +273,8 @@ impl Conn {
 
     async fn send(&mut self, wire: &str, shown: &str) -> Result<(), Fail> {
         self.record("C", shown);
-        let bytes = format!("{wire}\r\n");
+        // The login lines carry the password: wiped once written.
+        let bytes = Zeroizing::new(format!("{wire}\r\n"));
         let write = async {
             match self.stream.as_mut() {
                 Some(Stream::Plain(s)) => {
@@ -317,7 +320,7 @@ impl Conn {
 }
 
 /// Replaces every secret in `text` with `<redacted>`.
-fn redact(text: &str, secrets: &[String]) -> String {
+fn redact(text: &str, secrets: &[Zeroizing<String>]) -> String {
     let mut out = text.to_string();
     for s in secrets.iter().filter(|s| !s.is_empty()) {
         out = out.replace(s.as_str(), "<redacted>");
@@ -337,7 +340,7 @@ struct Run<'a> {
     host: String,
     outcomes: Vec<CheckOutcome>,
     facts: ProbeFacts,
-    secrets: Vec<String>,
+    secrets: Vec<Zeroizing<String>>,
 }
 
 impl Run<'_> {
@@ -389,9 +392,9 @@ impl Run<'_> {
             transcript: vec![],
             secrets: self.secrets.clone(),
         };
-        let ok = self.session(&mut conn).await;
+        // How far the session got is in the outcomes; the conversation is kept either way.
+        self.session(&mut conn).await;
         self.facts.transcript = std::mem::take(&mut conn.transcript);
-        let _ = ok;
     }
 
     /// Everything after the TCP connection; returns false when a step failed.
@@ -865,8 +868,8 @@ impl Run<'_> {
                 .await
             {
                 Ok((_, Some(st))) if st.ok => {
-                    conn.command(&format!("PASS {}", password.expose()), "PASS <redacted>")
-                        .await
+                    let line = Zeroizing::new(format!("PASS {}", password.expose()));
+                    conn.command(&line, "PASS <redacted>").await
                 }
                 other => other,
             }
