@@ -169,3 +169,37 @@ pub async fn diagnose(
     }
     report
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_and_tls_are_derived_from_each_other() {
+        let mut s = Pop3Settings::new("pop.example.org");
+        assert_eq!(s.effective(), (995, TlsMode::Implicit));
+        s.port = Some(110);
+        assert_eq!(s.effective(), (110, TlsMode::Starttls));
+        s.port = Some(995);
+        assert_eq!(s.effective(), (995, TlsMode::Implicit));
+        s.port = None;
+        s.tls = Some(TlsMode::None);
+        assert_eq!(s.effective(), (110, TlsMode::None));
+    }
+
+    #[test]
+    fn recent_prefix_is_stripped_in_any_case() {
+        assert_eq!(strip_recent("Recent:me@gmail.com"), "me@gmail.com");
+        assert_eq!(strip_recent("recent"), "recent");
+        assert_eq!(strip_recent("récent:x"), "récent:x");
+    }
+
+    #[test]
+    fn settings_never_serialize_the_password() {
+        let mut s = Pop3Settings::new("pop.example.org");
+        s.password = Some(Password::new("p4ss-w0rd-xyz"));
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains("p4ss"), "{json}");
+        assert!(!format!("{s:?}").contains("p4ss"));
+    }
+}

@@ -1127,3 +1127,28 @@ fn describe_tls_error(
     };
     (detail, fix.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_blanks_every_secret() {
+        let secrets = [
+            Zeroizing::new("hunter2".to_string()),
+            Zeroizing::new(String::new()),
+        ];
+        assert_eq!(
+            redact("-ERR bad password hunter2 (hunter2)", &secrets),
+            "-ERR bad password <redacted> (<redacted>)"
+        );
+    }
+
+    #[test]
+    fn other_protocols_are_named() {
+        assert!(guess_protocol("220 mx ESMTP").contains("SMTP"));
+        assert!(guess_protocol("* OK [CAPABILITY IMAP4rev1] ready").contains("IMAP"));
+        assert!(guess_protocol("SSH-2.0-OpenSSH_9.2").contains("SSH"));
+        assert!(guess_protocol("hello").contains("not a POP3 greeting"));
+    }
+}
