@@ -302,6 +302,18 @@ service pop3-login {{
     }
 }
 
+/// Writes the certificate of a CA that issued nothing the test server uses, to `path`.
+pub fn write_unrelated_ca(path: &Path) {
+    let key = KeyPair::generate().expect("key");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "some other CA");
+    let cert = params.self_signed(&key).expect("cert");
+    std::fs::write(path, cert.pem()).expect("write");
+}
+
 fn walk(root: &Path) -> Vec<PathBuf> {
     let mut out = vec![root.to_path_buf()];
     if let Ok(entries) = std::fs::read_dir(root) {

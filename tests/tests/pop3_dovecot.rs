@@ -11,7 +11,9 @@ use mailwhy::dns::zonefile::Zone;
 use mailwhy::mailbox::{diagnose, Password, Pop3Settings, ProbeOptions, TlsMode};
 use mailwhy::report::{Report, Verdict};
 use mailwhy_tests::dns_for;
-use mailwhy_tests::dovecot::{scripted_server, CertKind, Dovecot, CERT_NAME, PASSWORD, USER};
+use mailwhy_tests::dovecot::{
+    scripted_server, write_unrelated_ca, CertKind, Dovecot, CERT_NAME, PASSWORD, USER,
+};
 
 fn settings(server: &str, port: u16, tls: TlsMode, password: &str) -> Pop3Settings {
     Pop3Settings {
@@ -234,6 +236,24 @@ async fn a_certificate_from_an_unknown_ca_is_tls_failed() {
     assert_eq!(ids(&r), ["mailbox.tls-failed"], "{}", dump(&r));
     assert!(
         r.findings[0].detail.contains("--ca-file"),
+        "{}",
+        r.findings[0].detail
+    );
+    // A private CA file that did not issue it: the same, and deterministic on any machine.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other-ca.pem");
+    write_unrelated_ca(&other);
+    let o = ProbeOptions::new(Duration::from_secs(5))
+        .with_ca_file(&other)
+        .unwrap();
+    let r = run(
+        &settings("127.0.0.1", d.tls_port, TlsMode::Implicit, PASSWORD),
+        &o,
+    )
+    .await;
+    assert_eq!(ids(&r), ["mailbox.tls-failed"], "{}", dump(&r));
+    assert!(
+        r.findings[0].detail.contains("not issued by an authority"),
         "{}",
         r.findings[0].detail
     );
