@@ -20,7 +20,15 @@ const PORT_FIX: &str = "In the mail fetcher's settings, use port 995 with SSL/TL
 fn port_and_tls(s: &Pop3Settings) -> CheckOutcome {
     let mut c = CheckOutcome::start("port-and-tls");
     let (port, tls) = s.effective();
-    let evidence = json!({ "port": port, "tls": tls, "port_given": s.port, "tls_given": s.tls });
+    let mut evidence = json!({ "port": port, "tls": tls });
+    // Say which of the two was not given but derived from the other.
+    let derived: Vec<&str> = [("port", s.port.is_none()), ("tls", s.tls.is_none())]
+        .into_iter()
+        .filter_map(|(k, missing)| missing.then_some(k))
+        .collect();
+    if !derived.is_empty() {
+        evidence["derived"] = json!(derived);
+    }
     // RFC 8314, 3.3 and RFC 2595, 4: 995 is TLS from the first byte, 110 starts in plain text.
     let mismatch = match (port, tls) {
         (995, TlsMode::None | TlsMode::Starttls) => Some(format!(
