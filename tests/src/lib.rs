@@ -2,6 +2,8 @@
 //! responder that misbehaves on purpose over the real network path, and helpers to run the real
 //! `mailwhy` binary.
 
+pub mod dovecot;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -84,6 +84,8 @@ enum Command {
     Dns(commands::dns::DnsArgs),
     /// Explain a finding id: what it means, why it matters, how to fix it
     Explain(commands::explain::ExplainArgs),
+    /// Check POP3 mailbox settings (offline), and with --probe log in and count waiting mail
+    Pop3(commands::pop3::Pop3Args),
 }
 
 /// Runs the command line with `args` (the first is the program name) and returns the exit code.
@@ -116,6 +118,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
         Command::Dns(a) => commands::dns::run(&g, a),
         Command::Diagnose(a) => commands::diagnose::run(&g, a),
         Command::Allowlist(a) => commands::allowlist::run(&g, a),
+        Command::Pop3(a) => commands::pop3::run(&g, a),
     }
 }
 

@@ -25,6 +25,7 @@ pub mod directory;
 pub mod dns;
 pub mod error;
 pub mod finding;
+pub mod mailbox;
 pub mod report;
 pub mod sanitize;
 pub mod text;

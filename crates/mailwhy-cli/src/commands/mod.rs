@@ -5,3 +5,4 @@ pub mod allowlist;
 pub mod diagnose;
 pub mod dns;
 pub mod explain;
+pub mod pop3;

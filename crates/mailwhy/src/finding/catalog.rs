@@ -602,20 +602,22 @@ catalog! {
               the address in the directory and re-invite or resend.";
 
     "mailbox.wrong-server", Error, "the POP3 server or port differs from the provider's",
-        what: "The mailbox belongs to a known provider, but the server name or port in the settings \
-               differs from what that provider publishes. The evidence shows both.",
-        why: "The fetcher connects to the wrong place, so the connection or the login fails and \
-              no mail is fetched.",
-        fix: "In the fetcher's settings, use the server name and port from the evidence (the \
-              provider's published POP3 settings), with SSL/TLS on.";
+        what: "The mailbox belongs to a well-known mail service (recognized from the server name or \
+               the address domain), but the server name, port or TLS mode differs from what that \
+               service publishes, or the service offers no POP3 at all. The remedy names the right \
+               values.",
+        why: "The fetcher connects to a server that does not hold the mailbox, or to a port the \
+              provider does not serve, so nothing is ever fetched and new mail never reaches the CRM.",
+        fix: "Copy the server, port and TLS mode from the remedy into the fetcher's settings. For a \
+              service without POP3, fetch by IMAP or forward the mail to a mailbox that offers POP3.";
 
-    "mailbox.username-format", Warning, "the provider needs the full address as username",
-        what: "The username is not the full email address, but this provider expects the complete \
-               address (name@domain) as the POP3 username.",
-        why: "With only the part before the @, the login is refused, which looks like a wrong \
-              password.",
-        fix: "In the fetcher's settings, enter the full email address as the username (with recent: \
-              in front for Gmail when several clients fetch).";
+    "mailbox.username-format", Warning, "the POP3 username has the wrong form for this provider",
+        what: "The provider expects a particular form of username (the full email address, or only \
+               the part before the @) and the configured username has the other form, or carries a \
+               prefix the provider does not know.",
+        why: "The server refuses the login, which looks exactly like a wrong password, so the \
+              fetcher stops and mail piles up unfetched.",
+        fix: "Set the username to the form given in the remedy, keep the password, and fetch again.";
 
     "message.unparseable-received", Info, "a Received header could not be parsed",
         what: "One of the message's Received headers does not follow the usual form (RFC 5322, RFC \
