@@ -188,74 +188,77 @@ fn build(
 
 /// Parses a CSV export with a header row.
 pub fn parse_csv(text: &str, file: &str, columns: &ColumnMap) -> Result<LoadedDirectory> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::Parse {
-            file: file.into(),
-            line: 1,
-            message: format!("cannot read the header row: {e}"),
-        })?
-        .clone();
-    let pos = |field: &str| -> Option<usize> {
-        let col = columns.0.get(field)?;
-        headers.iter().position(|h| {
-            h.trim()
-                .trim_start_matches('\u{feff}')
-                .eq_ignore_ascii_case(col)
-        })
-    };
-    let email_col = pos("email").ok_or_else(|| Error::Parse {
-        file: file.into(),
-        line: 1,
-        message: format!(
-            "no {:?} column in the header (columns: {}); map it with [directory_columns] email = \"...\" in the config",
-            columns.0.get("email").map(String::as_str).unwrap_or("email"),
-            headers.iter().collect::<Vec<_>>().join(", ")
-        ),
-    })?;
-    let _ = email_col;
-    let index: BTreeMap<&str, Option<usize>> =
-        super::load::FIELDS.iter().map(|f| (*f, pos(f))).collect();
-    let mut out = LoadedDirectory {
-        file: file.into(),
-        ..Default::default()
-    };
-    for rec in rdr.records() {
-        match rec {
-            Err(e) => {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                out.problems.push(RowProblem {
-                    line,
-                    column: None,
-                    message: format!("unreadable row: {e}"),
-                });
-            }
-            Ok(r) => {
-                let line = r.position().map(|p| p.line() as usize).unwrap_or(0);
-                let get = |f: &str| {
-                    index
-                        .get(f)
-                        .copied()
-                        .flatten()
-                        .and_then(|i| r.get(i))
-                        .map(str::to_string)
-                };
-                match build(line, &get) {
-                    Ok(u) => out.users.push(u),
-                    Err((field, message)) => out.problems.push(RowProblem {
-                        line,
-                        column: Some(columns.0.get(&field).cloned().unwrap_or(field)),
-                        message,
-                    }),
-                }
-            }
+    let mut out = LoadedDirectory { file: file.into(), ..Default::default() };
+    for row in stream_csv(text.as_bytes(), file, columns)? {
+        match row {
+            Ok(u) => out.users.push(u),
+            Err(p) => out.problems.push(p),
         }
     }
     Ok(out)
+}
+
+/// Rows of a CSV export read one at a time, so a directory of any size takes constant memory.
+pub struct CsvRows<R: std::io::Read> {
+    records: csv::StringRecordsIntoIter<R>,
+    index: BTreeMap<&'static str, Option<usize>>,
+    columns: ColumnMap,
+}
+
+impl<R: std::io::Read> std::fmt::Debug for CsvRows<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvRows").finish_non_exhaustive()
+    }
+}
+
+/// Starts reading a CSV export from `reader`; the header row is read and checked now.
+pub fn stream_csv<R: std::io::Read>(reader: R, file: &str, columns: &ColumnMap) -> Result<CsvRows<R>> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(reader);
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::Parse { file: file.into(), line: 1, message: format!("cannot read the header row: {e}") })?
+        .clone();
+    let pos = |field: &str| -> Option<usize> {
+        let col = columns.0.get(field)?;
+        headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(col))
+    };
+    if pos("email").is_none() {
+        return Err(Error::Parse {
+            file: file.into(),
+            line: 1,
+            message: format!(
+                "no {:?} column in the header (columns: {}); map it with [directory_columns] email = \"...\" in the config",
+                columns.0.get("email").map(String::as_str).unwrap_or("email"),
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    let index = FIELDS.iter().map(|f| (*f, pos(f))).collect();
+    Ok(CsvRows { records: rdr.into_records(), index, columns: columns.clone() })
+}
+
+impl<R: std::io::Read> Iterator for CsvRows<R> {
+    type Item = std::result::Result<User, RowProblem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rec = self.records.next()?;
+        Some(match rec {
+            Err(e) => Err(RowProblem {
+                line: e.position().map(|p| p.line() as usize).unwrap_or(0),
+                column: None,
+                message: format!("unreadable row: {e}"),
+            }),
+            Ok(r) => {
+                let line = r.position().map(|p| p.line() as usize).unwrap_or(0);
+                let get = |f: &str| self.index.get(f).copied().flatten().and_then(|i| r.get(i)).map(str::to_string);
+                build(line, &get).map_err(|(field, message)| RowProblem {
+                    line,
+                    column: Some(self.columns.0.get(&field).cloned().unwrap_or(field)),
+                    message,
+                })
+            }
+        })
+    }
 }
 
 /// Parses a JSON export: an array of objects with the field names as keys.

@@ -296,6 +296,17 @@ pub async fn check(
         );
         return c.done(format!("{email}: no account"));
     }
+    check_accounts(&accounts, email, schedule, now.into())
+}
+
+/// The account checks over the accounts already found for `email` (at least one): duplicates,
+/// the messaging switch, status, invitation reminders, collaborators.
+pub fn check_accounts(accounts: &[User], email: &str, schedule: &[u32], now: SystemTime) -> CheckOutcome {
+    let mut c = CheckOutcome::start("directory");
+    let now: DateTime<Utc> = now.into();
+    if accounts.is_empty() {
+        return c.done(format!("{email}: no account given"));
+    }
     if accounts.len() > 1 {
         c.push(
             Finding::new(
