@@ -76,6 +76,9 @@ enum ColorArg {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check email addresses: syntax, hidden characters, typos, role mailboxes, and where the
+    /// domain's mail goes
+    Address(commands::address::AddressArgs),
     /// Ask one DNS question through mailwhy's DNS layer (a small dig)
     Dns(commands::dns::DnsArgs),
     /// Explain a finding id: what it means, why it matters, how to fix it
@@ -110,6 +113,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
     match cli.command {
         Command::Explain(a) => commands::explain::run(&g, a),
         Command::Dns(a) => commands::dns::run(&g, a),
+        Command::Address(a) => commands::address::run(&g, a),
     }
 }
 

@@ -17,12 +17,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod address;
 pub mod check;
 pub mod config;
 pub mod dns;
 pub mod error;
 pub mod finding;
 pub mod report;
+pub mod routing;
 pub mod sanitize;
 pub mod text;
 

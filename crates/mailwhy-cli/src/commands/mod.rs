@@ -1,5 +1,6 @@
 //! One module per subcommand: each parses its flags, calls the library, and hands the reports
 //! to [`crate::output`].
 
+pub mod address;
 pub mod dns;
 pub mod explain;
