@@ -24,6 +24,12 @@ pub fn run(settings: &Settings, args: AddressArgs) -> Result<u8, mailwhy::Error>
                 .map(|e| mailwhy::address::report(&ctx, e)),
         )
         .await;
+        // One DNS cache serves every address, so a query cannot be pinned on one report: each
+        // report shows the run's total.
+        let mut reports = reports;
+        for r in &mut reports {
+            r.stats.dns_queries = resolving.dns.queries_sent();
+        }
         crate::output::emit(settings, &reports, Some(&resolving.dns))
     })
 }

@@ -853,6 +853,24 @@ fn domain_name(input: &str, start: usize, problems: &mut Vec<Problem>) -> Option
     } else {
         (dom.to_ascii_lowercase(), None)
     };
+    // UTS #46 maps look-alike dots (`。`, `．`) to ".", so the ASCII form can hold an empty label
+    // or a hyphen at a label edge that the characters as typed did not show.
+    if needs_idna
+        && ascii.split('.').any(|l| {
+            l.is_empty()
+                || l.starts_with('-')
+                || l.ends_with('-')
+                || !l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        })
+    {
+        let p = pos(input, start);
+        problems.push(syntax(
+            rule::IDNA,
+            Some(p),
+            format!("the domain after the @ at position {p} is not valid once converted to its ASCII form, \"{ascii}\" (an empty part or a misplaced hyphen)"),
+        ));
+        return None;
+    }
     // Labels, on the ASCII form.
     let mut labels = 0;
     let mut last = "";
@@ -956,6 +974,9 @@ mod tests {
         assert!(ok("josé@acme.fr").local_is_non_ascii());
         let p = err("jane@xn--zzzz-.fr");
         assert_eq!(p[0].kind, ProblemKind::Syntax);
+        // Ideographic full stops become dots in UTS #46; two in a row are an empty label.
+        assert_eq!(err("jane@acme\u{3002}\u{3002}com")[0].rule, rule::IDNA);
+        assert_eq!(ok("jane@acme\u{3002}com").normalized(), "jane@acme.com");
     }
 
     #[test]

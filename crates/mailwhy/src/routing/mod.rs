@@ -209,7 +209,13 @@ async fn explicit_mx(
             if all {
                 format!("No MX host of {domain} has an address: {}. Mail to it cannot be delivered.", names.join(", "))
             } else {
-                format!("{} of the {} MX hosts of {domain} have no address: {}. Mail still goes to the others, more slowly if they were preferred.", unresolvable.len(), routing.mx.len(), names.join(", "))
+                format!(
+                    "{} of the {} MX hosts of {domain} {} no address: {}. Mail still goes to the other hosts, later if these were preferred.",
+                    unresolvable.len(),
+                    routing.mx.len(),
+                    if unresolvable.len() == 1 { "has" } else { "have" },
+                    names.join(", ")
+                )
             },
             "The domain's admin fixes the MX record to name the right host, or adds the missing A/AAAA record.",
         )
