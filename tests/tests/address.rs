@@ -175,3 +175,99 @@ async fn providers_are_detected_and_targets_resolved_concurrently_once() {
         Some("Google Workspace / Gmail")
     );
 }
+
+/// A UDP responder on loopback whose answers a test scripts per question: the MX answer can
+/// succeed while the lookups that depend on it fail, which one fault for every question cannot
+/// show.
+mod scripted {
+    use hickory_proto::op::{Message, ResponseCode};
+    use hickory_proto::rr::rdata::MX;
+    use hickory_proto::rr::{Name, RData, Record, RecordType};
+    use std::net::SocketAddr;
+    use tokio::net::UdpSocket;
+
+    pub enum Reply {
+        Mx(&'static str),
+        NoData,
+        ServFail,
+    }
+
+    pub struct Scripted {
+        pub addr: SocketAddr,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Drop for Scripted {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    pub async fn start(script: fn(&str, RecordType) -> Reply) -> Scripted {
+        let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = sock.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            // Bounded: the test drops it when done.
+            while let Ok((n, peer)) = sock.recv_from(&mut buf).await {
+                let Ok(q) = Message::from_vec(&buf[..n]) else {
+                    continue;
+                };
+                let Some(query) = q.queries.first().cloned() else {
+                    continue;
+                };
+                let mut m = Message::response(q.metadata.id, q.metadata.op_code);
+                m.metadata.recursion_desired = q.metadata.recursion_desired;
+                m.metadata.recursion_available = true;
+                m.add_queries(q.queries.clone());
+                let name = query.name().to_ascii().to_ascii_lowercase();
+                match script(name.trim_end_matches('.'), query.query_type()) {
+                    Reply::Mx(host) => {
+                        let rdata = RData::MX(MX::new(10, Name::from_ascii(host).unwrap()));
+                        m.add_answer(Record::from_rdata(query.name().clone(), 60, rdata));
+                    }
+                    Reply::NoData => {}
+                    Reply::ServFail => m.metadata.response_code = ResponseCode::ServFail,
+                }
+                if let Ok(bytes) = m.to_vec() {
+                    let _ = sock.send_to(&bytes, peer).await;
+                }
+            }
+        });
+        Scripted { addr, task }
+    }
+}
+
+#[tokio::test]
+async fn an_mx_host_whose_address_lookup_fails_is_inconclusive_not_unresolvable() {
+    use mailwhy::dns::RecordType;
+    let server = scripted::start(|name, rtype| match (name, rtype) {
+        ("split.fr", RecordType::MX) => scripted::Reply::Mx("mx.split.fr."),
+        _ => scripted::Reply::ServFail,
+    })
+    .await;
+    let ctx = Context::new(dns_for(server.addr));
+    let out = routing::check_domain(&ctx, "split.fr").await;
+    assert_eq!(out.status.as_str(), "inconclusive", "{out:#?}");
+    let ids: BTreeSet<&str> = out.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, BTreeSet::from(["dns.temporary-failure"]), "{out:#?}");
+}
+
+#[tokio::test]
+async fn no_mx_and_a_failed_address_lookup_is_inconclusive_not_no_mail_host() {
+    use mailwhy::dns::RecordType;
+    let server = scripted::start(|name, rtype| match (name, rtype) {
+        ("web.fr", RecordType::A) => scripted::Reply::ServFail,
+        _ => scripted::Reply::NoData,
+    })
+    .await;
+    let ctx = Context::new(dns_for(server.addr));
+    let report = address::report(&ctx, "jane@web.fr").await;
+    assert_eq!(report.verdict.as_str(), "inconclusive", "{report:#?}");
+    let ids: BTreeSet<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        BTreeSet::from(["dns.temporary-failure"]),
+        "{report:#?}"
+    );
+}
