@@ -393,7 +393,7 @@ pub fn parse(input: &str) -> Result<Address, Vec<Problem>> {
         problems.push(length(
             rule::LOCAL_LEN,
             format!(
-                "the part before the @ is {} octets long; the limit is 64",
+                "the part before the @ is {} octets long, over the limit of 64",
                 local.len()
             ),
         ));
@@ -402,7 +402,7 @@ pub fn parse(input: &str) -> Result<Address, Vec<Problem>> {
     if total > 254 {
         problems.push(length(
             rule::PATH_LEN,
-            format!("the address is {total} octets long (with the domain in its ASCII form); the limit is 254"),
+            format!("the address is {total} octets long (with the domain in its ASCII form), over the limit of 254"),
         ));
     }
     if problems.is_empty() {
@@ -418,7 +418,7 @@ fn whole_form_problem(input: &str) -> Option<Problem> {
         return Some(syntax(
             rule::MAILBOX,
             Some(1),
-            "the address starts with \"mailto:\", which is a link prefix; remove it".into(),
+            "the address starts with \"mailto:\", a link prefix to remove".into(),
         ));
     }
     if !input.starts_with('"') {
@@ -428,7 +428,7 @@ fn whole_form_problem(input: &str) -> Option<Problem> {
                     rule::NAME_ADDR,
                     Some(pos(input, lt)),
                     format!(
-                        "the address is written with a name and angle brackets (an angle bracket at position {}); use only the address between < and >, \"{}\"",
+                        "the address is written with a name and angle brackets (an angle bracket at position {}), so use only the address between < and >, \"{}\"",
                         pos(input, lt),
                         &input[lt + 1..gt]
                     ),
@@ -443,19 +443,19 @@ fn local_char_problem(input: &str, off: usize, c: char) -> Problem {
     let p = pos(input, off);
     let d = describe_char(c);
     let msg = match c {
-        ' ' => format!("a space at position {p}; spaces are not allowed in an address"),
+        ' ' => format!("a space at position {p} (an address cannot contain spaces)"),
         ',' | ';' => format!(
-            "{d} at position {p}; an address cannot contain it (two addresses pasted together, or a dot was meant?)"
+            "{d} at position {p} (two addresses pasted together, or a dot was meant?)"
         ),
         '(' | ')' => {
             return syntax(
                 rule::COMMENT,
                 Some(p),
-                format!("{d} at position {p}; comments in parentheses are allowed in message headers but not in an address to send to"),
+                format!("{d} at position {p} (comments in parentheses are allowed in message headers, not in an address to send to)"),
             )
         }
         '"' => format!(
-            "{d} at position {p}; quotes are only allowed around the whole part before the @"
+            "{d} at position {p} (quotes are only allowed around the whole part before the @)"
         ),
         _ => format!(
             "{d} at position {p}, which is not allowed before the @ unless that part is in quotes"
@@ -482,7 +482,7 @@ fn dot_string_local(input: &str, problems: &mut Vec<Problem>) -> (Option<usize>,
                     problems.push(syntax(
                         rule::DOT_STRING,
                         Some(1),
-                        "a dot at the start of the address (position 1); the part before the @ cannot start with a dot".into(),
+                        "a dot at the start of the address (position 1), where the part before the @ cannot start with one".into(),
                     ));
                     bad = true;
                     break;
@@ -564,7 +564,7 @@ fn quoted_local(input: &str, problems: &mut Vec<Problem>) -> (Option<usize>, Opt
                             rule::QUOTED,
                             Some(p),
                             format!(
-                                "{} at position {p} after a backslash inside the quotes; only visible ASCII may follow a backslash",
+                                "{} at position {p} after a backslash inside the quotes (only visible ASCII may follow a backslash)",
                                 describe_char(ch)
                             ),
                         ));
@@ -624,7 +624,7 @@ fn quoted_local(input: &str, problems: &mut Vec<Problem>) -> (Option<usize>, Opt
                 rule::QUOTED,
                 Some(p),
                 format!(
-                    "{} at position {p} after the closing quote; the @ must come right after it",
+                    "{} at position {p} after the closing quote (the @ must come right after it)",
                     describe_char(ch)
                 ),
             ));
@@ -684,7 +684,7 @@ fn literal(input: &str, start: usize, problems: &mut Vec<Problem>) -> Option<Dom
             rule::LITERAL,
             Some(p),
             format!(
-                "{} at position {p} after the closing square bracket; the address must end there",
+                "{} at position {p} after the closing square bracket (the address must end there)",
                 describe_char(ch)
             ),
         ));
@@ -725,10 +725,10 @@ fn domain_char_problem(input: &str, off: usize, c: char) -> Problem {
     let p = pos(input, off);
     let d = describe_char(c);
     let msg = match c {
-        '@' => format!("a second @ at position {p}; an address has exactly one"),
+        '@' => format!("a second @ at position {p} (an address has exactly one)"),
         ',' => format!("{d} after the @ at position {p} (a dot was probably meant)"),
         '_' => format!(
-            "{d} after the @ at position {p}; domain names have only letters, digits, hyphens and dots"
+            "{d} after the @ at position {p} (domain names have only letters, digits, hyphens and dots)"
         ),
         _ => format!("{d} after the @ at position {p}"),
     };
@@ -881,7 +881,7 @@ fn domain_name(input: &str, start: usize, problems: &mut Vec<Problem>) -> Option
             problems.push(length(
                 rule::LABEL_LEN,
                 format!(
-                    "the domain part \"{}…\" is {} octets long{}; the limit is 63",
+                    "the domain part \"{}…\" is {} octets long{}, over the limit of 63",
                     &label[..20],
                     label.len(),
                     if needs_idna { " in its ASCII form" } else { "" }
@@ -893,7 +893,7 @@ fn domain_name(input: &str, start: usize, problems: &mut Vec<Problem>) -> Option
         problems.push(length(
             rule::DOMAIN_LEN,
             format!(
-                "the domain is {} octets long; the limit is 253 (255 on the wire)",
+                "the domain is {} octets long, over the limit of 253 (255 on the wire)",
                 ascii.len()
             ),
         ));
@@ -903,7 +903,7 @@ fn domain_name(input: &str, start: usize, problems: &mut Vec<Problem>) -> Option
             rule::FQDN,
             None,
             format!(
-                "the domain \"{dom}\" has no dot; an internet domain looks like name.com or name.fr"
+                "the domain \"{dom}\" has no dot (an internet domain looks like name.com or name.fr)"
             ),
         ));
     } else if last.bytes().all(|c| c.is_ascii_digit()) {
@@ -919,7 +919,7 @@ fn domain_name(input: &str, start: usize, problems: &mut Vec<Problem>) -> Option
             problems.push(syntax(
                 rule::TLD,
                 None,
-                format!("the last part of the domain, \"{last}\", is all digits; no top-level domain is"),
+                format!("the last part of the domain, \"{last}\", is all digits (no top-level domain is)"),
             ));
         }
     }
@@ -996,7 +996,7 @@ mod tests {
         assert_eq!(err(".jane@acme.com")[0].position, Some(1));
         assert_eq!(
             err("jane@@acme.com")[0].message,
-            "a second @ at position 6; an address has exactly one"
+            "a second @ at position 6 (an address has exactly one)"
         );
         assert_eq!(
             err("jane@acme..com")[0].message,
