@@ -145,10 +145,16 @@ fn hidden(index: usize, c: char, kind: HiddenKind, looks_like: Option<char>) -> 
 }
 
 /// Finds look-alike letters word by word (a word is a run of letters and digits): a word that
-/// mixes Latin letters with letters of Cyrillic, Greek or Armenian, or a word written only with
-/// letters that imitate Latin ones while the rest of the address is Latin (`раураl.com`).
+/// mixes Latin letters with letters of Cyrillic, Greek or Armenian, or a domain word written only
+/// with letters that imitate Latin ones while the rest of the address is Latin (`рау.com`, the
+/// "whole-script confusable" of UTS #39). The second rule is kept to the domain: a Greek or
+/// Russian name before the @ of a Latin domain is common and legitimate.
 fn look_alikes(chars: &[char], out: &mut Vec<HiddenChar>) {
     let any_latin = chars.iter().any(|c| c.is_ascii_alphabetic());
+    let at = chars
+        .iter()
+        .rposition(|c| *c == '@' || fullwidth_ascii(*c) == Some('@'))
+        .unwrap_or(0);
     let mut i = 0;
     while i < chars.len() {
         if !chars[i].is_alphanumeric() {
@@ -171,7 +177,7 @@ fn look_alikes(chars: &[char], out: &mut Vec<HiddenChar>) {
             .iter()
             .filter(|c| c.is_alphabetic())
             .all(|c| latin_look_alike(*c).is_some());
-        if latin || (any_latin && all_imitate) {
+        if latin || (start > at && word.len() >= 2 && any_latin && all_imitate) {
             for k in foreign {
                 out.push(hidden(
                     k,
@@ -638,6 +644,8 @@ mod tests {
         assert!(scan("иван@почта.рф").is_empty());
         // A word made only of imitating letters in an otherwise Latin address is.
         assert_eq!(scan("jane@рау.com").len(), 3);
+        // ... but a Greek name before the @ of a Latin domain is not.
+        assert!(scan("ναι@example.com").is_empty());
     }
 
     #[test]

@@ -5,6 +5,16 @@
 //! findings (it asks DNS only to decide whether a near-miss domain is a typo). Where the
 //! recipient's mail goes is [`crate::routing`]'s concern; [`report`] runs both for one address,
 //! which is what `mailwhy address` prints.
+//!
+//! ```
+//! use mailwhy::address::{parse, ProblemKind};
+//! let a = parse("Jane.Doe@Bücher.FR").unwrap();
+//! assert_eq!(a.normalized(), "Jane.Doe@xn--bcher-kva.fr");
+//! assert_eq!(a.display(), "Jane.Doe@bücher.fr");
+//! let problems = parse("jane@acme .com").unwrap_err();
+//! assert_eq!(problems[0].kind, ProblemKind::Syntax);
+//! assert_eq!(problems[0].message, "a space after the @ at position 10");
+//! ```
 
 pub mod data;
 pub mod hidden;

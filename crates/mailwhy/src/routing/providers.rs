@@ -138,6 +138,12 @@ pub static PROVIDERS: &[Provider] = &[
 
 /// The provider whose MX host name this is, if known. Matching is on label boundaries and the
 /// longest suffix wins (`olc.protection.outlook.com` before a shorter one).
+///
+/// ```
+/// let p = mailwhy::routing::detect_provider("acme-fr.mail.protection.outlook.com").unwrap();
+/// assert_eq!(p.id, "microsoft365");
+/// assert!(mailwhy::routing::detect_provider("mail.acme.fr").is_none());
+/// ```
 pub fn detect_provider(mx_host: &str) -> Option<&'static Provider> {
     let host = mx_host.trim_end_matches('.').to_ascii_lowercase();
     let mut best: Option<(usize, &'static Provider)> = None;
