@@ -173,7 +173,9 @@ async fn explicit_mx(
                         m.cname = aaaa.cnames();
                     }
                     if !m.cname.is_empty() {
-                        invalid.push(json!({ "host": host, "problem": "an alias (CNAME)", "cname": m.cname }));
+                        invalid.push(
+                            json!({ "host": host, "problem": "a CNAME alias", "cname": m.cname }),
+                        );
                     }
                     if m.addresses.is_empty() {
                         if temp {
