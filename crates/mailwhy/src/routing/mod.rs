@@ -295,10 +295,11 @@ fn private_addresses(c: &mut OutcomeBuilder, domain: &str, hosts: &[MxHost], som
         .iter()
         .map(|b| {
             format!(
-                "{} is {} ({})",
+                "{} ({}) is in {}, {}",
                 b["address"].as_str().unwrap_or(""),
-                b["range"]["name"].as_str().unwrap_or(""),
-                b["host"].as_str().unwrap_or("")
+                b["host"].as_str().unwrap_or(""),
+                b["range"]["network"].as_str().unwrap_or(""),
+                b["range"]["name"].as_str().unwrap_or("")
             )
         })
         .collect();
