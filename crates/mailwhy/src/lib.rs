@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod allowlist;
+pub mod address;
 pub mod check;
 pub mod config;
 pub mod diagnose;
@@ -27,6 +28,7 @@ pub mod error;
 pub mod finding;
 pub mod mailbox;
 pub mod report;
+pub mod routing;
 pub mod sanitize;
 pub mod text;
 

@@ -3,6 +3,7 @@
 
 pub mod allowlist;
 pub mod diagnose;
+pub mod address;
 pub mod dns;
 pub mod explain;
 pub mod pop3;
