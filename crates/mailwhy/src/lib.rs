@@ -17,8 +17,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod allowlist;
 pub mod address;
+pub mod allowlist;
 pub mod check;
 pub mod config;
 pub mod diagnose;

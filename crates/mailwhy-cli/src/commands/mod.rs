@@ -1,9 +1,9 @@
 //! One module per subcommand: each parses its flags, calls the library, and hands the reports
 //! to [`crate::output`].
 
+pub mod address;
 pub mod allowlist;
 pub mod diagnose;
-pub mod address;
 pub mod dns;
 pub mod explain;
 pub mod pop3;
