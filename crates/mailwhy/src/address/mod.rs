@@ -306,6 +306,26 @@ async fn typo_finding(
 /// that can exist, the recipient-domain checks of [`crate::routing`], run concurrently.
 pub async fn report(ctx: &Context, input: &str) -> Report {
     let started = Instant::now();
+    let (outcomes, data) = address_and_domain(ctx, input).await;
+    Report::from_outcomes(
+        input.to_string(),
+        outcomes,
+        Stats {
+            // The layer is shared by every address of the run, so this counts the run's queries.
+            dns_queries: ctx.dns.queries_sent(),
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
+    )
+    .with_data(data)
+}
+
+/// The `address` check and the recipient-domain check of one address, with what they saw
+/// (`input`, `normalized`, `domain`, `routing` ...) as JSON data; used by [`report`] and by
+/// `diagnose`.
+pub async fn address_and_domain(
+    ctx: &Context,
+    input: &str,
+) -> (Vec<CheckOutcome>, serde_json::Value) {
     let checked = inspect(ctx, input).await;
     let mut outcomes = vec![checked.outcome];
     let mut data = json!({ "input": input });
@@ -338,14 +358,5 @@ pub async fn report(ctx: &Context, input: &str) -> Report {
             "the address is not valid, so its domain was not looked up",
         ));
     }
-    Report::from_outcomes(
-        input.to_string(),
-        outcomes,
-        Stats {
-            // The layer is shared by every address of the run, so this counts the run's queries.
-            dns_queries: ctx.dns.queries_sent(),
-            duration_ms: started.elapsed().as_millis() as u64,
-        },
-    )
-    .with_data(data)
+    (outcomes, data)
 }
