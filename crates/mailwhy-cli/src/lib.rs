@@ -80,6 +80,9 @@ enum Command {
     Diagnose(commands::diagnose::DiagnoseArgs),
     /// Audit a gateway allowlist against a vendor's sending domains and IPs
     Allowlist(commands::allowlist::AllowlistArgs),
+    /// Check email addresses: syntax, hidden characters, typos, role mailboxes, and where the
+    /// domain's mail goes
+    Address(commands::address::AddressArgs),
     /// Ask one DNS question through mailwhy's DNS layer (a small dig)
     Dns(commands::dns::DnsArgs),
     /// Explain a finding id: what it means, why it matters, how to fix it
@@ -119,6 +122,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
         Command::Diagnose(a) => commands::diagnose::run(&g, a),
         Command::Allowlist(a) => commands::allowlist::run(&g, a),
         Command::Pop3(a) => commands::pop3::run(&g, a),
+        Command::Address(a) => commands::address::run(&g, a),
     }
 }
 

@@ -182,19 +182,29 @@ impl Diagnoser {
                 None => CheckOutcome::skipped("directory", "no user directory given (--directory)"),
             }
         };
-        let allowlist_check = async {
-            match (&self.sender, &self.allowlist) {
-                (Some(s), Some(l)) => allowlist::audit(s, l, &self.audit_options, None),
-                (None, _) => {
-                    CheckOutcome::skipped("allowlist", "no sender profile given (--sender)")
-                }
-                (_, None) => {
-                    CheckOutcome::skipped("allowlist", "no gateway allowlist given (--allowlist)")
-                }
+        let address_checks = crate::address::address_and_domain(&ctx, address);
+        let (dir_outcome, (addr_outcomes, addr_data)) =
+            futures::join!(directory_check, address_checks);
+        // The recipient's provider (from its MX) tells the admin where allowlist entries go and
+        // where filtered mail waits.
+        let provider = addr_data
+            .pointer("/routing/providers/0/name")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let where_filtered = addr_data
+            .pointer("/routing/providers/0/where_filtered_mail_is")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let allow_outcome = match (&self.sender, &self.allowlist) {
+            (Some(s), Some(l)) => allowlist::audit(s, l, &self.audit_options, provider.as_deref()),
+            (None, _) => CheckOutcome::skipped("allowlist", "no sender profile given (--sender)"),
+            (_, None) => {
+                CheckOutcome::skipped("allowlist", "no gateway allowlist given (--allowlist)")
             }
         };
-        let (dir_outcome, allow_outcome) = futures::join!(directory_check, allowlist_check);
-        let outcomes = vec![dir_outcome, allow_outcome];
+        let mut outcomes = vec![dir_outcome];
+        outcomes.extend(addr_outcomes);
+        outcomes.push(allow_outcome);
         let mut report = Report::from_outcomes(
             address,
             outcomes,
@@ -224,8 +234,13 @@ impl Diagnoser {
                     .enumerate()
                     .map(|(i, s)| format!("{}. {s}", i + 1)),
             );
+            if let (Some(p), Some(w)) = (&provider, &where_filtered) {
+                lines.push(format!(
+                    "Mail for this domain is handled by {p}: filtered mail is in {w}."
+                ));
+            }
             report = report.with_section("next steps", lines);
         }
-        report
+        report.with_data(serde_json::json!({ "address": addr_data }))
     }
 }

@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod address;
 pub mod allowlist;
 pub mod check;
 pub mod config;
@@ -27,6 +28,7 @@ pub mod error;
 pub mod finding;
 pub mod mailbox;
 pub mod report;
+pub mod routing;
 pub mod sanitize;
 pub mod text;
 

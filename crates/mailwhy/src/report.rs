@@ -193,7 +193,11 @@ impl Report {
     /// missing email better than a warning about the gateway's configuration.
     pub fn rank(&mut self) {
         self.findings.sort_by_key(|f| {
-            (f.severity != Severity::Error, cause_class(&f.id).0, f.severity)
+            (
+                f.severity != Severity::Error,
+                cause_class(&f.id).0,
+                f.severity,
+            )
         });
         self.verdict = if self.findings.iter().any(|f| f.severity == Severity::Error) {
             Verdict::ProblemFound

@@ -1,6 +1,7 @@
 //! One module per subcommand: each parses its flags, calls the library, and hands the reports
 //! to [`crate::output`].
 
+pub mod address;
 pub mod allowlist;
 pub mod diagnose;
 pub mod dns;

@@ -256,7 +256,10 @@ pub fn audit(
         if let Some((svc_domain, svc)) = entry_shared(&e.kind) {
             // When the vendor's own article asks for this entry, it is context for the admin
             // (a trade-off the vendor chose), not a mistake of the gateway's.
-            let vendor_asks = profile.domains.iter().any(|d| d == svc_domain || d.ends_with(&format!(".{svc_domain}")));
+            let vendor_asks = profile
+                .domains
+                .iter()
+                .any(|d| d == svc_domain || d.ends_with(&format!(".{svc_domain}")));
             c.push(
                 Finding::new(
                     "allowlist.shared-infrastructure",
