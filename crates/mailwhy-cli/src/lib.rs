@@ -76,6 +76,8 @@ enum ColorArg {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Diagnose every user of a directory export: JSON Lines per user and a summary of causes
+    Batch(commands::batch::BatchArgs),
     /// Why did this person not get our email? Every check the inputs allow, most likely cause first
     Diagnose(commands::diagnose::DiagnoseArgs),
     /// Audit a gateway allowlist against a vendor's sending domains and IPs
@@ -119,6 +121,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
     match cli.command {
         Command::Explain(a) => commands::explain::run(&g, a),
         Command::Dns(a) => commands::dns::run(&g, a),
+        Command::Batch(a) => commands::batch::run(&g, a),
         Command::Diagnose(a) => commands::diagnose::run(&g, a),
         Command::Allowlist(a) => commands::allowlist::run(&g, a),
         Command::Pop3(a) => commands::pop3::run(&g, a),

@@ -161,6 +161,62 @@ impl Diagnoser {
         &self.resolving.dns
     }
 
+    /// The gateway allowlist audit on its own (the same for every user), when both the sender
+    /// profile and the allowlist are given.
+    pub fn audit_allowlist(&self) -> Option<CheckOutcome> {
+        match (&self.sender, &self.allowlist) {
+            (Some(s), Some(l)) => Some(allowlist::audit(s, l, &self.audit_options, None)),
+            _ => None,
+        }
+    }
+
+    /// Diagnoses one row of a directory (batch work): the account checks on that row's own
+    /// record, and the address and recipient-domain checks. `duplicate_of` is the line of an
+    /// earlier row with the same address. The allowlist audit is the same for every row and is
+    /// left to [`Diagnoser::audit_allowlist`].
+    pub async fn diagnose_row(
+        &self,
+        user: &directory::User,
+        duplicate_of: Option<usize>,
+    ) -> Report {
+        let started = Instant::now();
+        let queries_before = self.resolving.dns.queries_sent();
+        let ctx = Context {
+            dns: self.resolving.dns.clone(),
+            now: self.now.unwrap_or_else(SystemTime::now),
+        };
+        let schedule: Vec<u32> = self
+            .sender
+            .as_ref()
+            .map(|s| s.follow_up_days.clone())
+            .unwrap_or_else(|| allowlist::profile::DEFAULT_FOLLOW_UP_DAYS.to_vec());
+        let mut account =
+            directory::check_accounts(std::slice::from_ref(user), &user.email, &schedule, ctx.now);
+        if let Some(first) = duplicate_of {
+            account.findings.push(
+                crate::finding::Finding::new(
+                    "user.duplicate-address",
+                    format!("Line {} has the same address as line {first}.", user.line),
+                    "Merge or deactivate the extra account; messages and invitations may be going to the other account's settings.",
+                )
+                .with_evidence(serde_json::json!({ "line": user.line, "same_as_line": first })),
+            );
+        }
+        let (addr_outcomes, addr_data) =
+            crate::address::address_and_domain(&ctx, &user.email).await;
+        let mut outcomes = vec![account];
+        outcomes.extend(addr_outcomes);
+        Report::from_outcomes(
+            user.email.clone(),
+            outcomes,
+            Stats {
+                dns_queries: self.resolving.dns.queries_sent() - queries_before,
+                duration_ms: started.elapsed().as_millis() as u64,
+            },
+        )
+        .with_data(serde_json::json!({ "address": addr_data }))
+    }
+
     /// Diagnoses one address: every check its inputs allow, concurrently.
     pub async fn diagnose(&self, address: &str) -> Report {
         let started = Instant::now();

@@ -19,6 +19,7 @@
 
 pub mod address;
 pub mod allowlist;
+pub mod batch;
 pub mod check;
 pub mod config;
 pub mod diagnose;

@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod allowlist;
+pub mod batch;
 pub mod diagnose;
 pub mod dns;
 pub mod explain;

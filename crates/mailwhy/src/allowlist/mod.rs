@@ -256,10 +256,10 @@ pub fn audit(
         if let Some((svc_domain, svc)) = entry_shared(&e.kind) {
             // When the vendor's own article asks for this entry, it is context for the admin
             // (a trade-off the vendor chose), not a mistake of the gateway's.
-            let vendor_asks = profile
-                .domains
-                .iter()
-                .any(|d| d == svc_domain || d.ends_with(&format!(".{svc_domain}")));
+            // Only an exact entry for a domain the vendor lists; `*.sendgrid.net` admits far more
+            // than the vendor's `smtp.sendgrid.net`.
+            let vendor_asks =
+                matches!(&e.kind, EntryKind::Domain(d) if profile.domains.contains(d));
             c.push(
                 Finding::new(
                     "allowlist.shared-infrastructure",

@@ -188,7 +188,10 @@ fn build(
 
 /// Parses a CSV export with a header row.
 pub fn parse_csv(text: &str, file: &str, columns: &ColumnMap) -> Result<LoadedDirectory> {
-    let mut out = LoadedDirectory { file: file.into(), ..Default::default() };
+    let mut out = LoadedDirectory {
+        file: file.into(),
+        ..Default::default()
+    };
     for row in stream_csv(text.as_bytes(), file, columns)? {
         match row {
             Ok(u) => out.users.push(u),
@@ -212,15 +215,30 @@ impl<R: std::io::Read> std::fmt::Debug for CsvRows<R> {
 }
 
 /// Starts reading a CSV export from `reader`; the header row is read and checked now.
-pub fn stream_csv<R: std::io::Read>(reader: R, file: &str, columns: &ColumnMap) -> Result<CsvRows<R>> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(reader);
+pub fn stream_csv<R: std::io::Read>(
+    reader: R,
+    file: &str,
+    columns: &ColumnMap,
+) -> Result<CsvRows<R>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
     let headers = rdr
         .headers()
-        .map_err(|e| Error::Parse { file: file.into(), line: 1, message: format!("cannot read the header row: {e}") })?
+        .map_err(|e| Error::Parse {
+            file: file.into(),
+            line: 1,
+            message: format!("cannot read the header row: {e}"),
+        })?
         .clone();
     let pos = |field: &str| -> Option<usize> {
         let col = columns.0.get(field)?;
-        headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(col))
+        headers.iter().position(|h| {
+            h.trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(col)
+        })
     };
     if pos("email").is_none() {
         return Err(Error::Parse {
@@ -234,7 +252,11 @@ pub fn stream_csv<R: std::io::Read>(reader: R, file: &str, columns: &ColumnMap) 
         });
     }
     let index = FIELDS.iter().map(|f| (*f, pos(f))).collect();
-    Ok(CsvRows { records: rdr.into_records(), index, columns: columns.clone() })
+    Ok(CsvRows {
+        records: rdr.into_records(),
+        index,
+        columns: columns.clone(),
+    })
 }
 
 impl<R: std::io::Read> Iterator for CsvRows<R> {
@@ -250,7 +272,14 @@ impl<R: std::io::Read> Iterator for CsvRows<R> {
             }),
             Ok(r) => {
                 let line = r.position().map(|p| p.line() as usize).unwrap_or(0);
-                let get = |f: &str| self.index.get(f).copied().flatten().and_then(|i| r.get(i)).map(str::to_string);
+                let get = |f: &str| {
+                    self.index
+                        .get(f)
+                        .copied()
+                        .flatten()
+                        .and_then(|i| r.get(i))
+                        .map(str::to_string)
+                };
                 build(line, &get).map_err(|(field, message)| RowProblem {
                     line,
                     column: Some(self.columns.0.get(&field).cloned().unwrap_or(field)),

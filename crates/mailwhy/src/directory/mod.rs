@@ -18,7 +18,8 @@ use serde_json::json;
 use crate::check::CheckOutcome;
 use crate::finding::{Finding, Severity};
 pub use load::{
-    load_file, parse_csv, parse_json, parse_time, ColumnMap, LoadedDirectory, RowProblem,
+    load_file, parse_csv, parse_json, parse_time, stream_csv, ColumnMap, CsvRows, LoadedDirectory,
+    RowProblem,
 };
 
 /// Account status.
@@ -301,7 +302,12 @@ pub async fn check(
 
 /// The account checks over the accounts already found for `email` (at least one): duplicates,
 /// the messaging switch, status, invitation reminders, collaborators.
-pub fn check_accounts(accounts: &[User], email: &str, schedule: &[u32], now: SystemTime) -> CheckOutcome {
+pub fn check_accounts(
+    accounts: &[User],
+    email: &str,
+    schedule: &[u32],
+    now: SystemTime,
+) -> CheckOutcome {
     let mut c = CheckOutcome::start("directory");
     let now: DateTime<Utc> = now.into();
     if accounts.is_empty() {

@@ -402,6 +402,8 @@ impl fmt::Debug for Dns {
 #[error("cannot set up the DNS resolver: {0}")]
 pub struct ResolverSetupError(String);
 
+/// The query log keeps at most this many entries.
+const QUERY_LOG_CAP: usize = 10_000;
 /// Negative answers and failures are kept this long at most.
 const NEGATIVE_TTL_CAP: u32 = 300;
 /// Temporary failures are kept briefly, so that one run does not hammer a broken server but a
@@ -498,6 +500,11 @@ impl Dns {
         self.inner.asked.load(Ordering::Relaxed)
     }
 
+    /// How many distinct questions (name and type) have been asked so far.
+    pub fn distinct_questions(&self) -> u64 {
+        self.inner.cache.lock().expect("dns cache lock").len() as u64
+    }
+
     /// The queries sent so far, in the order they completed.
     pub fn query_log(&self) -> Vec<QueryLogEntry> {
         self.inner.log.lock().expect("dns log lock").clone()
@@ -586,16 +593,21 @@ async fn run_query(inner: Arc<Inner>, name: Name, rtype: RecordType) -> Arc<Answ
         expires: Instant::now() + keep,
         error,
     };
-    inner.log.lock().expect("dns log lock").push(QueryLogEntry {
-        name: answer.name.clone(),
-        rtype: rtype.to_string(),
-        outcome: answer.outcome.kind(),
-        records: match &answer.outcome {
-            Outcome::Records(r) => r.len(),
-            _ => 0,
-        },
-        elapsed_ms: elapsed.as_millis() as u64,
-    });
+    let mut log = inner.log.lock().expect("dns log lock");
+    // The log is for `-v` and debugging; a whole-directory run must not grow it without bound.
+    if log.len() < QUERY_LOG_CAP {
+        log.push(QueryLogEntry {
+            name: answer.name.clone(),
+            rtype: rtype.to_string(),
+            outcome: answer.outcome.kind(),
+            records: match &answer.outcome {
+                Outcome::Records(r) => r.len(),
+                _ => 0,
+            },
+            elapsed_ms: elapsed.as_millis() as u64,
+        });
+    }
+    drop(log);
     Arc::new(answer)
 }
 

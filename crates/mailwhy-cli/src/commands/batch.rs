@@ -1,0 +1,183 @@
+//! `mailwhy batch FILE`: every user of a directory export, streamed out as JSON Lines, with a
+//! summary at the end and a progress bar on a terminal.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use clap::Args;
+use mailwhy::batch::{self, Record};
+use mailwhy::diagnose::Diagnoser;
+use mailwhy::directory::{self, ColumnMap, RowProblem, User};
+
+use crate::Settings;
+
+/// Arguments of `mailwhy batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The directory export (CSV with a header row, or JSON)
+    file: PathBuf,
+    /// The vendor's sender profile (TOML)
+    #[arg(long, value_name = "FILE")]
+    sender: Option<PathBuf>,
+    /// The recipient's gateway allowlist (audited once, shown in the summary)
+    #[arg(long, value_name = "FILE")]
+    allowlist: Option<PathBuf>,
+    /// How many users are diagnosed at once
+    #[arg(long, default_value_t = 64)]
+    jobs: usize,
+    /// Write the JSON Lines here (the summary then goes to stdout) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// "Now" for invitation reminders (RFC 3339; default: the clock)
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+    /// How many causes and domains the summary lists
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+}
+
+pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, mailwhy::Error> {
+    let now = args.now.as_deref().map(crate::parse_now).transpose()?;
+    let columns = ColumnMap::with_overrides(&settings.config.directory_columns)
+        .map_err(mailwhy::Error::Usage)?;
+    let sender = args
+        .sender
+        .clone()
+        .or_else(|| settings.config.sender.clone());
+    let allowlist = args
+        .allowlist
+        .clone()
+        .or_else(|| settings.config.allowlist.clone());
+    let file = args.file.display().to_string();
+    let is_json = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    // CSV streams row by row; a JSON export is read whole (it is one document).
+    let rows: Box<dyn Iterator<Item = Result<User, RowProblem>> + Send> = if is_json {
+        let loaded = directory::load_file(&args.file, &columns)?;
+        let mut all: Vec<Result<User, RowProblem>> = loaded
+            .users
+            .into_iter()
+            .map(Ok)
+            .chain(loaded.problems.into_iter().map(Err))
+            .collect();
+        all.sort_by_key(|r| match r {
+            Ok(u) => u.line,
+            Err(p) => p.line,
+        });
+        Box::new(all.into_iter())
+    } else {
+        let f = File::open(&args.file).map_err(|source| mailwhy::Error::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Box::new(directory::stream_csv(
+            std::io::BufReader::new(f),
+            &file,
+            &columns,
+        )?)
+    };
+    let total = if is_json {
+        None
+    } else {
+        count_data_rows(&args.file)
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(BufWriter::new(File::create(p).map_err(|source| {
+            mailwhy::Error::Read {
+                file: p.display().to_string(),
+                source,
+            }
+        })?)),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let show_progress = !settings.quiet && std::io::stderr().is_terminal();
+    let bar = if show_progress {
+        let b = indicatif::ProgressBar::new(total.unwrap_or(0));
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} users  {per_sec}  ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let summary = crate::runtime().block_on(async {
+        let mut b = Diagnoser::builder()
+            .dns_config(settings.dns.clone())
+            .dns_zones(settings.dns_zones.clone());
+        if let Some(p) = &sender {
+            b = b.sender_file(p)?;
+        }
+        if let Some(p) = &allowlist {
+            b = b.allowlist_file(p)?;
+        }
+        if let Some(n) = now {
+            b = b.now(n);
+        }
+        let d = b.build().await?;
+        let s2 = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                s2.store(true, Ordering::Relaxed);
+            }
+        });
+        let mut write_failed = false;
+        let summary = batch::run(&d, rows, args.jobs, &stop, |rec: &Record| {
+            if !write_failed {
+                let line = serde_json::to_string(rec).expect("record serializes");
+                let line = mailwhy::sanitize::json_for_terminal(&line);
+                if writeln!(out, "{line}").is_err() {
+                    // The reader went away (a closed pipe): stop taking rows, finish quietly.
+                    write_failed = true;
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        })
+        .await;
+        let _ = out.flush();
+        if settings.verbose > 0 {
+            crate::output::print_query_log(d.dns());
+        }
+        Ok::<_, mailwhy::Error>(summary)
+    })?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let text = batch::render_summary(
+        &summary,
+        settings.format == mailwhy::report::Format::Markdown,
+        args.top,
+    );
+    if args.output.is_some() {
+        crate::output::print(&text).ok();
+    } else if !settings.quiet {
+        eprint!("{text}");
+    }
+    if summary.stopped && summary.records < total.map(|t| t as usize).unwrap_or(usize::MAX) {
+        return Ok(130);
+    }
+    Ok(summary.verdict().exit_code())
+}
+
+/// Data rows in a CSV file (lines minus the header), for the progress bar; a rough count is fine.
+fn count_data_rows(path: &std::path::Path) -> Option<u64> {
+    use std::io::BufRead;
+    let f = File::open(path).ok()?;
+    let n = std::io::BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    Some(n.saturating_sub(1) as u64)
+}

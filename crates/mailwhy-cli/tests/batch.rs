@@ -1,0 +1,139 @@
+//! `mailwhy batch`: rows in = records out (malformed rows included), the summary counts, and the
+//! DNS efficiency figures.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use mailwhy_tests::workspace;
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_row_gives_one_record_and_the_summary_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let o = run(&[
+        "--config",
+        "fixtures/demo/mailwhy.toml",
+        "batch",
+        "fixtures/demo/users.csv",
+        "--now",
+        "2026-11-23T12:00:00Z",
+        "--output",
+        out.to_str().unwrap(),
+        "--jobs",
+        "4",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let data_rows = std::fs::read_to_string(workspace().join("fixtures/demo/users.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert_eq!(records.len(), data_rows, "rows in = records out");
+    let mut rows: Vec<u64> = records.iter().map(|r| r["row"].as_u64().unwrap()).collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        (1..=data_rows as u64).collect::<Vec<_>>(),
+        "every row number once"
+    );
+    let malformed: Vec<&serde_json::Value> = records
+        .iter()
+        .filter(|r| r.get("error").is_some())
+        .collect();
+    assert_eq!(malformed.len(), 1);
+    assert_eq!(malformed[0]["line"], 21);
+    assert_eq!(malformed[0]["error"]["column"], "status");
+    // Count verdicts and ids from the records and compare with the printed summary.
+    let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut disabled = 0;
+    for r in records.iter().filter_map(|r| r.get("report")) {
+        *verdicts
+            .entry(r["verdict"].as_str().unwrap().to_string())
+            .or_default() += 1;
+        if r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "user.messaging-disabled")
+        {
+            disabled += 1;
+        }
+    }
+    let summary = String::from_utf8_lossy(&o.stdout);
+    for (v, n) in &verdicts {
+        assert!(
+            summary.contains(&format!("{v}: {n}")),
+            "{v}: {n} in {summary}"
+        );
+    }
+    assert!(
+        summary.contains(&format!("user.messaging-disabled (error): {disabled}")),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!(
+            "{data_rows} rows, {data_rows} records, 1 malformed"
+        )),
+        "{summary}"
+    );
+    // The duplicate of line 8 is reported on line 9's record.
+    let dup = records.iter().find(|r| r["line"] == 9).unwrap();
+    assert!(dup["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == "user.duplicate-address"));
+}
+
+#[test]
+fn dns_queries_equal_distinct_questions() {
+    let o = run(&[
+        "--config",
+        "fixtures/demo/mailwhy.toml",
+        "batch",
+        "fixtures/demo/users.csv",
+        "--now",
+        "2026-11-23T12:00:00Z",
+        "--jobs",
+        "16",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.contains("queries sent for"))
+        .expect("dns line");
+    let nums: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(nums.len(), 2, "{line}");
+    assert_eq!(nums[0], nums[1], "{line}");
+    assert!(nums[0] > 0);
+    // JSON Lines on stdout, one per row.
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 20);
+}
+
+#[test]
+fn an_unreadable_directory_exits_2() {
+    let o = run(&["batch", "no-such-file.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-file.csv"));
+}

@@ -1,0 +1,272 @@
+//! Whole-directory diagnosis: every row of a directory export through the [`Diagnoser`], with
+//! bounded concurrency over one DNS cache, streamed out as each finishes, and a summary.
+//!
+//! Memory stays bounded whatever the input size: rows are read one at a time, at most `jobs`
+//! are in flight, each result is handed to the caller's sink at once and only counted here.
+//! What is kept grows with the number of distinct recipient domains and addresses (for the
+//! duplicate check, 8 bytes per address), not with the reports. A malformed row becomes its own
+//! record with its line and the error; nothing aborts the run, so rows in = records out.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+
+use crate::diagnose::Diagnoser;
+use crate::directory::{RowProblem, User};
+use crate::report::{Report, Verdict};
+use crate::sanitize;
+
+/// One output record: a report for a row, or the reason a row could not be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// 1-based position of the row among the data rows.
+    pub row: usize,
+    /// 1-based line of the row in the file.
+    pub line: usize,
+    /// The report, for a readable row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
+    /// Why the row could not be used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<RowProblem>,
+}
+
+/// Counts over a whole run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Rows read.
+    pub rows: usize,
+    /// Records written (equal to `rows` unless the run was stopped).
+    pub records: usize,
+    /// Rows that could not be read.
+    pub malformed: usize,
+    /// Users per verdict.
+    pub verdicts: BTreeMap<String, usize>,
+    /// Users per finding id.
+    pub findings: BTreeMap<String, usize>,
+    /// Per recipient domain: (users, users with a problem).
+    pub domains: HashMap<String, (usize, usize)>,
+    /// DNS queries sent.
+    pub dns_queries: u64,
+    /// Distinct DNS questions asked.
+    pub dns_distinct_questions: u64,
+    /// True when the run was stopped before the end (Ctrl-C).
+    pub stopped: bool,
+    /// Wall time.
+    pub duration_ms: u64,
+    /// The gateway allowlist audit (the same for every user), when it ran.
+    pub allowlist: Option<Vec<String>>,
+}
+
+impl Summary {
+    /// The combined verdict: a problem if any user has one or a row was malformed.
+    pub fn verdict(&self) -> Verdict {
+        if self.malformed > 0 || self.verdicts.contains_key("problem-found") {
+            Verdict::ProblemFound
+        } else if self.verdicts.contains_key("inconclusive") {
+            Verdict::Inconclusive
+        } else {
+            Verdict::NoProblemFound
+        }
+    }
+
+    fn add(&mut self, rec: &Record) {
+        self.records += 1;
+        match &rec.report {
+            None => self.malformed += 1,
+            Some(r) => {
+                *self
+                    .verdicts
+                    .entry(r.verdict.as_str().to_string())
+                    .or_default() += 1;
+                let mut seen: Vec<&str> = Vec::new();
+                for f in &r.findings {
+                    if !seen.contains(&f.id.as_str()) {
+                        seen.push(&f.id);
+                        *self.findings.entry(f.id.clone()).or_default() += 1;
+                    }
+                }
+                let domain = r
+                    .subject
+                    .rsplit_once('@')
+                    .map(|(_, d)| d.trim().to_lowercase())
+                    .unwrap_or_default();
+                let e = self.domains.entry(domain).or_default();
+                e.0 += 1;
+                if r.verdict == Verdict::ProblemFound {
+                    e.1 += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Diagnoses every row of `rows` with at most `jobs` in flight; each record goes to `sink` as
+/// soon as it is ready. Before taking a new row the run checks `stop`; rows in flight finish.
+pub async fn run<I>(
+    diagnoser: &Diagnoser,
+    rows: I,
+    jobs: usize,
+    stop: &AtomicBool,
+    mut sink: impl FnMut(&Record),
+) -> Summary
+where
+    I: Iterator<Item = Result<User, RowProblem>>,
+{
+    let started = Instant::now();
+    let before_sent = diagnoser.dns().queries_sent();
+    let mut summary = Summary {
+        allowlist: diagnoser.audit_allowlist().map(|o| {
+            o.findings
+                .iter()
+                .map(|f| format!("{}: {}", f.id, f.detail))
+                .collect()
+        }),
+        ..Default::default()
+    };
+    // First line of each address, by a 64-bit hash of its lowercase form.
+    let hasher = std::collections::hash_map::RandomState::new();
+    let mut first_line: HashMap<u64, usize> = HashMap::new();
+    let mut rows_read = 0usize;
+    let numbered = rows.enumerate().map_while(|(i, row)| {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        rows_read += 1;
+        Some((
+            i + 1,
+            row.map(|u| {
+                let mut h = hasher.build_hasher();
+                h.write(u.email.trim().to_lowercase().as_bytes());
+                let dup = match first_line.entry(h.finish()) {
+                    std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(u.line);
+                        None
+                    }
+                };
+                (u, dup)
+            }),
+        ))
+    });
+    let mut results = stream::iter(numbered)
+        .map(|(row, item)| async move {
+            match item {
+                Ok((user, dup)) => Record {
+                    row,
+                    line: user.line,
+                    report: Some(diagnoser.diagnose_row(&user, dup).await),
+                    error: None,
+                },
+                Err(problem) => Record {
+                    row,
+                    line: problem.line,
+                    report: None,
+                    error: Some(problem),
+                },
+            }
+        })
+        .buffer_unordered(jobs.max(1));
+    while let Some(rec) = results.next().await {
+        summary.add(&rec);
+        sink(&rec);
+    }
+    drop(results);
+    summary.rows = rows_read;
+    summary.stopped = stop.load(Ordering::Relaxed);
+    summary.dns_queries = diagnoser.dns().queries_sent() - before_sent;
+    summary.dns_distinct_questions = diagnoser.dns().distinct_questions();
+    summary.duration_ms = started.elapsed().as_millis() as u64;
+    summary
+}
+
+/// The summary as text (`markdown` false) or Markdown.
+pub fn render_summary(s: &Summary, markdown: bool, top: usize) -> String {
+    let mut out = String::new();
+    let h = |t: &str| {
+        if markdown {
+            format!("\n**{t}**\n\n")
+        } else {
+            format!("\n{t}\n")
+        }
+    };
+    let item = |t: String| {
+        if markdown {
+            format!("- {t}\n")
+        } else {
+            format!("  {t}\n")
+        }
+    };
+    out.push_str(&if markdown {
+        "### mailwhy batch summary\n\n".to_string()
+    } else {
+        "mailwhy batch summary\n".to_string()
+    });
+    out.push_str(&format!(
+        "{}{} rows, {} records, {} malformed{}; {:.1} s\n",
+        if markdown { "" } else { "  " },
+        s.rows,
+        s.records,
+        s.malformed,
+        if s.stopped {
+            ", STOPPED before the end (partial summary)"
+        } else {
+            ""
+        },
+        Duration::from_millis(s.duration_ms).as_secs_f64()
+    ));
+    out.push_str(&h("users per verdict"));
+    for (v, n) in &s.verdicts {
+        out.push_str(&item(format!("{v}: {n}")));
+    }
+    let mut causes: Vec<(&String, &usize)> = s.findings.iter().collect();
+    causes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    out.push_str(&h("top causes (users per finding id)"));
+    for (id, n) in causes.iter().take(top) {
+        let sev = crate::finding::lookup(id)
+            .map(|k| k.severity.as_str())
+            .unwrap_or("");
+        out.push_str(&item(format!("{id} ({sev}): {n}")));
+    }
+    if causes.len() > top {
+        out.push_str(&item(format!("... and {} more ids", causes.len() - top)));
+    }
+    let mut domains: Vec<(&String, &(usize, usize))> = s.domains.iter().collect();
+    domains.sort_by(|a, b| {
+        (b.1)
+            .1
+            .cmp(&(a.1).1)
+            .then((b.1).0.cmp(&(a.1).0))
+            .then(a.0.cmp(b.0))
+    });
+    out.push_str(&h(&format!(
+        "recipient domains ({} in all; most problems first)",
+        s.domains.len()
+    )));
+    for (d, (users, problems)) in domains.iter().take(top) {
+        out.push_str(&item(format!(
+            "{}: {users} user{}, {problems} with a problem",
+            sanitize::line(d),
+            if *users == 1 { "" } else { "s" }
+        )));
+    }
+    if let Some(a) = &s.allowlist {
+        out.push_str(&h("gateway allowlist (the same for every user)"));
+        if a.is_empty() {
+            out.push_str(&item("no finding".into()));
+        }
+        for l in a {
+            out.push_str(&item(sanitize::line(l).into_owned()));
+        }
+    }
+    out.push_str(&h("dns"));
+    out.push_str(&item(format!(
+        "{} queries sent for {} distinct questions",
+        s.dns_queries, s.dns_distinct_questions
+    )));
+    out
+}
