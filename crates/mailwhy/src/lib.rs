@@ -17,11 +17,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bounce;
 pub mod check;
 pub mod config;
 pub mod dns;
 pub mod error;
 pub mod finding;
+pub mod message;
 pub mod report;
 pub mod sanitize;
 pub mod text;

@@ -1,0 +1,304 @@
+//! Deciding a recipient's [`Reason`] from what the bounce says: the diagnostic wording first
+//! (the receiver's own words are the most specific), the enhanced status code where the wording
+//! is silent or agrees, then the reply code, the SMTP phase and the DSN action.
+//!
+//! The one deliberate subtlety, kept from Sisimai so that results compare: a "no such user"
+//! refusal given *after DATA*, or under an X.2.x "mailbox refused" code, is the recipient's
+//! filter speaking (`filtered`), since the mailbox was accepted at RCPT TO.
+
+use super::data::{self, PATTERNS};
+use super::status;
+use super::Reason;
+
+/// The SMTP phase in which the receiver refused, as far as the wording says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// At MAIL FROM.
+    Mail,
+    /// At RCPT TO.
+    Rcpt,
+    /// After DATA (the content was seen).
+    Data,
+}
+
+/// The phase named in `lower` (lowercase text), if any.
+pub fn phase_of(lower: &str) -> Option<Phase> {
+    let has = |list: &[&str]| list.iter().any(|p| lower.contains(p));
+    if has(data::DATA_PHASE) {
+        Some(Phase::Data)
+    } else if has(data::RCPT_PHASE) {
+        Some(Phase::Rcpt)
+    } else if has(data::MAIL_PHASE) {
+        Some(Phase::Mail)
+    } else {
+        None
+    }
+}
+
+/// True when `pattern` (lowercase, `*` = any run on one line) occurs in `lower`.
+pub fn matches(lower: &str, pattern: &str) -> bool {
+    if !pattern.contains('*') {
+        return lower.contains(pattern);
+    }
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find(first) {
+        let start = from + pos + first.len();
+        let line_end = lower[start..].find('\n').map_or(lower.len(), |e| start + e);
+        let mut at = start;
+        let mut ok = true;
+        for p in parts.clone() {
+            match lower[at..line_end].find(p) {
+                Some(i) => at += i + p.len(),
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok {
+            return true;
+        }
+        from = from + pos + first.len().max(1);
+        if from >= lower.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// The first reason in the table whose wording occurs in `lower`.
+pub fn text_reason(lower: &str) -> Option<Reason> {
+    PATTERNS
+        .iter()
+        .find(|(_, pats)| pats.iter().any(|p| matches(lower, p)))
+        .map(|(r, _)| *r)
+}
+
+/// What is known about one failed recipient.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Evidence<'a> {
+    /// The diagnostic text (Diagnostic-Code or the bounce's wording for this recipient).
+    pub diagnostic: &'a str,
+    /// Extra context to find the SMTP phase in (the human-readable part).
+    pub context: &'a str,
+    /// The RFC 3463 status code.
+    pub status: Option<&'a str>,
+    /// The SMTP reply code.
+    pub reply_code: Option<&'a str>,
+    /// The DSN Action (`failed`, `delayed`, `delivered` ...).
+    pub action: Option<&'a str>,
+    /// The diagnostic type (`smtp`, `x-unix`, `x-postfix`).
+    pub diagnostic_type: Option<&'a str>,
+}
+
+/// Decides the reason for one recipient.
+pub fn classify(e: &Evidence<'_>) -> Reason {
+    let action = e.action.unwrap_or("").to_ascii_lowercase();
+    if matches!(action.as_str(), "delivered" | "relayed" | "expanded")
+        || e.status.is_some_and(|s| s.starts_with("2."))
+    {
+        return Reason::Delivered;
+    }
+    let lower = normalize(e.diagnostic);
+    let phase = phase_of(&lower).or_else(|| phase_of(&e.context.to_lowercase()));
+    let by_status = e
+        .status
+        .filter(|s| !status::is_general(s))
+        .and_then(status::reason_of);
+
+    let mut reason = text_reason(&lower);
+    if let Some(s) = by_status {
+        reason = match reason {
+            None => Some(s),
+            // The code names a narrow reason and the wording is only a generic refusal.
+            Some(t) if is_generic(t) && (!is_generic(s) || t == Reason::Expired) => Some(s),
+            // Size and quota wording is close: the code says which limit it was.
+            Some(t) if in_size_family(t) && in_size_family(s) => Some(s),
+            Some(t) => Some(t),
+        };
+    }
+    // A domain that "does not exist" in a temporary failure is a DNS problem, not proof.
+    if reason == Some(Reason::HostUnknown) && e.status.is_some_and(|s| s.starts_with('4')) {
+        reason = Some(Reason::NetworkError);
+    }
+    if reason == Some(Reason::UserUnknown) {
+        // X.1.x codes are about the address itself.
+        let code_says_user = e.status.is_some_and(|s| s.get(1..4) == Some(".1."));
+        let filtered = match phase {
+            Some(Phase::Data) => true,
+            Some(Phase::Rcpt) | Some(Phase::Mail) => false,
+            // Without the phase, "no such user" under a code that is not about the address
+            // (or with a bare reply code) is the recipient's filter (Sisimai's reading).
+            None => !code_says_user && (by_status.is_some() || e.reply_code.is_some()),
+        };
+        if filtered {
+            reason = Some(Reason::Filtered);
+        }
+    }
+    if let Some(r) = reason {
+        return r;
+    }
+    // Nothing specific: fall back on the code's class and the DSN's action.
+    if let Some(s) = e.status {
+        if s.get(1..4) == Some(".6.") {
+            return Reason::ContentError;
+        }
+        if s.get(1..4) == Some(".7.") {
+            return Reason::SecurityError;
+        }
+    }
+    if matches!(
+        e.diagnostic_type.map(str::to_ascii_lowercase).as_deref(),
+        Some("x-unix" | "x-postfix")
+    ) {
+        return Reason::MailerError;
+    }
+    if let Some(c) = e.reply_code {
+        if matches!(c, "500" | "501" | "502" | "503" | "504") {
+            return Reason::SyntaxError;
+        }
+    }
+    if action.starts_with("delayed") || action.starts_with("expired") {
+        return Reason::Expired;
+    }
+    if data::VACATION_WORDING.iter().any(|p| lower.contains(p)) {
+        return Reason::Vacation;
+    }
+    if !e.diagnostic.trim().is_empty() {
+        Reason::OnHold
+    } else {
+        Reason::Undefined
+    }
+}
+
+fn in_size_family(r: Reason) -> bool {
+    matches!(
+        r,
+        Reason::MesgTooBig | Reason::ExceedLimit | Reason::MailboxFull
+    )
+}
+
+/// Lowercases `text` and joins wrapped lines: the `550-5.7.1` continuation prefixes that
+/// multi-line SMTP replies repeat on each line are dropped, so wording split across lines matches.
+pub fn normalize(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    for (i, line) in lower.lines().enumerate() {
+        let mut l = line.trim();
+        if i > 0 {
+            // "550-5.7.1 rest" / "550 5.7.1 rest" on a continuation line.
+            let b = l.as_bytes();
+            if b.len() >= 4
+                && b[..3].iter().all(u8::is_ascii_digit)
+                && (b[3] == b'-' || b[3] == b' ')
+            {
+                l = l[4..].trim_start();
+                if let Some(code) =
+                    super::status::find_enhanced(l).filter(|c| l.starts_with(c.as_str()))
+                {
+                    l = l[code.len()..].trim_start();
+                }
+            }
+            out.push(' ');
+        }
+        out.push_str(l);
+    }
+    // Wrapped continuation inside one line (DSN fields are unfolded into one line).
+    let mut s = String::with_capacity(out.len());
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        let is_cont = i > 2
+            && w.len() >= 4
+            && w.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+            && w.as_bytes()[3] == b'-';
+        if is_cont {
+            i += 1;
+            continue;
+        }
+        if i > 2
+            && w.len() == 3
+            && w.bytes().all(|b| b.is_ascii_digit())
+            && words
+                .get(i + 1)
+                .is_some_and(|n| super::status::find_enhanced(n).as_deref() == Some(*n))
+        {
+            i += 2;
+            continue;
+        }
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(w);
+        i += 1;
+    }
+    s
+}
+
+/// Reasons whose wording is broad enough that a specific status code should win over it.
+fn is_generic(r: Reason) -> bool {
+    matches!(
+        r,
+        Reason::Blocked
+            | Reason::SecurityError
+            | Reason::SystemError
+            | Reason::NetworkError
+            | Reason::Expired
+            | Reason::ContentError
+            | Reason::PolicyViolation
+            | Reason::SyntaxError
+            | Reason::OnHold
+            | Reason::Undefined
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(diag: &str, status: Option<&str>) -> Reason {
+        classify(&Evidence {
+            diagnostic: diag,
+            status,
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn wording_decides() {
+        assert_eq!(
+            c("550 5.1.1 <a@b.example>... User unknown", Some("5.1.1")),
+            Reason::UserUnknown
+        );
+        assert_eq!(c("552 5.2.2 Mailbox full", None), Reason::MailboxFull);
+        assert_eq!(
+            c("552 mailbox over quota", Some("5.1.1")),
+            Reason::MailboxFull
+        );
+        assert_eq!(
+            c(
+                "550 5.1.1 User unknown (in reply to end of DATA command)",
+                None
+            ),
+            Reason::Filtered
+        );
+    }
+
+    #[test]
+    fn code_decides_when_wording_is_silent() {
+        assert_eq!(c("550 sorry", Some("5.2.2")), Reason::MailboxFull);
+        assert_eq!(c("", Some("5.7.25")), Reason::RequirePtr);
+        assert_eq!(c("", Some("4.4.7")), Reason::Expired);
+        assert_eq!(c("", None), Reason::Undefined);
+        assert_eq!(c("something odd", Some("5.0.0")), Reason::OnHold);
+    }
+
+    #[test]
+    fn wildcard_patterns_stay_on_one_line() {
+        assert!(matches("host x refused to talk", "host * refused"));
+        assert!(!matches("host x\n refused", "host * refused"));
+    }
+}
