@@ -80,6 +80,10 @@ enum Command {
     Dns(commands::dns::DnsArgs),
     /// Explain a finding id: what it means, why it matters, how to fix it
     Explain(commands::explain::ExplainArgs),
+    /// Read one message or bounce: Received chain, authentication, spam verdicts, bounce reason
+    Message(commands::message::MessageArgs),
+    /// Read bounces: per recipient the reason, status, reply code and diagnostic
+    Bounce(commands::bounce::BounceArgs),
 }
 
 /// Runs the command line with `args` (the first is the program name) and returns the exit code.
@@ -110,6 +114,8 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
     match cli.command {
         Command::Explain(a) => commands::explain::run(&g, a),
         Command::Dns(a) => commands::dns::run(&g, a),
+        Command::Message(a) => commands::message::run(&g, a),
+        Command::Bounce(a) => commands::bounce::run(&g, a),
     }
 }
 

@@ -1,5 +1,7 @@
 //! One module per subcommand: each parses its flags, calls the library, and hands the reports
 //! to [`crate::output`].
 
+pub mod bounce;
 pub mod dns;
 pub mod explain;
+pub mod message;

@@ -1,6 +1,21 @@
 //! Received messages: reading the bytes as mail (with a size cap and a check that they are
-//! mail at all), and the header analysis built on mail-parser. The bounce reading of the same
-//! message is [`crate::bounce`]'s.
+//! mail at all), and the header analysis built on mail-parser: the Received chain
+//! ([`received`]), authentication results ([`auth`]), spam verdicts ([`spam`]) and the
+//! findings `message.*`. The bounce reading of the same message is [`crate::bounce`]'s.
+//!
+//! The `allowlist.sender-not-listed` comparison belongs to the allowlist module (not yet
+//! written); [`SenderFacts`] carries what it needs: the connecting IP and the envelope and
+//! DKIM domains.
+
+mod analysis;
+pub mod auth;
+pub mod received;
+pub mod spam;
+
+pub use analysis::{
+    analyze, bounce_lines, check_authentication, check_bounce, check_received, check_recipient,
+    check_spam, recipient_mismatch, report, Analysis, Options, SenderFacts,
+};
 
 use mail_parser::{Message, MessageParser};
 
@@ -82,4 +97,43 @@ pub fn check_looks_like_mail(raw: &[u8]) -> Result<(), NotMail> {
         ));
     }
     Ok(())
+}
+
+/// Reads a message file with the size cap, as `mailwhy message` and `mailwhy bounce` do:
+/// an unreadable file, one over `max_bytes`, or bytes that are not mail give an error naming it.
+pub fn read_file(path: &std::path::Path, max_bytes: u64) -> crate::Result<Vec<u8>> {
+    let file = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| crate::Error::Read {
+        file: file.clone(),
+        source,
+    })?;
+    if meta.len() > max_bytes {
+        return Err(crate::Error::Input {
+            file,
+            message: NotMail::TooLarge {
+                size: meta.len(),
+                cap: max_bytes,
+            }
+            .to_string(),
+        });
+    }
+    let raw = std::fs::read(path).map_err(|source| crate::Error::Read {
+        file: file.clone(),
+        source,
+    })?;
+    if raw.len() as u64 > max_bytes {
+        return Err(crate::Error::Input {
+            file,
+            message: NotMail::TooLarge {
+                size: raw.len() as u64,
+                cap: max_bytes,
+            }
+            .to_string(),
+        });
+    }
+    check_looks_like_mail(&raw).map_err(|e| crate::Error::Input {
+        file,
+        message: e.to_string(),
+    })?;
+    Ok(raw)
 }
