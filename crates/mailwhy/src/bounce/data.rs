@@ -67,13 +67,15 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "exceeded the limit", "limit exceeded", "exceeds the limit", "exceeded the maximum number",
     ]),
     (Suspend, &[
-        "suspended", "is disabled", "been disabled", "account disabled", "mailbox disabled",
+        "is currently suspended", "has been suspended", "account suspended", "account is suspended",
+        "mailbox suspended", "mailbox is suspended", "user suspended", "mailbox currently suspended",
+        "is disabled", "been disabled", "account disabled", "mailbox disabled",
         "deactivated", "inactive user", "inactive account", "account is inactive", "is inactive",
         "temporarily inactive", "mailbox is frozen", "is frozen", "account locked",
         "mailbox locked", "temporary locked", "temporarily locked", "is locked",
         "account has expired", "account expired", "not active", "discontinued", "no longer active",
         "boite du destinataire archivee", "user is terminated", "account has been terminated",
-        "mailbox unavailable or access denied", "suspend", "closed account", "account closed",
+        "mailbox unavailable or access denied", "closed account", "account closed",
         "expired account", "blocked account",
     ]),
     (HasMoved, &[
@@ -99,13 +101,6 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "does not receive mail", "no mx record found", "domain does not accept",
         "not accepting mail", "not accept mail",
     ]),
-    (HostUnknown, &[
-        "host unknown", "unknown host", "host not found", "domain not found", "no such domain",
-        "domain does not exist", "domain is not reachable", "domain must exist", "unknown domain",
-        "host or domain name not found", "name or service not known", "unroutable address",
-        "mail domain mentioned in email address is unknown", "domain name not found",
-        "host unreachable", "no route to host", "nxdomain", "domain unknown", "invalid domain",
-    ]),
     (Rejected, &[
         "sender rejected", "sender address rejected", "sender verify failed", "sender verification",
         "invalid sender", "sender is in my black list", "sender address has been blacklisted",
@@ -119,6 +114,13 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "from: domain is invalid", "sender address", "sender unknown", "unknown sender",
         "sender blocked", "blocked sender", "email address is not verified",
         "this server does not accept mail from",
+    ]),
+    (HostUnknown, &[
+        "host unknown", "unknown host", "host not found", "domain not found", "no such domain",
+        "domain does not exist", "domain is not reachable", "domain must exist", "unknown domain",
+        "host or domain name not found", "name or service not known", "unroutable address",
+        "mail domain mentioned in email address is unknown", "domain name not found",
+        "host unreachable", "no route to host", "nxdomain", "domain unknown", "invalid domain",
     ]),
     (UserUnknown, &[
         "user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",

@@ -136,7 +136,15 @@ pub fn chain(msg: &Message<'_>) -> Chain {
         .map(|h| {
             let raw = raw_value(msg, h);
             match &h.value {
-                HeaderValue::Received(r) => from_parsed(raw, r),
+                // A value with neither `from` nor `by` is mail-parser giving up politely.
+                HeaderValue::Received(r)
+                    if r.from.is_some()
+                        || r.by.is_some()
+                        || r.from_ip.is_some()
+                        || r.helo.is_some() =>
+                {
+                    from_parsed(raw, r)
+                }
                 _ => from_raw(raw),
             }
         })
