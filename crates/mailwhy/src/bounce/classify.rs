@@ -6,7 +6,7 @@
 //! refusal given *after DATA*, or under an X.2.x "mailbox refused" code, is the recipient's
 //! filter speaking (`filtered`), since the mailbox was accepted at RCPT TO.
 
-use super::data::{self, PATTERNS};
+use super::data::{self, Strength, PATTERNS};
 use super::status;
 use super::Reason;
 
@@ -70,10 +70,15 @@ pub fn matches(lower: &str, pattern: &str) -> bool {
 
 /// The first reason in the table whose wording occurs in `lower`.
 pub fn text_reason(lower: &str) -> Option<Reason> {
+    text_match(lower).map(|(r, _)| r)
+}
+
+/// The first entry of the table whose wording occurs in `lower`, with its strength.
+pub fn text_match(lower: &str) -> Option<(Reason, Strength)> {
     PATTERNS
         .iter()
-        .find(|(_, pats)| pats.iter().any(|p| matches(lower, p)))
-        .map(|(r, _)| *r)
+        .find(|(_, _, pats)| pats.iter().any(|p| matches(lower, p)))
+        .map(|(r, s, _)| (*r, *s))
 }
 
 /// What is known about one failed recipient.
@@ -108,12 +113,14 @@ pub fn classify(e: &Evidence<'_>) -> Reason {
         .filter(|s| !status::is_general(s))
         .and_then(status::reason_of);
 
-    let mut reason = text_reason(&lower);
+    let by_text = text_match(&lower);
+    let mut reason = by_text.map(|(r, _)| r);
+    let broad = by_text.is_some_and(|(_, s)| s == Strength::Broad);
     if let Some(s) = by_status {
         reason = match reason {
             None => Some(s),
             // The code names a narrow reason and the wording is only a generic refusal.
-            Some(t) if is_generic(t) && (!is_generic(s) || t == Reason::Expired) => Some(s),
+            Some(_) if broad => Some(s),
             // Size and quota wording is close: the code says which limit it was.
             Some(t) if in_size_family(t) && in_size_family(s) => Some(s),
             Some(t) => Some(t),
@@ -124,8 +131,13 @@ pub fn classify(e: &Evidence<'_>) -> Reason {
         reason = Some(Reason::NetworkError);
     }
     if reason == Some(Reason::UserUnknown) {
-        // X.1.x codes are about the address itself.
-        let code_says_user = e.status.is_some_and(|s| s.get(1..4) == Some(".1."));
+        // The standard X.1.1-X.1.10 codes are about the address itself.
+        let code_says_user = e.status.is_some_and(|s| {
+            s.get(1..4) == Some(".1.")
+                && s.get(4..)
+                    .and_then(|d| d.parse::<u32>().ok())
+                    .is_some_and(|d| (1..=10).contains(&d))
+        });
         let filtered = match phase {
             Some(Phase::Data) => true,
             Some(Phase::Rcpt) | Some(Phase::Mail) => false,
@@ -236,23 +248,6 @@ pub fn normalize(text: &str) -> String {
         i += 1;
     }
     s
-}
-
-/// Reasons whose wording is broad enough that a specific status code should win over it.
-fn is_generic(r: Reason) -> bool {
-    matches!(
-        r,
-        Reason::Blocked
-            | Reason::SecurityError
-            | Reason::SystemError
-            | Reason::NetworkError
-            | Reason::Expired
-            | Reason::ContentError
-            | Reason::PolicyViolation
-            | Reason::SyntaxError
-            | Reason::OnHold
-            | Reason::Undefined
-    )
 }
 
 #[cfg(test)]

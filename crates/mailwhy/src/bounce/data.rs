@@ -10,16 +10,27 @@
 //! ones (blocked, security error) whose wording is vaguer.
 
 use super::Reason::{self, *};
+use Strength::*;
+
+/// How much a pattern entry says: a broad entry ("blocked", "security", "timed out") gives way
+/// to an enhanced status code that names a narrower reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strength {
+    /// The wording names the reason by itself.
+    Specific,
+    /// The wording is generic; a specific status code wins over it.
+    Broad,
+}
 
 /// Reasons and their wording, most specific first.
 #[rustfmt::skip]
-pub const PATTERNS: &[(Reason, &[&str])] = &[
-    (MailerError, &[
+pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
+    (MailerError, Specific, &[
         "mailer error", "mailer-error", "procmail", "maildrop", "command failed",
         "command died with status", "command output", "pipe to |", "exit status", "exited with",
         "x-unix;", "unix;", "local delivery failed", "delivery program", "program failed",
     ]),
-    (RequirePtr, &[
+    (RequirePtr, Specific, &[
         "no ptr record", "ptr record", "reverse dns", "reverse lookup", "rdns",
         "cannot find your hostname", "cannot resolve your address", "can't resolve your hostname",
         "ip name lookup failed", "no reverse", "reverse-dns", "reverse name",
@@ -27,21 +38,21 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "have a valid reverse", "ptr lookup", "hosts with dynamic ip", "fix reverse dns",
         "mismatches client ip", "lookup of your ip", "ips with missing ptr",
     ]),
-    (AuthFailure, &[
-        "spf check", "spf fail", "spf: fail", "spf=fail", "sender policy framework", "spf softfail",
+    (AuthFailure, Specific, &[
+        "spf check", "bad spf", "spf records for", "spf fail", "spf: fail", "spf=fail", "sender policy framework", "spf softfail",
         "spf validation", "failed spf", "fails spf", "not permitted by spf",
         "is not allowed to send mail from", "not allowed to send from", "unauthenticated email",
         "dmarc", "dkim", "authentication checks", "sender authentication",
         "did not pass authentication", "not authenticated", "authentication is required for",
         "is not authorized to send",
     ]),
-    (BadReputation, &[
+    (BadReputation, Specific, &[
         "reputation", "poor sender", "sender score", "low trust", "senderscore",
         "temporarily deferred due to user complaints",
         "temporarily deferred due to unexpected volume",
         "has been temporarily rate limited due to ip reputation", "ip is not trusted",
     ]),
-    (MailboxFull, &[
+    (MailboxFull, Specific, &[
         "mailbox full", "mailbox is full", "mailbox full", "over quota", "overquota",
         "quota exceeded", "exceeded storage", "exceeds quota", "exceeding its mailbox quota",
         "exceeded its quota", "exceeded the quota", "mailbox size limit", "insufficient storage",
@@ -53,7 +64,7 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "exceeding receiving limits", "storage allocation", "mailbox would exceed", "quota full",
         "over the quota", "mailbox exceeded",
     ]),
-    (MesgTooBig, &[
+    (MesgTooBig, Specific, &[
         "message too big", "message too large", "message is too large", "message is too big",
         "message size exceeds", "size exceeds", "message length exceeds",
         "exceeded maximum inbound message size", "max message size", "maximum message size",
@@ -62,11 +73,11 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "larger than the current system limit", "message size", "mail size",
         "taille limite du message", "message exceeded maximum size",
     ]),
-    (ExceedLimit, &[
+    (ExceedLimit, Specific, &[
         "message header size exceeds limit", "too many recipients", "recipient limit",
         "exceeded the limit", "limit exceeded", "exceeds the limit", "exceeded the maximum number",
     ]),
-    (Suspend, &[
+    (Suspend, Specific, &[
         "is currently suspended", "has been suspended", "account suspended", "account is suspended",
         "mailbox suspended", "mailbox is suspended", "user suspended", "mailbox currently suspended",
         "is disabled", "been disabled", "account disabled", "mailbox disabled",
@@ -75,15 +86,15 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "mailbox locked", "temporary locked", "temporarily locked", "is locked",
         "account has expired", "account expired", "not active", "discontinued", "no longer active",
         "boite du destinataire archivee", "user is terminated", "account has been terminated",
-        "mailbox unavailable or access denied", "closed account", "account closed",
+        "mailbox unavailable or access denied", "closed account", "account closed", "account is blocked", "compte du destinataire est bloque",
         "expired account", "blocked account",
     ]),
-    (HasMoved, &[
+    (HasMoved, Specific, &[
         "has been replaced by", "has moved", "user has moved", "changed address",
         "address has changed", "mailbox has moved", "no longer used", "forwarding address",
         "moved to",
     ]),
-    (NoRelaying, &[
+    (NoRelaying, Specific, &[
         "relay access denied", "relaying denied", "relay denied", "relay not permitted",
         "unable to relay", "not permitted to relay", "not allowed to relay", "relaying mail to",
         "relay prohibited", "insecure mail relay", "not an open relay", "we don't relay",
@@ -92,16 +103,16 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "this system is not configured to relay", "relay attempt", "no relaying",
         "relaying disallowed", "we don't handle mail for",
     ]),
-    (VirusDetected, &[
+    (VirusDetected, Specific, &[
         "virus", "malware", "infected", "potentially executable attachment",
         "executable attachment", "used by recent viruses", "dangerous attachment", "malicious",
     ]),
-    (NotAccept, &[
+    (NotAccept, Specific, &[
         "does not accept mail", "no smtp service", "null mx", "nullmx", "accepts no mail",
         "does not receive mail", "no mx record found", "domain does not accept",
         "not accepting mail", "not accept mail",
     ]),
-    (Rejected, &[
+    (Rejected, Specific, &[
         "sender rejected", "sender address rejected", "sender verify failed", "sender verification",
         "invalid sender", "sender is in my black list", "sender address has been blacklisted",
         "domain of sender address", "sender domain", "empty envelope sender", "null sender",
@@ -115,14 +126,14 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "sender blocked", "blocked sender", "email address is not verified",
         "this server does not accept mail from",
     ]),
-    (HostUnknown, &[
+    (HostUnknown, Specific, &[
         "host unknown", "unknown host", "host not found", "domain not found", "no such domain",
         "domain does not exist", "domain is not reachable", "domain must exist", "unknown domain",
         "host or domain name not found", "name or service not known", "unroutable address",
         "mail domain mentioned in email address is unknown", "domain name not found",
         "host unreachable", "no route to host", "nxdomain", "domain unknown", "invalid domain",
     ]),
-    (UserUnknown, &[
+    (UserUnknown, Specific, &[
         "user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
         "no such person", "no such address", "no such local user", "user not found",
         "recipient not found", "recipient unknown", "unknown recipient", "unknown address",
@@ -145,7 +156,7 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "is not an active address", "no account", "can't accept user", "unknown recipient",
         "recipient address unknown",
     ]),
-    (Filtered, &[
+    (Filtered, Specific, &[
         "filtered", "refused due to recipient preferences", "recipient preferences",
         "only accepting mail from specific", "not accepting any mail", "user reject",
         "rejected by recipient", "blocked by the recipient", "resolver.rst.notauthorized",
@@ -153,42 +164,50 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "refuse to receive mail", "has restricted",
         "new mail is not currently being accepted for this mailbox", "bounced address",
     ]),
-    (NotCompliantRfc, &[
+    (NotCompliantRfc, Specific, &[
         "multiple addresses in from", "rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "rfc 822",
         "rfc822", "not rfc compliant", "rfc compliant", "multiple from", "duplicate header",
         "message-id header", "missing date", "malformed header", "invalid header",
         "header is malformed", "bare lf", "not compliant",
     ]),
+    // Wording that says authentication or TLS was required, before the broad "not allowed".
+    (SecurityError, Specific, &[
+        "unauthenticated senders", "authentication required", "must authenticate",
+        "must issue a starttls", "tls required", "authentication failed", "authentication failure",
+        "authentication credentials invalid", "encryption required",
+    ]),
+    // Listed URLs in the content are spam verdicts, not IP blocks.
+    (SpamDetected, Specific, &["blacklisted url", "blacklisted link", "uribl", "surbl"]),
     // Blocklist names contain "spam" but say the sending IP is listed, not the content.
-    (Blocked, &[
+    (Blocked, Specific, &[
         "spamhaus", "spamcop", "blocklist", "blacklist", "block list", "black list", "dnsbl",
         "barracudacentral", "listed at", "listed in", "rbl",
     ]),
-    (SpamDetected, &[
+    (SpamDetected, Specific, &[
         "spam", "unsolicited", "bulk mail", "bulk email", "junk mail", "content filter",
         "content rejected", "message filtered", "message content rejected",
         "rejected due to content", "unacceptable content", "looks like spam", "probable spam",
         "high probability of", "message refused by", "banned content", "mail content denied",
         "uribl", "surbl", "phishing",
     ]),
-    (PolicyViolation, &[
+    (PolicyViolation, Broad, &[
         "policy", "not accepted for policy reasons", "denied by policy", "organizational settings",
         "organization policy", "illegal attachment", "members-only list", "closed mailing list",
         "protocol violation", "header error", "header are not accepted", "attachment not allowed",
         "restricted",
     ]),
-    (TooManyConn, &[
+    (TooManyConn, Specific, &[
         "too many connections", "too many concurrent", "connection limit", "connections limit",
         "too many sessions", "too many smtp sessions", "maximum connection",
         "too many simultaneous", "trop de connexions", "frequency limited", "connection rate limit",
         "too many errors from your ip", "numerous attempts to deliver",
     ]),
-    (Speeding, &[
+    (Speeding, Broad, &[
         "rate limit", "ratelimit", "rate-limit", "too fast", "too many messages", "sending rate",
-        "throttl", "slow down", "temporarily deferred", "try again later", "exceeded the rate",
+        "throttl", "slow down", "temporarily deferred", "exceeded the rate",
         "too much mail", "too many emails", "message rate",
     ]),
-    (Blocked, &[
+    (Blocked, Broad, &[
         "blocked", "blacklist", "blocklist", "block list", "black list", "denylist", "listed at",
         "listed in", "rbl", "dnsbl", "spamhaus", "spamcop", "barracudacentral", "banned",
         "access denied", "connection refused", "not allowed to connect", "client host rejected",
@@ -197,14 +216,14 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "connection reset", "sender ip", "ip address", "mismatches client ip", "not allowed",
         "rejected", "access from ip",
     ]),
-    (SecurityError, &[
+    (SecurityError, Broad, &[
         "authentication required", "authentication failed", "authentication failure",
         "authentication credentials invalid", "must authenticate", "unauthenticated",
         "tls required", "starttls", "encryption required", "must issue a starttls",
         "verification failure", "security", "not authorized", "unauthorized", "certificate",
         "access denied",
     ]),
-    (Expired, &[
+    (Expired, Broad, &[
         "retry timeout exceeded", "retry time not reached", "delivery time expired",
         "message expired", "expired", "timed out", "timeout", "giving up", "gave up",
         "has been delayed", "have been failing for a long time", "in the queue too long",
@@ -213,18 +232,18 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "could not find a gateway for", "too long in queue", "server did not respond",
         "connection timed out", "not reachable",
     ]),
-    (NetworkError, &[
+    (NetworkError, Broad, &[
         "network", "dns", "name server", "nameserver", "host name lookup failure", "lookup failure",
         "mail loop", "routing loop", "forwarding loop", "too many hops", "hop count exceeded",
         "message looping", "unable to resolve route", "unrouteable mail domain",
         "host is unreachable", "could not connect", "connection failed", "could not be reached",
         "cannot connect", "unable to connect",
     ]),
-    (SystemFull, &[
+    (SystemFull, Specific, &[
         "mail system full", "system full", "disk full", "no space left",
         "insufficient system storage", "out of disk", "file system full",
     ]),
-    (SystemError, &[
+    (SystemError, Broad, &[
         "system error", "ldap", "internal error", "internal server error", "local error",
         "server error", "configuration error", "config error", "temporary local problem",
         "queue file write error", "interrupted system call", "loops back to myself",
@@ -234,11 +253,11 @@ pub const PATTERNS: &[(Reason, &[&str])] = &[
         "remote server is misconfigured", "system problem", "system not available",
         "resources temporarily unavailable", "try later",
     ]),
-    (ContentError, &[
+    (ContentError, Broad, &[
         "content", "mime", "8-bit data", "8bit", "header size exceeds", "base64", "binary content",
         "encoding", "too many received", "charset",
     ]),
-    (SyntaxError, &[
+    (SyntaxError, Broad, &[
         "syntax error", "command unrecognized", "unrecognized command", "command not recognized",
         "bad sequence of commands", "command not implemented", "parameter not implemented",
         "line too long", "invalid command", "unknown command", "syntax",
@@ -256,7 +275,8 @@ pub const VACATION_WORDING: &[&str] = &[
 ];
 
 /// Meaning of RFC 3463 codes, keyed by `subject.detail` (the class only says permanent or
-/// temporary). Codes left out say too little (`X.0.0`, `X.1.0`, `X.7.1`): the text decides.
+/// temporary). Codes left out say too little (`X.0.0`, `X.1.0`, `X.3.0`, `X.4.0`, `X.7.1`): the text
+/// decides.
 /// RFC 7372 added the authentication codes X.7.20–X.7.26, RFC 7505 X.1.10 for a null MX.
 #[rustfmt::skip]
 pub const STATUS_REASONS: &[(&str, Reason)] = &[
@@ -274,13 +294,11 @@ pub const STATUS_REASONS: &[(&str, Reason)] = &[
     ("2.2", MailboxFull),
     ("2.3", ExceedLimit),
     ("2.4", Filtered),
-    ("3.0", SystemError),
     ("3.1", SystemFull),
     ("3.2", NotAccept),
     ("3.3", SystemError),
     ("3.4", MesgTooBig),
     ("3.5", SystemError),
-    ("4.0", NetworkError),
     ("4.1", Expired),
     ("4.2", NetworkError),
     ("4.3", SystemError),

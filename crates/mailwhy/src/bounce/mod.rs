@@ -216,7 +216,7 @@ fn from_dsn(msg: &Message<'_>, ds: &dsn::DeliveryStatus, explanation: &str) -> B
             diag.as_str()
         };
         let status_field = r.get("status").and_then(status::find_enhanced);
-        let in_diag = status::find_enhanced(&text::strip_addresses(diag_for_code));
+        let in_diag = status::find_receivers(&text::strip_addresses(diag_for_code));
         // The receiver's own code, in its words, is more precise than the reporting MTA's
         // summary of it (which is often X.0.0 or a near guess), within the same class.
         let status_field = match (status_field, in_diag) {

@@ -26,6 +26,28 @@ pub fn find_enhanced(text: &str) -> Option<String> {
     None
 }
 
+/// The enhanced code the receiver gave with its reply (`550 5.7.1`, `550-'5.7.1`), or else the
+/// first one in `text`: when a relay wraps a reply, its own code comes first, the receiver's after.
+pub fn find_receivers(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    for i in 0..b.len().saturating_sub(4) {
+        if matches!(b[i], b'4' | b'5')
+            && b[i + 1].is_ascii_digit()
+            && b[i + 2].is_ascii_digit()
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && matches!(b[i + 3], b' ' | b'-')
+        {
+            let rest = text[i + 4..].trim_start_matches(['\'', '"', ' ']);
+            if let Some(code) = find_enhanced(rest).filter(|c| rest.starts_with(c.as_str())) {
+                if code.as_bytes()[0] == b[i] {
+                    return Some(code);
+                }
+            }
+        }
+    }
+    find_enhanced(text)
+}
+
 fn is_code_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'.' || c == b'-' || c == b'_'
 }

@@ -35,6 +35,17 @@ pub fn explanation(msg: &Message<'_>) -> String {
             break;
         }
     }
+    if out.trim().is_empty() {
+        // A multipart without boundaries (old Sendmail DSNs) leaves no parts: read the body.
+        let root = msg.root_part();
+        let raw = msg.raw_message();
+        let body = raw.get(root.offset_body as usize..(root.offset_end as usize).min(raw.len()));
+        out = String::from_utf8_lossy(body.unwrap_or(&[]))
+            .chars()
+            .take(64 * 1024)
+            .collect();
+        return out;
+    }
     cut_at_original(&out).to_string()
 }
 
