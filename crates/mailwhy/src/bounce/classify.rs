@@ -143,7 +143,7 @@ pub fn classify(e: &Evidence<'_>) -> Reason {
             Some(Phase::Rcpt) | Some(Phase::Mail) => false,
             // Without the phase, "no such user" under a code that is not about the address
             // (or with a bare reply code) is the recipient's filter (Sisimai's reading).
-            None => !code_says_user && (by_status.is_some() || e.reply_code.is_some()),
+            None => !code_says_user,
         };
         if filtered {
             reason = Some(Reason::Filtered);
@@ -289,6 +289,11 @@ mod tests {
         assert_eq!(c("", Some("4.4.7")), Reason::Expired);
         assert_eq!(c("", None), Reason::Undefined);
         assert_eq!(c("something odd", Some("5.0.0")), Reason::OnHold);
+    }
+
+    #[test]
+    fn a_bare_temporary_failure_says_nothing_specific() {
+        assert_eq!(text_match(&normalize("450 4.0.0 Temporary failure")), None);
     }
 
     #[test]

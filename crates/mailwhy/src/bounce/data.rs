@@ -39,7 +39,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "mismatches client ip", "lookup of your ip", "ips with missing ptr",
     ]),
     (AuthFailure, Specific, &[
-        "spf check", "bad spf", "spf records for", "spf fail", "spf: fail", "spf=fail", "sender policy framework", "spf softfail",
+        "spf check", "bad spf", "spf fail", "spf: fail", "spf=fail", "sender policy framework", "spf softfail",
         "spf validation", "failed spf", "fails spf", "not permitted by spf",
         "is not allowed to send mail from", "not allowed to send from", "unauthenticated email",
         "dmarc", "dkim", "authentication checks", "sender authentication",
@@ -176,6 +176,12 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "must issue a starttls", "tls required", "authentication failed", "authentication failure",
         "authentication credentials invalid", "encryption required",
     ]),
+    // Policy refusals worded as such (the X.7.x code alone would say "security").
+    (PolicyViolation, Specific, &[
+        "not accepted for policy reasons", "rejected for policy reasons", "denied by policy",
+        "local policy violation", "organizational settings", "organization policy",
+        "violates our policy", "policy violation",
+    ]),
     // Listed URLs in the content are spam verdicts, not IP blocks.
     (SpamDetected, Specific, &["blacklisted url", "blacklisted link", "uribl", "surbl"]),
     // Blocklist names contain "spam" but say the sending IP is listed, not the content.
@@ -249,7 +255,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "queue file write error", "interrupted system call", "loops back to myself",
         "loop was found", "mail loop", "service currently unavailable", "service unavailable",
         "service not available", "temporarily unavailable", "transaction failed", "local problem",
-        "temporary failure", "error while being processed", "can't create user output file",
+        "error while being processed", "can't create user output file",
         "remote server is misconfigured", "system problem", "system not available",
         "resources temporarily unavailable", "try later",
     ]),
@@ -274,12 +280,14 @@ pub const VACATION_WORDING: &[&str] = &[
     "vacation", "will be back", "auto reply",
 ];
 
-/// Meaning of RFC 3463 codes, keyed by `subject.detail` (the class only says permanent or
+/// Meaning of RFC 3463 codes, keyed by the whole code or by `subject.detail` (the class only says permanent or
 /// temporary). Codes left out say too little (`X.0.0`, `X.1.0`, `X.3.0`, `X.4.0`, `X.7.1`): the text
 /// decides.
 /// RFC 7372 added the authentication codes X.7.20–X.7.26, RFC 7505 X.1.10 for a null MX.
 #[rustfmt::skip]
 pub const STATUS_REASONS: &[(&str, Reason)] = &[
+    // Whole codes whose meaning depends on the class.
+    ("5.3.0", SystemError),
     ("1.1", UserUnknown),
     ("1.2", HostUnknown),
     ("1.3", UserUnknown),

@@ -12,6 +12,7 @@ pub mod classify;
 pub mod data;
 pub mod dsn;
 mod reason;
+mod ses;
 pub mod status;
 mod text;
 
@@ -157,6 +158,9 @@ pub fn analyze(msg: &Message<'_>) -> Bounce {
         if !b.recipients.is_empty() {
             return from_dsn(msg, &b, &explanation);
         }
+    }
+    if let Some(b) = ses::read(&explanation) {
+        return b;
     }
     if let Some(b) = text::non_standard(msg, &explanation) {
         return b;

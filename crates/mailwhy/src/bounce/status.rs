@@ -171,6 +171,9 @@ pub fn is_general(code: &str) -> bool {
 /// keyed by `subject.detail` (the class only says permanent or temporary).
 pub fn reason_of(code: &str) -> Option<super::Reason> {
     let table = super::data::STATUS_REASONS;
+    if let Some((_, r)) = table.iter().find(|(c, _)| *c == code) {
+        return Some(*r);
+    }
     let tail = code.get(2..)?;
     table.iter().find(|(c, _)| *c == tail).map(|(_, r)| *r)
 }

@@ -372,7 +372,12 @@ pub fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounce> {
         let diagnostic = if has_error {
             block
         } else {
-            diagnostic_from_whole(explanation)
+            let whole = diagnostic_from_whole(explanation);
+            if whole.trim().is_empty() {
+                lines_above(explanation, address)
+            } else {
+                whole
+            }
         };
         recipients.push((address.clone(), diagnostic, has_error));
     }
@@ -487,6 +492,25 @@ fn reply_in(text: &str) -> Option<String> {
         }
     }
     status::find_reply_code(text)
+}
+
+/// The text just above the first line naming `address` (some MTAs write the reason first, in
+/// any language, then the address).
+fn lines_above(explanation: &str, address: &str) -> String {
+    let lines: Vec<&str> = explanation.lines().collect();
+    let needle = address.to_ascii_lowercase();
+    let Some(at) = lines
+        .iter()
+        .position(|l| l.to_ascii_lowercase().contains(&needle))
+    else {
+        return String::new();
+    };
+    lines[at.saturating_sub(3)..at]
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with("---") && !l.starts_with("==="))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// When no block names the recipient, the explanation's lines that carry error wording.
