@@ -108,12 +108,19 @@ pub fn classify(e: &Evidence<'_>) -> Reason {
     }
     let lower = normalize(e.diagnostic);
     let phase = phase_of(&lower).or_else(|| phase_of(&e.context.to_lowercase()));
+    // A relay that wraps the receiver's reply ("Unknown address error 550-'5.7.1 ... Access
+    // denied'") summarizes it in its own words first: the receiver's words decide.
+    let raw_lower = e.diagnostic.to_lowercase();
+    let receivers = embedded_reply(&raw_lower).map(normalize);
     let by_status = e
         .status
         .filter(|s| !status::is_general(s))
         .and_then(status::reason_of);
 
-    let by_text = text_match(&lower);
+    let by_text = receivers
+        .as_deref()
+        .and_then(text_match)
+        .or_else(|| text_match(&lower));
     let mut reason = by_text.map(|(r, _)| r);
     let broad = by_text.is_some_and(|(_, s)| s == Strength::Broad);
     if let Some(s) = by_status {
@@ -183,6 +190,28 @@ pub fn classify(e: &Evidence<'_>) -> Reason {
     } else {
         Reason::Undefined
     }
+}
+
+/// The text from a reply code that follows other words (`... 550 5.7.1 ...`), if any.
+fn embedded_reply(lower: &str) -> Option<&str> {
+    let b = lower.as_bytes();
+    // A diagnostic that begins with a reply code is the receiver's own (wrapped lines repeat it).
+    if status::find_reply_code(lower.trim_start())
+        .is_some_and(|c| lower.trim_start().starts_with(c.as_str()))
+    {
+        return None;
+    }
+    (1..b.len().saturating_sub(4)).find_map(|i| {
+        let code = matches!(b[i], b'4' | b'5')
+            && b[i + 1].is_ascii_digit()
+            && b[i + 2].is_ascii_digit()
+            && matches!(b[i + 3], b' ' | b'-')
+            && !b[i - 1].is_ascii_alphanumeric()
+            && b[i - 1] != b'.';
+        let rest = lower.get(i + 4..)?.trim_start_matches(['\'', '"', ' ']);
+        (code && status::find_enhanced(rest).is_some_and(|c| rest.starts_with(c.as_str())))
+            .then(|| &lower[i..])
+    })
 }
 
 fn in_size_family(r: Reason) -> bool {

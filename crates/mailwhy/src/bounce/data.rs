@@ -125,6 +125,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "from: domain is invalid", "sender address", "sender unknown", "unknown sender",
         "sender blocked", "blocked sender", "email address is not verified",
         "this server does not accept mail from",
+        "you are not a member", "are not member", "not a member of this", "non-member",
     ]),
     (HostUnknown, Specific, &[
         "host unknown", "unknown host", "host not found", "domain not found", "no such domain",
@@ -216,7 +217,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
     (Blocked, Broad, &[
         "blocked", "blacklist", "blocklist", "block list", "black list", "denylist", "listed at",
         "listed in", "rbl", "dnsbl", "spamhaus", "spamcop", "barracudacentral", "banned",
-        "access denied", "connection refused", "not allowed to connect", "client host rejected",
+        "connection refused", "not allowed to connect", "client host rejected",
         "helo command rejected", "go away", "ip address rejected", "your ip", "dynamic ip",
         "dial-up", "dialup", "residential", "refused to talk to me", "connection dropped",
         "connection reset", "sender ip", "ip address", "mismatches client ip", "not allowed",
@@ -366,7 +367,9 @@ pub const BOUNCE_SENDERS: &[&str] = &[
     "mailer-daemon", "postmaster", "mail delivery", "mail-delivery", "maildelivery",
     "mailerdaemon", "mail administrator", "mail delivery subsystem", "mail delivery system",
     "bounce", "noreply-dmarc", "mdaemon", "nobody", "mailer daemon", "mail system",
-    "post_master", "mailerdaemon",
+    "post_master",
+    // Mailing-list managers answer from the list's administrative address (RFC 2142, 2369).
+    "-admin@", "-owner@", "owner-",
 ];
 
 /// Subjects of bounce messages.

@@ -181,6 +181,17 @@ pub fn block_for(explanation: &str, address: &str) -> String {
             i += 1;
             continue;
         }
+        // Sendmail's transcript puts one recipient per line: "550 <a@b>... User unknown".
+        let t = lines[i].trim_start();
+        if t.len() > 4
+            && t.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+            && t.as_bytes()[3] == b' '
+        {
+            out.push_str(t);
+            out.push('\n');
+            i += 1;
+            continue;
+        }
         let mut j = i;
         let mut seen_text = false;
         while j < lines.len() && j < i + 12 {
