@@ -11,9 +11,10 @@ use super::status;
 use super::Reason;
 
 /// The SMTP phase in which the receiver refused, as far as the wording says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Phase {
     /// At MAIL FROM.
+    #[default]
     Mail,
     /// At RCPT TO.
     Rcpt,
@@ -96,6 +97,9 @@ pub struct Evidence<'a> {
     pub action: Option<&'a str>,
     /// The diagnostic type (`smtp`, `x-unix`, `x-postfix`).
     pub diagnostic_type: Option<&'a str>,
+    /// The SMTP phase found elsewhere in the bounce, used when the diagnostic and the context
+    /// name none.
+    pub phase_hint: Option<Phase>,
 }
 
 /// Decides the reason for one recipient.
@@ -107,7 +111,9 @@ pub fn classify(e: &Evidence<'_>) -> Reason {
         return Reason::Delivered;
     }
     let lower = normalize(e.diagnostic);
-    let phase = phase_of(&lower).or_else(|| phase_of(&e.context.to_lowercase()));
+    let phase = phase_of(&lower)
+        .or_else(|| phase_of(&e.context.to_lowercase()))
+        .or(e.phase_hint);
     // A relay that wraps the receiver's reply ("Unknown address error 550-'5.7.1 ... Access
     // denied'") summarizes it in its own words first: the receiver's words decide.
     let raw_lower = e.diagnostic.to_lowercase();

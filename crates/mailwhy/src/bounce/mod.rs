@@ -192,7 +192,7 @@ fn from_dsn(msg: &Message<'_>, ds: &dsn::DeliveryStatus, explanation: &str) -> B
         .get("reporting-mta")
         .map(|v| dsn::strip_type(v).1.to_string());
     let mut recipients = Vec::new();
-    for r in &ds.recipients {
+    for r in ds.recipients.iter().take(text::MAX_RECIPIENTS) {
         let address = r
             .get("final-recipient")
             .or_else(|| r.get("original-recipient"))
@@ -245,6 +245,7 @@ fn from_dsn(msg: &Message<'_>, ds: &dsn::DeliveryStatus, explanation: &str) -> B
             reply_code: reply_code.as_deref(),
             action: action.as_deref(),
             diagnostic_type: diag_type.as_deref(),
+            phase_hint: None,
         });
         // Sisimai's convention, which the codes of many MTAs follow: a reply code with no
         // enhanced code implies the class's general status.

@@ -39,6 +39,7 @@ pub fn read(text: &str) -> Option<Bounce> {
                     reply_code: reply.as_deref(),
                     action: Some(&action),
                     diagnostic_type: Some(dtype),
+                    phase_hint: None,
                 });
                 recipients.push(Recipient {
                     address,

@@ -46,8 +46,19 @@ pub fn explanation(msg: &Message<'_>) -> String {
             .collect();
         return out;
     }
-    cut_at_original(&out).to_string()
+    let mut cut = cut_at_original(&out).to_string();
+    if cut.len() > MAX_EXPLANATION {
+        let mut end = MAX_EXPLANATION;
+        while !cut.is_char_boundary(end) {
+            end -= 1;
+        }
+        cut.truncate(end);
+    }
+    cut
 }
+
+/// The most explanation text read from one bounce (real ones are a few KB).
+const MAX_EXPLANATION: usize = 32 * 1024;
 
 fn strip_html(h: &str) -> String {
     let mut out = String::with_capacity(h.len());
@@ -173,11 +184,17 @@ pub fn block_for(explanation: &str, address: &str) -> String {
         return String::new();
     }
     let needle = address.to_ascii_lowercase();
+    // ASCII lowercasing keeps byte offsets, so the two line lists stay aligned.
+    let lower = explanation.to_ascii_lowercase();
+    if !lower.contains(&needle) {
+        return String::new();
+    }
     let lines: Vec<&str> = explanation.lines().collect();
+    let lower_lines: Vec<&str> = lower.lines().collect();
     let mut out = String::new();
     let mut i = 0;
     while i < lines.len() {
-        if !lines[i].to_ascii_lowercase().contains(&needle) || is_header_line(lines[i]) {
+        if !lower_lines[i].contains(&needle) || is_header_line(lines[i]) {
             i += 1;
             continue;
         }
@@ -304,6 +321,18 @@ fn headers_say_bounce(msg: &Message<'_>) -> bool {
         || msg.header_raw("X-Failed-Recipients").is_some()
 }
 
+/// The most recipients read from one bounce.
+pub const MAX_RECIPIENTS: usize = 200;
+
+/// True when only the subject says "bounce" (no bounce sender, no X-Failed-Recipients, no
+/// null Return-Path).
+fn weak_headers(msg: &Message<'_>) -> bool {
+    let from = header_text(msg, "From");
+    !(data::BOUNCE_SENDERS.iter().any(|s| from.contains(s))
+        || msg.header_raw("X-Failed-Recipients").is_some()
+        || header_text(msg, "Return-Path").trim() == "<>")
+}
+
 fn headers_say_bounce_strongly(msg: &Message<'_>) -> bool {
     let from = header_text(msg, "From");
     let subject = msg.subject().unwrap_or("").to_lowercase();
@@ -335,7 +364,7 @@ pub fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounce> {
         local == "mailer-daemon" || local == "postmaster" || local.starts_with("bounce")
     };
     let mut candidates: Vec<String> = Vec::new();
-    for line in explanation.lines() {
+    'lines: for line in explanation.lines() {
         if is_header_line(line) {
             continue;
         }
@@ -348,6 +377,9 @@ pub fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounce> {
                 continue;
             }
             candidates.push(a);
+            if candidates.len() >= MAX_RECIPIENTS {
+                break 'lines;
+            }
         }
     }
     if let Some(v) = msg.header_raw("X-Failed-Recipients") {
@@ -375,6 +407,8 @@ pub fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounce> {
     // An address mentioned only in passing is not a recipient when others have error blocks;
     // keep those whose block has an error code or wording.
     let mut recipients = Vec::new();
+    // Bounded work on hostile input: real bounces name a handful of recipients.
+    candidates.truncate(MAX_RECIPIENTS);
     for address in &candidates {
         let block = block_for(explanation, address);
         let has_error = status::find_reply_code(&block).is_some()
@@ -394,9 +428,15 @@ pub fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounce> {
     }
     if recipients.iter().any(|r| r.2) {
         recipients.retain(|r| r.2);
+    } else if weak_headers(msg) {
+        // Only the subject says "bounce" and no recipient has an error: an ordinary message
+        // that talks about a rejection, not a bounce.
+        return None;
     } else {
         recipients.truncate(1);
     }
+    let phase_hint = classify::phase_of(&lower);
+    let remote = remote_host(explanation);
     let mut out = Vec::new();
     for (address, diagnostic, _) in recipients {
         let code_text = strip_addresses(&diagnostic);
@@ -417,7 +457,8 @@ pub fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounce> {
         };
         let reason = classify::classify(&classify::Evidence {
             diagnostic: &diagnostic,
-            context: explanation,
+            context: "",
+            phase_hint,
             status: st.as_deref(),
             reply_code: reply.as_deref(),
             action: Some(action),
@@ -441,7 +482,7 @@ pub fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounce> {
             reply_code: reply,
             reason,
             diagnostic: Some(diagnostic.trim().to_string()).filter(|d| !d.is_empty()),
-            remote_mta: remote_host(explanation),
+            remote_mta: remote.clone(),
         });
     }
     if out.is_empty() {
