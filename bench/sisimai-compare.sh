@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-3}"
 set_dir="$(mktemp -d)"
-trap 'rm -rf "$set_dir"' EXIT
+out_dir="$(mktemp -d)"
+trap 'rm -rf "$set_dir" "$out_dir"' EXIT
 
 for f in ../shared/conformance/bounces/samples/*.eml; do
   size=$(stat -c %s "$f")
@@ -22,7 +23,7 @@ done
 echo "set: $(ls "$set_dir" | wc -l) files, $(du -sk "$set_dir" | cut -f1) KB"
 
 cargo build -q --release -p mailwhy --example bounce_throughput
-taskset -c 0 ./target/release/examples/bounce_throughput "$set_dir" "$secs" | tee "$set_dir/mailwhy.out"
+taskset -c 0 ./target/release/examples/bounce_throughput "$set_dir" "$secs" | tee "$out_dir/mailwhy.out"
 
 taskset -c 0 perl -MSisimai -MTime::HiRes=time -e '
   my ($dir, $secs) = @ARGV;
@@ -38,8 +39,8 @@ taskset -c 0 perl -MSisimai -MTime::HiRes=time -e '
   }
   my $el = time - $t0;
   printf "sisimai %s: %d files, %d classified in %.2fs: %.0f messages/s (%d with results)\n", $Sisimai::VERSION, scalar(@files), $n, $el, $n / $el, $bounces;
-' "$set_dir" "$secs" | tee "$set_dir/sisimai.out"
+' "$set_dir" "$secs" | tee "$out_dir/sisimai.out"
 
-ours=$(sed -E 's/.*: ([0-9]+) messages\/s.*/\1/' "$set_dir/mailwhy.out")
-theirs=$(sed -E 's/.*: ([0-9]+) messages\/s.*/\1/' "$set_dir/sisimai.out")
+ours=$(sed -E 's/.*: ([0-9]+) messages\/s.*/\1/' "$out_dir/mailwhy.out")
+theirs=$(sed -E 's/.*: ([0-9]+) messages\/s.*/\1/' "$out_dir/sisimai.out")
 echo "ratio mailwhy / sisimai: $(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.1fx", a / b }')"

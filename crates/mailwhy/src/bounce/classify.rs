@@ -74,12 +74,55 @@ pub fn text_reason(lower: &str) -> Option<Reason> {
     text_match(lower).map(|(r, _)| r)
 }
 
+/// The whole pattern table compiled into one Aho-Corasick automaton, so that a text is scanned
+/// once however many patterns there are (the table has hundreds).
+struct Matcher {
+    automaton: aho_corasick::AhoCorasick,
+    /// The table entry of each plain pattern.
+    entry_of: Vec<usize>,
+    /// Patterns with `*` (entry, pattern), checked one by one.
+    wildcards: Vec<(usize, &'static str)>,
+}
+
+fn matcher() -> &'static Matcher {
+    static M: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
+    M.get_or_init(|| {
+        let (mut plain, mut entry_of, mut wildcards) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, (_, _, pats)) in PATTERNS.iter().enumerate() {
+            for p in *pats {
+                if p.contains('*') {
+                    wildcards.push((i, *p));
+                } else {
+                    plain.push(*p);
+                    entry_of.push(i);
+                }
+            }
+        }
+        let automaton = aho_corasick::AhoCorasick::new(&plain).expect("the pattern table compiles");
+        Matcher {
+            automaton,
+            entry_of,
+            wildcards,
+        }
+    })
+}
+
 /// The first entry of the table whose wording occurs in `lower`, with its strength.
 pub fn text_match(lower: &str) -> Option<(Reason, Strength)> {
-    PATTERNS
-        .iter()
-        .find(|(_, _, pats)| pats.iter().any(|p| matches(lower, p)))
-        .map(|(r, s, _)| (*r, *s))
+    let m = matcher();
+    let mut best = usize::MAX;
+    for found in m.automaton.find_overlapping_iter(lower) {
+        best = best.min(m.entry_of[found.pattern().as_usize()]);
+        if best == 0 {
+            break;
+        }
+    }
+    for (entry, p) in &m.wildcards {
+        if *entry < best && matches(lower, p) {
+            best = *entry;
+        }
+    }
+    PATTERNS.get(best).map(|(r, s, _)| (*r, *s))
 }
 
 /// What is known about one failed recipient.
@@ -329,6 +372,23 @@ mod tests {
     #[test]
     fn a_bare_temporary_failure_says_nothing_specific() {
         assert_eq!(text_match(&normalize("450 4.0.0 Temporary failure")), None);
+    }
+
+    #[test]
+    fn the_automaton_agrees_with_the_table_order() {
+        // Every pattern, alone, finds an entry at or before its own.
+        for (i, (_, _, pats)) in PATTERNS.iter().enumerate() {
+            for p in *pats {
+                let text = p.replace('*', " x ");
+                let found = PATTERNS
+                    .iter()
+                    .position(|(_, _, ps)| ps.iter().any(|q| matches(&text, q)));
+                let (r, s) = text_match(&text).expect(p);
+                let want = &PATTERNS[found.unwrap()];
+                assert_eq!((r, s), (want.0, want.1), "{p}");
+                assert!(found.unwrap() <= i);
+            }
+        }
     }
 
     #[test]
