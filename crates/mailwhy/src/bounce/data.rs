@@ -72,6 +72,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "message exceeds the maximum size", "too large for this", "exceeds the size limit",
         "larger than the current system limit", "message size", "mail size",
         "taille limite du message", "message exceeded maximum size",
+        "recipsizelimit",
     ]),
     (ExceedLimit, Specific, &[
         "message header size exceeds limit", "too many recipients", "recipient limit",
@@ -133,6 +134,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "host or domain name not found", "name or service not known", "unroutable address",
         "mail domain mentioned in email address is unknown", "domain name not found",
         "host unreachable", "no route to host", "nxdomain", "domain unknown", "invalid domain",
+        "unrouteable address", "all relevant mx records point to non-existent hosts", "couldn't find any host named", "couldn't find any host by that name",
     ]),
     (UserUnknown, Specific, &[
         "user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
@@ -144,7 +146,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "mailbox does not exist", "mailbox not present", "mailbox is unavailable",
         "mailbox invalid", "address does not exist", "does not exist", "doesn't exist",
         "not a valid mailbox", "is not a valid", "not a known user", "unknown or illegal alias",
-        "unknown local part", "unrouteable address", "no mailbox here", "no mailbox by that name",
+        "unknown local part", "no mailbox here", "no mailbox by that name",
         "no mailbox", "not our customer", "user doesn't have a", "account does not exist",
         "account unavailable", "no account by that name", "recipient is not", "recipient rejected",
         "no valid recipients", "address rejected", "addressee unknown", "name is not recognized",
@@ -156,6 +158,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "could not deliver mail to this user", "destination addresses were unknown", "not our user",
         "is not an active address", "no account", "can't accept user", "unknown recipient",
         "recipient address unknown",
+        "recipnotfound", "no mailbox here by that name",
     ]),
     (Filtered, Specific, &[
         "filtered", "refused due to recipient preferences", "recipient preferences",
@@ -171,11 +174,14 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "message-id header", "missing date", "malformed header", "invalid header",
         "header is malformed", "bare lf", "not compliant",
     ]),
+    // Exim's loop guard names the header, not the network.
+    (ContentError, Specific, &["too many \"received\" headers"]),
     // Wording that says authentication or TLS was required, before the broad "not allowed".
     (SecurityError, Specific, &[
         "unauthenticated senders", "authentication required", "must authenticate",
         "must issue a starttls", "tls required", "authentication failed", "authentication failure",
         "authentication credentials invalid", "encryption required",
+        "authrequired",
     ]),
     // Policy refusals worded as such (the X.7.x code alone would say "security").
     (PolicyViolation, Specific, &[
@@ -238,6 +244,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "was not reachable within the allowed queue period", "delivery attempts will continue",
         "could not find a gateway for", "too long in queue", "server did not respond",
         "connection timed out", "not reachable",
+        "could not be delivered for", "cannot send message for",
     ]),
     (NetworkError, Broad, &[
         "network", "dns", "name server", "nameserver", "host name lookup failure", "lookup failure",
