@@ -153,3 +153,38 @@ fn message_text_shows_the_chain_and_the_delay() {
     assert!(out.contains("2h 0m 2s"), "{out}");
     assert!(out.contains("first external IP: 52.101.68.10"), "{out}");
 }
+
+/// Snapshots of the text and JSON output: a change in wording or shape shows up in review.
+/// Regenerate with `MAILWHY_UPDATE_SNAPSHOTS=1 cargo test -p mailwhy-cli --test message`.
+#[test]
+fn bounce_output_matches_the_snapshots() {
+    for (args, file) in [
+        (
+            vec![
+                "bounce",
+                "fixtures/message/bounce.user-unknown.eml",
+                "fixtures/message/bounce.vacation.eml",
+            ],
+            "bounce.txt",
+        ),
+        (
+            vec![
+                "bounce",
+                "--format",
+                "json",
+                "fixtures/message/bounce.mailbox-full--exim.eml",
+            ],
+            "bounce.json",
+        ),
+    ] {
+        let got = stdout(&mailwhy(&args));
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/snapshots")
+            .join(file);
+        if std::env::var_os("MAILWHY_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(got, want, "{file} differs from the snapshot");
+    }
+}

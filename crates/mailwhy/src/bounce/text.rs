@@ -229,8 +229,15 @@ pub fn block_for(explanation: &str, address: &str) -> String {
                 }
                 seen_text = true;
             }
-            out.push_str(l.trim());
-            out.push('\n');
+            // A line that only names the address ("<a@b>:") adds nothing to the diagnostic.
+            let rest = lower_lines[j].replace(&needle, "");
+            if !rest
+                .trim_matches(|c: char| c.is_whitespace() || "<>:,.".contains(c))
+                .is_empty()
+            {
+                out.push_str(l.trim());
+                out.push('\n');
+            }
             j += 1;
         }
         i = j.max(i + 1);
