@@ -43,7 +43,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "spf validation", "failed spf", "fails spf", "not permitted by spf",
         "is not allowed to send mail from", "not allowed to send from", "unauthenticated email",
         "dmarc", "dkim", "authentication checks", "sender authentication",
-        "did not pass authentication", "not authenticated", "authentication is required for",
+        "did not pass authentication",
         "is not authorized to send",
     ]),
     (BadReputation, Specific, &[
@@ -145,12 +145,12 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "recipient address rejected", "mailbox not found", "mailbox unavailable",
         "mailbox does not exist", "mailbox not present", "mailbox is unavailable",
         "mailbox invalid", "address does not exist", "does not exist", "doesn't exist",
-        "not a valid mailbox", "is not a valid", "not a known user", "unknown or illegal alias",
+        "not a valid mailbox", "not a known user", "unknown or illegal alias",
         "unknown local part", "no mailbox here", "no mailbox by that name",
         "no mailbox", "not our customer", "user doesn't have a", "account does not exist",
-        "account unavailable", "no account by that name", "recipient is not", "recipient rejected",
+        "account unavailable", "no account by that name", "recipient rejected",
         "no valid recipients", "address rejected", "addressee unknown", "name is not recognized",
-        "not listed in", "not listed in domino directory", "undeliverable address",
+        "not listed in domino directory", "undeliverable address",
         "unknown or invalid", "user invalid", "user doesn't exist", "nonexistent user",
         "non-existent user", "non existent user", "user not exist", "could not be found",
         "mailbox is inactive", "name is not recognized", "not recognized", "address invalid",
@@ -159,6 +159,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "is not an active address", "no account", "can't accept user", "unknown recipient",
         "recipient address unknown",
         "recipnotfound", "no mailbox here by that name",
+        "is not a valid mailbox", "is not a valid recipient", "is not a valid user", "is not a valid address", "not listed in public", "recipient is not local",
     ]),
     (Filtered, Specific, &[
         "filtered", "refused due to recipient preferences", "recipient preferences",
@@ -182,6 +183,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
         "must issue a starttls", "tls required", "authentication failed", "authentication failure",
         "authentication credentials invalid", "encryption required",
         "authrequired",
+        "was not authenticated", "authentication is required for",
     ]),
     // Policy refusals worded as such (the X.7.x code alone would say "security").
     (PolicyViolation, Specific, &[
