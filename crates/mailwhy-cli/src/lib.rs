@@ -91,6 +91,10 @@ enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Check POP3 mailbox settings (offline), and with --probe log in and count waiting mail
     Pop3(commands::pop3::Pop3Args),
+    /// Read one message or bounce: Received chain, authentication, spam verdicts, bounce reason
+    Message(commands::message::MessageArgs),
+    /// Read bounces: per recipient the reason, status, reply code and diagnostic
+    Bounce(commands::bounce::BounceArgs),
 }
 
 /// Runs the command line with `args` (the first is the program name) and returns the exit code.
@@ -126,6 +130,8 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
         Command::Allowlist(a) => commands::allowlist::run(&g, a),
         Command::Pop3(a) => commands::pop3::run(&g, a),
         Command::Address(a) => commands::address::run(&g, a),
+        Command::Message(a) => commands::message::run(&g, a),
+        Command::Bounce(a) => commands::bounce::run(&g, a),
     }
 }
 

@@ -24,6 +24,14 @@ pub enum Error {
         /// What was wrong and what was expected.
         message: String,
     },
+    /// An input file is not what the command reads (not a mail message, over the size cap).
+    #[error("{file}: {message}")]
+    Input {
+        /// The file.
+        file: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A command-line value is unusable.
     #[error("{0}")]
     Usage(String),

@@ -20,6 +20,7 @@
 pub mod address;
 pub mod allowlist;
 pub mod batch;
+pub mod bounce;
 pub mod check;
 pub mod config;
 pub mod diagnose;
@@ -28,6 +29,7 @@ pub mod dns;
 pub mod error;
 pub mod finding;
 pub mod mailbox;
+pub mod message;
 pub mod report;
 pub mod routing;
 pub mod sanitize;

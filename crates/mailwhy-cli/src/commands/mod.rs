@@ -4,7 +4,9 @@
 pub mod address;
 pub mod allowlist;
 pub mod batch;
+pub mod bounce;
 pub mod diagnose;
 pub mod dns;
 pub mod explain;
+pub mod message;
 pub mod pop3;

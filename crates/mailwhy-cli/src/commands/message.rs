@@ -1,0 +1,41 @@
+//! `mailwhy message FILE`: the full report on one received message or bounce: the Received
+//! chain with hop delays, authentication results, spam verdicts and the bounce reading.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use mailwhy::message::Options;
+
+use crate::Settings;
+
+/// Arguments of `mailwhy message`.
+#[derive(Debug, Args)]
+pub struct MessageArgs {
+    /// The message (.eml, RFC 5322)
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The address from the ticket: report when the message went elsewhere
+    #[arg(long, value_name = "EMAIL")]
+    ticket_address: Option<String>,
+    /// Report hops that held the message longer than this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    hop_delay: i64,
+    /// Refuse inputs larger than this many bytes
+    #[arg(long, value_name = "BYTES", default_value_t = mailwhy::message::DEFAULT_MAX_BYTES)]
+    max_bytes: u64,
+}
+
+pub fn run(settings: &Settings, args: MessageArgs) -> Result<u8, mailwhy::Error> {
+    let opts = Options {
+        max_bytes: args.max_bytes,
+        hop_delay_threshold_secs: args.hop_delay,
+    };
+    let name = args.file.display().to_string();
+    let raw = mailwhy::message::read_file(&args.file, opts.max_bytes)?;
+    let report = mailwhy::message::report(&name, &raw, &opts, args.ticket_address.as_deref())
+        .map_err(|e| mailwhy::Error::Input {
+            file: name.clone(),
+            message: e.to_string(),
+        })?;
+    crate::output::emit(settings, &[report], None)
+}

@@ -1,0 +1,190 @@
+//! `mailwhy message` and `mailwhy bounce` through the real binary: the JSON shapes DESIGN.md
+//! fixes (parsed strictly), JSON Lines, text, exit codes, and clear errors for bad inputs.
+
+use std::process::{Command, Output};
+
+use mailwhy_tests::workspace;
+use serde::Deserialize;
+
+fn mailwhy(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(args)
+        .current_dir(workspace())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run mailwhy")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileResult {
+    file: String,
+    is_bounce: bool,
+    recipients: Vec<RecipientOut>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecipientOut {
+    address: String,
+    action: Option<String>,
+    status: Option<String>,
+    reply_code: Option<String>,
+    reason: String,
+    diagnostic: Option<String>,
+    remote_mta: Option<String>,
+}
+
+#[test]
+fn bounce_json_has_the_documented_shape() {
+    let o = mailwhy(&[
+        "bounce",
+        "--format",
+        "json",
+        "fixtures/message/bounce.user-unknown.eml",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let r: FileResult = serde_json::from_str(&stdout(&o)).expect("strict JSON");
+    assert!(r.is_bounce);
+    assert!(r.file.ends_with("bounce.user-unknown.eml"));
+    let first = &r.recipients[0];
+    assert_eq!(first.address, "jane@acme-corp.com");
+    assert_eq!(first.reason, "userunknown");
+    assert_eq!(first.status.as_deref(), Some("5.1.1"));
+    assert_eq!(first.reply_code.as_deref(), Some("550"));
+    assert_eq!(first.action.as_deref(), Some("failed"));
+    assert_eq!(first.remote_mta.as_deref(), Some("mx1.acme-corp.com"));
+    assert!(first
+        .diagnostic
+        .as_deref()
+        .unwrap()
+        .contains("User unknown"));
+}
+
+#[test]
+fn bounce_jsonl_prints_one_line_per_file() {
+    let o = mailwhy(&[
+        "bounce",
+        "--format",
+        "jsonl",
+        "fixtures/message/bounce.user-unknown--qmail.eml",
+        "fixtures/message/bounce.vacation.eml",
+        "fixtures/message/bounce.feedback.eml",
+    ]);
+    let out = stdout(&o);
+    let lines: Vec<FileResult> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("strict JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].is_bounce);
+    assert_eq!(lines[0].recipients[0].reason, "userunknown");
+    assert!(!lines[1].is_bounce);
+    assert_eq!(lines[1].recipients[0].reason, "vacation");
+    assert!(!lines[2].is_bounce);
+    assert_eq!(lines[2].recipients[0].reason, "feedback");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn bounce_text_is_readable_and_an_ordinary_message_exits_0() {
+    let o = mailwhy(&["bounce", "fixtures/message/message.hop-delay.eml"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(stdout(&o).contains("not a bounce"));
+    let o = mailwhy(&["bounce", "fixtures/message/bounce.mailbox-full--exim.eml"]);
+    let out = stdout(&o);
+    assert!(out.contains("jane@acme-corp.com: mailboxfull"), "{out}");
+    assert!(out.contains("what to do"), "{out}");
+}
+
+#[test]
+fn non_mail_and_oversized_inputs_exit_2_naming_the_file() {
+    let o = mailwhy(&["bounce", "fixtures/message/not-mail.bin.txt"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("not-mail.bin.txt") && err.contains("not an email"),
+        "{err}"
+    );
+    let o = mailwhy(&[
+        "message",
+        "--max-bytes",
+        "100",
+        "fixtures/message/message.hop-delay.eml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("message.hop-delay.eml") && err.contains("limit"),
+        "{err}"
+    );
+    let o = mailwhy(&["message", "fixtures/message/does-not-exist.eml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn message_report_json_carries_findings_and_data() {
+    let o = mailwhy(&[
+        "message",
+        "--format",
+        "json",
+        "--ticket-address",
+        "jane@acme-corp.com",
+        "fixtures/message/message.recipient-mismatch.eml",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["findings"][0]["id"], "message.recipient-mismatch");
+    assert_eq!(v["data"]["delivered_to"][0], "jane.doe@acme-corp.com");
+    assert!(v["data"]["received"]["hops"].is_array());
+}
+
+#[test]
+fn message_text_shows_the_chain_and_the_delay() {
+    let o = mailwhy(&["message", "fixtures/message/message.hop-delay.eml"]);
+    assert_eq!(o.status.code(), Some(0), "warnings only: {o:?}");
+    let out = stdout(&o);
+    assert!(out.contains("message.hop-delay"), "{out}");
+    assert!(out.contains("2h 0m 2s"), "{out}");
+    assert!(out.contains("first external IP: 52.101.68.10"), "{out}");
+}
+
+/// Snapshots of the text and JSON output: a change in wording or shape shows up in review.
+/// Regenerate with `MAILWHY_UPDATE_SNAPSHOTS=1 cargo test -p mailwhy-cli --test message`.
+#[test]
+fn bounce_output_matches_the_snapshots() {
+    for (args, file) in [
+        (
+            vec![
+                "bounce",
+                "fixtures/message/bounce.user-unknown.eml",
+                "fixtures/message/bounce.vacation.eml",
+            ],
+            "bounce.txt",
+        ),
+        (
+            vec![
+                "bounce",
+                "--format",
+                "json",
+                "fixtures/message/bounce.mailbox-full--exim.eml",
+            ],
+            "bounce.json",
+        ),
+    ] {
+        let got = stdout(&mailwhy(&args));
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/snapshots")
+            .join(file);
+        if std::env::var_os("MAILWHY_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(got, want, "{file} differs from the snapshot");
+    }
+}

@@ -1,0 +1,144 @@
+//! The bounce reason vocabulary (Sisimai's, as DESIGN.md fixes it), each reason's `bounce.*`
+//! finding id, and the remedy a support agent can act on.
+
+use serde::Serialize;
+
+macro_rules! reasons {
+    ($( $variant:ident = $name:literal, $id:literal, $remedy:literal; )*) => {
+        /// Why a message bounced, in the Sisimai vocabulary (`userunknown`, `mailboxfull` ...).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Reason {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                $variant,
+            )*
+        }
+
+        impl Reason {
+            /// Every reason, in vocabulary order.
+            pub const ALL: &'static [Reason] = &[$(Reason::$variant,)*];
+
+            /// The Sisimai name (`userunknown`).
+            pub fn name(self) -> &'static str {
+                match self { $(Reason::$variant => $name,)* }
+            }
+
+            /// The registered finding id (`bounce.user-unknown`).
+            pub fn finding_id(self) -> &'static str {
+                match self { $(Reason::$variant => $id,)* }
+            }
+
+            /// What a support agent should do about it.
+            pub fn remedy(self) -> &'static str {
+                match self { $(Reason::$variant => $remedy,)* }
+            }
+
+            /// The reason with this Sisimai name.
+            pub fn from_name(name: &str) -> Option<Reason> {
+                match name { $($name => Some(Reason::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+reasons! {
+    UserUnknown = "userunknown", "bounce.user-unknown",
+        "Check the address for typos with the person (another channel: phone, chat). If it is right, their mail admin must create or restore the mailbox; otherwise correct the address on the account and resend.";
+    HostUnknown = "hostunknown", "bounce.host-unknown",
+        "The part after @ does not exist in DNS: check it for a typo (run `mailwhy address`), correct the address on the account and resend.";
+    MailboxFull = "mailboxfull", "bounce.mailbox-full",
+        "Ask the person (by another channel) to delete or archive mail, or their admin to raise the quota; then resend.";
+    Suspend = "suspend", "bounce.suspend",
+        "The mailbox exists but is disabled or suspended: the person or their mail admin must reactivate it, or give a current address.";
+    HasMoved = "hasmoved", "bounce.has-moved",
+        "The person has moved to a new address (often named in the bounce): update the account's address and resend.";
+    Filtered = "filtered", "bounce.filtered",
+        "The recipient's server or the person's own rules refused it: ask them to allow the sender (safe senders list or the admin's gateway allowlist) and resend.";
+    Rejected = "rejected", "bounce.rejected",
+        "The receiver refused the sender address: check that the envelope sender domain exists, is not blocked by the recipient, and passes SPF; the recipient's admin may need to allow it.";
+    Blocked = "blocked", "bounce.blocked",
+        "The sending server's IP is blocked by the receiver: check the IP on public blocklists, and ask the recipient's admin to allowlist the vendor's sending IPs.";
+    PolicyViolation = "policyviolation", "bounce.policy-violation",
+        "The recipient organization's policy refused the message (attachments, external senders, lists): their mail admin must allow it or tell what is permitted.";
+    SpamDetected = "spamdetected", "bounce.spam-detected",
+        "The receiver's filter judged the message spam: ask the recipient's admin to allowlist the sender and release it, and review the sender's authentication and content.";
+    VirusDetected = "virusdetected", "bounce.virus-detected",
+        "The receiver found malware or a blocked attachment type: resend without the attachment (or as a link) after scanning it.";
+    SecurityError = "securityerror", "bounce.security-error",
+        "The receiver refused for a security reason (authentication or TLS required, unauthorized sender): check the sending account's credentials and TLS settings.";
+    AuthFailure = "authfailure", "bounce.auth-failure",
+        "The message failed SPF, DKIM or DMARC at the receiver: fix the sending domain's SPF record and DKIM signing (run `mailwhy auth DOMAIN`) and resend.";
+    BadReputation = "badreputation", "bounce.bad-reputation",
+        "The receiver distrusts the sending IP or domain: check blocklists and the provider's postmaster tools, slow down, and resend later.";
+    RequirePtr = "requireptr", "bounce.require-ptr",
+        "The sending server's IP needs a reverse DNS (PTR) name that resolves back: the sender's hosting or mail provider must set it.";
+    NotCompliantRfc = "notcompliantrfc", "bounce.not-compliant-rfc",
+        "The message breaks the email format standards (duplicate or malformed headers): the sending application must fix how it builds messages.";
+    MesgTooBig = "mesgtoobig", "bounce.message-too-big",
+        "The message exceeds the receiver's size limit: send large files as links or split them, then resend.";
+    ExceedLimit = "exceedlimit", "bounce.exceed-limit",
+        "A receiver limit (size, recipients or messages) was exceeded: send smaller messages or fewer recipients per message.";
+    Expired = "expired", "bounce.expired",
+        "The sending server gave up after retrying: check that the recipient's mail servers are reachable (run `mailwhy diagnose`) and resend.";
+    TooManyConn = "toomanyconn", "bounce.too-many-connections",
+        "The receiver limits simultaneous connections: the sending server should open fewer connections and retry later; usually temporary.";
+    Speeding = "speeding", "bounce.speeding",
+        "The receiver rate-limits the sender: send more slowly and retry later; usually temporary.";
+    NoRelaying = "norelaying", "bounce.no-relaying",
+        "The server refused to relay: the recipient domain's MX records or the sender's outgoing server settings point to the wrong server.";
+    NetworkError = "networkerror", "bounce.network-error",
+        "A network or DNS problem stopped delivery: check the recipient domain's DNS (run `mailwhy diagnose`) and resend later.";
+    SystemError = "systemerror", "bounce.system-error",
+        "The receiving mail system failed internally: resend later; if it repeats, the recipient's mail admin must look at their server.";
+    SystemFull = "systemfull", "bounce.system-full",
+        "The receiving server is out of storage: resend later; the recipient's mail admin must free space.";
+    NotAccept = "notaccept", "bounce.not-accept",
+        "The recipient domain accepts no mail (null MX or no mail server): ask the person for an address that receives mail.";
+    ContentError = "contenterror", "bounce.content-error",
+        "The receiver refused the message's content or format: check attachments and encoding in the sending application.";
+    SyntaxError = "syntaxerror", "bounce.syntax-error",
+        "The receiver rejected an SMTP command: the sending server or application speaks SMTP incorrectly; its operator must fix it.";
+    MailerError = "mailererror", "bounce.mailer-error",
+        "The recipient's local delivery program failed: the recipient's mail admin must fix the mailbox's delivery (filters, forwarding scripts).";
+    OnHold = "onhold", "bounce.on-hold",
+        "The bounce does not say enough to decide: read its diagnostic text, and resend later or ask the recipient's admin.";
+    Undefined = "undefined", "bounce.undefined",
+        "The reason could not be determined: read the bounce's text, and ask the recipient's mail admin with the bounce attached.";
+    Vacation = "vacation", "bounce.vacation",
+        "Not a bounce: an automatic out-of-office reply. The message was delivered; nothing to fix.";
+    Feedback = "feedback", "bounce.feedback",
+        "Not a bounce: the recipient marked the message as spam. Stop sending to them unless they opt in again, and review why it looked unwanted.";
+    Delivered = "delivered", "bounce.delivered",
+        "Not a bounce: a delivery notification saying the message was delivered.";
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_has_a_registered_finding() {
+        for r in Reason::ALL {
+            assert!(
+                crate::finding::lookup(r.finding_id()).is_some(),
+                "{} -> {} is not registered",
+                r.name(),
+                r.finding_id()
+            );
+            assert_eq!(Reason::from_name(r.name()), Some(*r));
+        }
+    }
+}
