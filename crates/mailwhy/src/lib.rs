@@ -24,6 +24,7 @@ pub mod error;
 pub mod finding;
 pub mod report;
 pub mod sanitize;
+pub mod spf;
 pub mod text;
 
 pub use error::{Error, Result};

@@ -528,9 +528,50 @@ pub fn normalize_name(name: &str) -> Result<Name, InvalidName> {
             return Err(bad("not ASCII (convert IDN names to A-labels first)"));
         }
     }
-    let mut n = Name::from_ascii(trimmed).map_err(|e| bad(&e.to_string()))?;
+    // Labels may hold any octet (RFC 2181 §11); SPF macros can produce `:`, `/` or spaces, which
+    // the presentation-format parser rejects, so such names are built from their raw labels.
+    let mut n = Name::from_ascii(trimmed)
+        .or_else(|e| match raw_labels(trimmed) {
+            Some(labels) => Name::from_labels(labels),
+            None => Err(e),
+        })
+        .map_err(|e| bad(&e.to_string()))?;
     n.set_fqdn(true);
     Ok(n)
+}
+
+/// Splits a presentation-form name into raw labels, decoding `\X` and `\DDD` escapes (the form
+/// [`display_name`] writes). None for a malformed escape.
+fn raw_labels(text: &str) -> Option<Vec<Vec<u8>>> {
+    let b = text.as_bytes();
+    let mut labels = vec![];
+    let mut cur = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                let d = b.get(i + 1..i + 4);
+                if let Some(d) = d.filter(|d| d.iter().all(u8::is_ascii_digit)) {
+                    let v = d.iter().fold(0u32, |a, x| a * 10 + u32::from(x - b'0'));
+                    cur.push(u8::try_from(v).ok()?);
+                    i += 4;
+                } else {
+                    cur.push(*b.get(i + 1)?);
+                    i += 2;
+                }
+            }
+            b'.' => {
+                labels.push(std::mem::take(&mut cur));
+                i += 1;
+            }
+            c => {
+                cur.push(c);
+                i += 1;
+            }
+        }
+    }
+    labels.push(cur);
+    Some(labels)
 }
 
 fn display_name(n: &Name) -> String {
