@@ -80,6 +80,8 @@ enum Command {
     Dns(commands::dns::DnsArgs),
     /// Explain a finding id: what it means, why it matters, how to fix it
     Explain(commands::explain::ExplainArgs),
+    /// Check a domain's SPF record and which IPs it authorizes, with a full trace
+    Spf(commands::spf::SpfArgs),
 }
 
 /// Runs the command line with `args` (the first is the program name) and returns the exit code.
@@ -110,6 +112,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
     match cli.command {
         Command::Explain(a) => commands::explain::run(&g, a),
         Command::Dns(a) => commands::dns::run(&g, a),
+        Command::Spf(a) => commands::spf::run(&g, a),
     }
 }
 

@@ -602,7 +602,7 @@ impl<'c> Eval<'c> {
                         step.outcome = StepOutcome::Match;
                         let v = Verdict::of(d.qualifier);
                         if step.detail.is_empty() {
-                            step.detail = "matched".into();
+                            step.detail = "matches".into();
                         }
                         trace.reason = format!("{text} matched: {}", v.as_str());
                         trace.steps.push(step);
@@ -611,7 +611,7 @@ impl<'c> Eval<'c> {
                     }
                     Ok(false) => {
                         if step.detail.is_empty() {
-                            step.detail = "no match".into();
+                            step.detail = "does not match".into();
                         }
                         trace.steps.push(step);
                     }
@@ -828,6 +828,19 @@ impl<'c> Eval<'c> {
         }
     }
 
+    fn net_detail(&self, hit: bool, net: &str) -> String {
+        match (hit, self.ip) {
+            (true, _) => format!("{} is in {net}", self.ip),
+            (false, IpAddr::V4(_)) if net.contains(':') => {
+                "an IPv4 client never matches ip6".into()
+            }
+            (false, IpAddr::V6(_)) if !net.contains(':') => {
+                "an IPv6 client never matches ip4".into()
+            }
+            (false, _) => format!("{} is not in {net}", self.ip),
+        }
+    }
+
     fn family_type(&self) -> RecordType {
         match self.ip {
             IpAddr::V4(_) => RecordType::A,
@@ -874,9 +887,20 @@ impl<'c> Eval<'c> {
         step: &mut Step,
     ) -> Result<bool, Stop> {
         match mech {
-            Mechanism::All => Ok(true),
-            Mechanism::Ip4 { net } => Ok(matches!(self.ip, IpAddr::V4(me) if net.contains(&me))),
-            Mechanism::Ip6 { net } => Ok(matches!(self.ip, IpAddr::V6(me) if net.contains(&me))),
+            Mechanism::All => {
+                step.detail = "all always matches".into();
+                Ok(true)
+            }
+            Mechanism::Ip4 { net } => {
+                let hit = matches!(self.ip, IpAddr::V4(me) if net.contains(&me));
+                step.detail = self.net_detail(hit, &net.to_string());
+                Ok(hit)
+            }
+            Mechanism::Ip6 { net } => {
+                let hit = matches!(self.ip, IpAddr::V6(me) if net.contains(&me));
+                step.detail = self.net_detail(hit, &net.to_string());
+                Ok(hit)
+            }
             Mechanism::A { domain: spec, cidr } => {
                 let target = self.target(spec.as_ref(), domain).await;
                 self.match_a(&target, *cidr, text, domain, step, true).await

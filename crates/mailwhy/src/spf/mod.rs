@@ -357,6 +357,12 @@ fn render_into(t: &Trace, depth: usize, out: &mut Vec<String>) {
             "{pad}  {} -> {what}: {} [lookups {}/10, void {}/2]",
             s.term, s.detail, s.lookups, s.void_lookups
         );
+        if s.detail.is_empty() {
+            line = format!(
+                "{pad}  {} -> {what} [lookups {}/10, void {}/2]",
+                s.term, s.lookups, s.void_lookups
+            );
+        }
         if !s.questions.is_empty() {
             let qs: Vec<String> = s
                 .questions
