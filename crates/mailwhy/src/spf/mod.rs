@@ -123,6 +123,12 @@ fn trace_json(t: &Trace) -> serde_json::Value {
 }
 
 fn record_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &SpfResult) {
+    problem_findings(c, domain, probe);
+    text_findings(c, domain, probe);
+}
+
+/// The finding for what made an evaluation end in permerror or temperror, and `spf.missing`.
+fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &SpfResult) {
     let rec = probe.trace.record.as_deref();
     match &probe.problem {
         Some(Problem::MultipleRecords { domain: d, records }) => c.push(
@@ -222,7 +228,10 @@ fn record_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &S
             );
         }
     }
-    // Record-text findings: over every record the evaluation read.
+}
+
+/// Findings about the text of every record the evaluation read (`+all`, `ptr`).
+fn text_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &SpfResult) {
     let mut records = vec![];
     collect_records(&probe.trace, &mut records);
     for (d, text) in records {
@@ -327,7 +336,7 @@ fn ip_findings(
         Verdict::PermError if probe.result != Verdict::PermError => {
             // A permerror reached only for this IP (e.g. a void lookup in a branch the probe
             // did not take): report it like a record problem.
-            record_findings(c, domain, r);
+            problem_findings(c, domain, r);
         }
         _ => {}
     }
