@@ -28,12 +28,6 @@ use serde::Deserialize;
 /// Tests that do not pass, with the reason.
 const KNOWN_FAILURES: &[(&str, &str)] = &[
     (
-        "v-macro-ip6",
-        "the suite expects `%{ir}` of an IPv6 address in uppercase nibbles (pyspf's form); \
-         RFC 7208 §7.4's own example expands it in lowercase, which we follow. The result (fail) \
-         is right; only the letter case of the explanation differs.",
-    ),
-    (
         "null-text",
         "the zone server sends the TXT RR with zero character-strings correctly (RDLENGTH 0), but \
          hickory-proto 0.26's message decoder rejects the whole response (InvalidEmptyRecord), \

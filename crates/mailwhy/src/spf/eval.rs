@@ -401,11 +401,16 @@ enum Stop {
 type Evaluated = (Verdict, Trace, Option<String>);
 
 fn question(answer: &Answer) -> Question {
-    let answers = answer
-        .records()
-        .take(32)
-        .map(|d| d.presentation())
-        .collect();
+    // TXT answers are not copied: the selected record is in the trace, and the rest are not SPF.
+    let answers = if answer.rtype == RecordType::TXT {
+        vec![]
+    } else {
+        answer
+            .records()
+            .take(32)
+            .map(|d| d.presentation())
+            .collect()
+    };
     Question {
         name: answer.name.clone(),
         rtype: answer.rtype.to_string(),

@@ -316,7 +316,8 @@ impl Macro {
     }
 }
 
-/// `i`: dotted-quad for IPv4, dot-separated nibbles for IPv6 (§7.3).
+/// `i`: dotted-quad for IPv4, dot-separated nibbles for IPv6 (§7.3), written in uppercase as in
+/// the RFC's own example (§7.4: `1.0.B.C.0.0...`) and as the OpenSPF suite expects in explanations.
 pub fn dotted_ip(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
@@ -327,7 +328,11 @@ pub fn dotted_ip(ip: IpAddr) -> String {
                     if !s.is_empty() {
                         s.push('.');
                     }
-                    s.push(char::from_digit(u32::from(nib), 16).unwrap_or('0'));
+                    s.push(
+                        char::from_digit(u32::from(nib), 16)
+                            .unwrap_or('0')
+                            .to_ascii_uppercase(),
+                    );
                 }
             }
             s
@@ -384,7 +389,7 @@ mod tests {
         );
         assert_eq!(
             x("%{ir}.%{v}._spf.%{d2}", "2001:db8::cb01"),
-            "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com"
+            "1.0.B.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.ip6._spf.example.com"
         );
         assert_eq!(x("%{S}", v4), "strong-bad%40email.example.com");
         assert_eq!(x("a%%b%_c%-d", v4), "a%b c%20d");
