@@ -26,15 +26,13 @@ use mailwhy_tests::{dns_for, shared, SilenceRule, SilencingProxy};
 use serde::Deserialize;
 
 /// Tests that do not pass, with the reason.
-const KNOWN_FAILURES: &[(&str, &str)] = &[
-    (
-        "null-text",
-        "the zone server sends the TXT RR with zero character-strings correctly (RDLENGTH 0), but \
+const KNOWN_FAILURES: &[(&str, &str)] = &[(
+    "null-text",
+    "the zone server sends the TXT RR with zero character-strings correctly (RDLENGTH 0), but \
          hickory-proto 0.26's message decoder rejects the whole response (InvalidEmptyRecord), \
          so the DNS layer sees a failure and we give temperror instead of pass. Fixing it needs \
          a change in the DNS layer's decoding, not in SPF.",
-    ),
-];
+)];
 
 #[derive(Debug, Deserialize)]
 struct Scenario {

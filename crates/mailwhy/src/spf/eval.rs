@@ -285,6 +285,10 @@ pub struct Options {
     pub limits: Limits,
     /// The receiving host for `%{r}` (`unknown` when not set).
     pub receiver: Option<String>,
+    /// Record every term in the [`Trace`] (on by default). Without it the trace holds only the
+    /// top domain, its record and the result: for callers that evaluate many addresses and
+    /// need only the verdicts.
+    pub no_trace: bool,
 }
 
 /// `check_host(<ip>, <domain>, <sender>)` with `helo` for `%{h}`; `sender` is the MAIL FROM
@@ -327,6 +331,7 @@ pub async fn check_host_with(
         void_log: vec![],
         ptr_name: None,
         problem: None,
+        trace: !options.no_trace,
     };
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
     let (result, trace, explanation) = if !is_valid_domain(&domain) {
@@ -390,6 +395,8 @@ struct Eval<'c> {
     /// `%{p}` resolved once per evaluation.
     ptr_name: Option<Option<String>>,
     problem: Option<Problem>,
+    /// Whether steps and questions are recorded.
+    trace: bool,
 }
 
 /// How a term ended evaluation early.
@@ -452,7 +459,9 @@ impl<'c> Eval<'c> {
     ) -> Option<Arc<Answer>> {
         match self.ctx.dns.query(name, rtype).await {
             Ok(a) => {
-                qs.push(question(&a));
+                if self.trace {
+                    qs.push(question(&a));
+                }
                 Some(a)
             }
             Err(_) => {
@@ -577,9 +586,13 @@ impl<'c> Eval<'c> {
             };
             let mut result = None;
             for d in record.directives() {
-                let text = record.term_text(d.span).to_string();
+                let text = record.term_text(d.span);
                 let mut step = Step {
-                    term: text.clone(),
+                    term: if self.trace {
+                        text.to_string()
+                    } else {
+                        String::new()
+                    },
                     position: d.span.start,
                     outcome: StepOutcome::NoMatch,
                     detail: String::new(),
@@ -589,13 +602,13 @@ impl<'c> Eval<'c> {
                     target: None,
                 };
                 let r = if d.mechanism.queries_dns() {
-                    self.count_term(&text, &domain)
+                    self.count_term(text, &domain)
                 } else {
                     Ok(())
                 };
                 let r = match r {
                     Ok(()) => {
-                        self.mechanism(&d.mechanism, &domain, &text, &mut step)
+                        self.mechanism(&d.mechanism, &domain, text, &mut step)
                             .await
                     }
                     Err(e) => Err(e),
@@ -610,7 +623,9 @@ impl<'c> Eval<'c> {
                             step.detail = "matches".into();
                         }
                         trace.reason = format!("{text} matched: {}", v.as_str());
-                        trace.steps.push(step);
+                        if self.trace {
+                            trace.steps.push(step);
+                        }
                         result = Some(v);
                         break;
                     }
@@ -618,12 +633,16 @@ impl<'c> Eval<'c> {
                         if step.detail.is_empty() {
                             step.detail = "does not match".into();
                         }
-                        trace.steps.push(step);
+                        if self.trace {
+                            trace.steps.push(step);
+                        }
                     }
                     Err(Stop::Temp(why)) => {
                         step.outcome = StepOutcome::TempError;
                         step.detail = why.clone();
-                        trace.steps.push(step);
+                        if self.trace {
+                            trace.steps.push(step);
+                        }
                         trace.reason = format!("{text}: {why}");
                         trace.result = Verdict::TempError;
                         return (Verdict::TempError, trace, None);
@@ -631,7 +650,9 @@ impl<'c> Eval<'c> {
                     Err(Stop::Perm(why)) => {
                         step.outcome = StepOutcome::PermError;
                         step.detail = why.clone();
-                        trace.steps.push(step);
+                        if self.trace {
+                            trace.steps.push(step);
+                        }
                         trace.reason = format!("{text}: {why}");
                         trace.result = Verdict::PermError;
                         return (Verdict::PermError, trace, None);
@@ -717,7 +738,9 @@ impl<'c> Eval<'c> {
             step.lookups = this.lookups;
             step.void_lookups = this.voids;
             trace.reason = format!("{}: {detail}", step.term);
-            trace.steps.push(step);
+            if this.trace {
+                trace.steps.push(step);
+            }
         };
         if let Err(Stop::Perm(why)) | Err(Stop::Temp(why)) = self.count_term(&text, domain) {
             finish(step, trace, self, StepOutcome::PermError, why);
@@ -761,7 +784,11 @@ impl<'c> Eval<'c> {
     }
 
     /// Fetches and selects the record of `domain`: Ok(None) for "no record" (result none).
-    async fn fetch(&mut self, domain: &str, trace: &mut Trace) -> Result<Option<Record>, Verdict> {
+    async fn fetch(
+        &mut self,
+        domain: &str,
+        trace: &mut Trace,
+    ) -> Result<Option<Arc<Record>>, Verdict> {
         let mut qs = vec![];
         let answer = self.query(domain, RecordType::TXT, &mut qs).await;
         trace.fetch = qs.pop();
@@ -785,7 +812,7 @@ impl<'c> Eval<'c> {
             }
             _ => {}
         }
-        let spf: Vec<Vec<u8>> = answer
+        let mut spf: Vec<Vec<u8>> = answer
             .txt()
             .into_iter()
             .filter(|t| parse::is_spf_record(t))
@@ -796,8 +823,8 @@ impl<'c> Eval<'c> {
                 Ok(None)
             }
             1 => {
-                let Ok(text) = String::from_utf8(spf[0].clone()) else {
-                    trace.record = Some(String::from_utf8_lossy(&spf[0]).into_owned());
+                let Ok(text) = String::from_utf8(spf.pop().unwrap_or_default()) else {
+                    trace.record = Some(String::from_utf8_lossy(&answer.txt()[0]).into_owned());
                     self.set_problem(Problem::NotAscii {
                         domain: domain.to_string(),
                     });
@@ -805,7 +832,7 @@ impl<'c> Eval<'c> {
                     return Err(Verdict::PermError);
                 };
                 trace.record = Some(text.clone());
-                match parse::parse(&text) {
+                match parse_cached(&text) {
                     Ok(r) => Ok(Some(r)),
                     Err(e) => {
                         trace.reason = format!("syntax error: {e}: permerror");
@@ -830,19 +857,6 @@ impl<'c> Eval<'c> {
                 });
                 Err(Verdict::PermError)
             }
-        }
-    }
-
-    fn net_detail(&self, hit: bool, net: &str) -> String {
-        match (hit, self.ip) {
-            (true, _) => format!("{} is in {net}", self.ip),
-            (false, IpAddr::V4(_)) if net.contains(':') => {
-                "an IPv4 client never matches ip6".into()
-            }
-            (false, IpAddr::V6(_)) if !net.contains(':') => {
-                "an IPv6 client never matches ip4".into()
-            }
-            (false, _) => format!("{} is not in {net}", self.ip),
         }
     }
 
@@ -898,12 +912,16 @@ impl<'c> Eval<'c> {
             }
             Mechanism::Ip4 { net } => {
                 let hit = matches!(self.ip, IpAddr::V4(me) if net.contains(&me));
-                step.detail = self.net_detail(hit, &net.to_string());
+                if self.trace && hit {
+                    step.detail = format!("{} is in {net}", self.ip);
+                }
                 Ok(hit)
             }
             Mechanism::Ip6 { net } => {
                 let hit = matches!(self.ip, IpAddr::V6(me) if net.contains(&me));
-                step.detail = self.net_detail(hit, &net.to_string());
+                if self.trace && hit {
+                    step.detail = format!("{} is in {net}", self.ip);
+                }
                 Ok(hit)
             }
             Mechanism::A { domain: spec, cidr } => {
@@ -1093,6 +1111,26 @@ impl<'c> Eval<'c> {
         }
         Some(ms.expand(&self.env(domain)))
     }
+}
+
+/// Parsed records by text. Parsing is a pure function of the text, so one bounded memo serves
+/// every evaluation of the process: warm evaluations do not parse the same records again.
+fn parse_cached(text: &str) -> Result<Arc<Record>, SyntaxError> {
+    type Memo = std::collections::HashMap<Box<str>, Result<Arc<Record>, SyntaxError>>;
+    static MEMO: std::sync::OnceLock<std::sync::Mutex<Memo>> = std::sync::OnceLock::new();
+    const CAPACITY: usize = 4096;
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(hit) = memo.lock().ok().and_then(|m| m.get(text).cloned()) {
+        return hit;
+    }
+    let parsed = parse::parse(text).map(Arc::new);
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= CAPACITY {
+            m.clear();
+        }
+        m.insert(text.into(), parsed.clone());
+    }
+    parsed
 }
 
 fn name_under(name: &str, domain: &str) -> bool {
