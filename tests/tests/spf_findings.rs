@@ -140,3 +140,33 @@ async fn fifty_ips_ask_each_question_once() {
         "the server saw each question once"
     );
 }
+
+/// Flattening lists the networks of ip4/ip6/a/mx/include/redirect and a note for each part that
+/// cannot be flattened (ptr, exists, macros, non-pass terms, a loop back to the domain).
+#[tokio::test]
+async fn flattening_with_notes() {
+    let server = zone_server(&fixture("spf/zones")).await;
+    let ctx = Context::new(dns_for(server.addr()));
+    let f = spf::flatten(&ctx, "flatten.example").await;
+    let nets: Vec<String> = f.networks.iter().map(|n| n.to_string()).collect();
+    assert_eq!(
+        nets,
+        [
+            "151.101.0.0/16",
+            "185.199.108.20/32",
+            "185.199.110.144/28",
+            "2606:50c0:8000::153/128",
+            "2a00:1450:4000::/37"
+        ]
+    );
+    let notes = f.notes.join("\n");
+    for want in [
+        "ptr in flatten.example depends on the reverse DNS",
+        "exists:%{i}.allow.flatten.example in flatten.example is decided by a DNS lookup per client",
+        "include:%{d1}.vendor.example in flatten.example uses macros",
+        "-ip4:151.101.9.9 in flatten.example is not a pass term",
+        "flatten.example is reached twice",
+    ] {
+        assert!(notes.contains(want), "missing note {want:?} in:\n{notes}");
+    }
+}

@@ -169,9 +169,9 @@ pub struct Question {
     /// The name.
     pub name: String,
     /// The type.
-    pub rtype: String,
+    pub rtype: &'static str,
     /// `records`, `nodata`, `nxdomain`, `servfail`, `refused`, `timeout` or `invalid-name`.
-    pub outcome: String,
+    pub outcome: &'static str,
     /// The answers in presentation form (at most a few dozen).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<String>,
@@ -407,6 +407,18 @@ enum Stop {
 
 type Evaluated = (Verdict, Trace, Option<String>);
 
+/// The types SPF asks, as static strings (no allocation per question in the trace).
+fn type_name(t: RecordType) -> &'static str {
+    match t {
+        RecordType::A => "A",
+        RecordType::AAAA => "AAAA",
+        RecordType::MX => "MX",
+        RecordType::TXT => "TXT",
+        RecordType::PTR => "PTR",
+        _ => "other",
+    }
+}
+
 fn question(answer: &Answer) -> Question {
     // TXT answers are not copied: the selected record is in the trace, and the rest are not SPF.
     let answers = if answer.rtype == RecordType::TXT {
@@ -420,8 +432,8 @@ fn question(answer: &Answer) -> Question {
     };
     Question {
         name: answer.name.clone(),
-        rtype: answer.rtype.to_string(),
-        outcome: answer.outcome.kind().to_string(),
+        rtype: type_name(answer.rtype),
+        outcome: answer.outcome.kind(),
         answers,
     }
 }
@@ -467,8 +479,8 @@ impl<'c> Eval<'c> {
             Err(_) => {
                 qs.push(Question {
                     name: name.to_string(),
-                    rtype: rtype.to_string(),
-                    outcome: "invalid-name".into(),
+                    rtype: type_name(rtype),
+                    outcome: "invalid-name",
                     answers: vec![],
                 });
                 None
@@ -607,10 +619,7 @@ impl<'c> Eval<'c> {
                     Ok(())
                 };
                 let r = match r {
-                    Ok(()) => {
-                        self.mechanism(&d.mechanism, &domain, text, &mut step)
-                            .await
-                    }
+                    Ok(()) => self.mechanism(&d.mechanism, &domain, text, &mut step).await,
                     Err(e) => Err(e),
                 };
                 step.lookups = self.lookups;

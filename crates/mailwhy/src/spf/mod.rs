@@ -1,8 +1,8 @@
 //! SPF (RFC 7208): a strict parser with positions, `check_host()` with macros, limits and a full
 //! trace, flattening to networks, and the `spf.*` findings.
 //!
-//! The submodules own one concern each: [`parse`] the grammar, [`macros`] macro strings, [`eval`]
-//! evaluation with its trace, [`flatten`] the networks a domain authorizes. This module turns
+//! The submodules own one concern each: [`parse`](mod@parse) the grammar, [`macros`] macro strings, [`eval`]
+//! evaluation with its trace, [`flatten`](mod@flatten) the networks a domain authorizes. This module turns
 //! their results into findings ([`check_domain`]) and into the `mailwhy spf` report ([`report`]).
 //! Every evaluation goes through the shared DNS layer of the [`Context`], so checking many IPs
 //! against one domain asks each DNS question once.
@@ -216,7 +216,7 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
             .trace
             .fetch
             .as_ref()
-            .is_some_and(|q| matches!(q.outcome.as_str(), "servfail" | "refused" | "timeout"));
+            .is_some_and(|q| matches!(q.outcome, "servfail" | "refused" | "timeout"));
         if !failed {
             c.push(
                 Finding::new(
