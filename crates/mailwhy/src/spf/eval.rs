@@ -821,10 +821,21 @@ impl<'c> Eval<'c> {
             }
             _ => {}
         }
+        // Only SPF records are joined (the others, often many, are only looked at).
         let mut spf: Vec<Vec<u8>> = answer
-            .txt()
-            .into_iter()
-            .filter(|t| parse::is_spf_record(t))
+            .records()
+            .filter_map(|d| match d {
+                crate::dns::Data::Txt { strings } => {
+                    let mut head = [0u8; 7];
+                    let mut n = 0;
+                    for (slot, b) in head.iter_mut().zip(strings.iter().flatten()) {
+                        *slot = *b;
+                        n += 1;
+                    }
+                    parse::is_spf_record(&head[..n]).then(|| strings.concat())
+                }
+                _ => None,
+            })
             .collect();
         match spf.len() {
             0 => {
