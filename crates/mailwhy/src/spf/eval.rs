@@ -332,6 +332,7 @@ pub async fn check_host_with(
         ptr_name: None,
         problem: None,
         trace: !options.no_trace,
+        depth: 0,
     };
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
     let (result, trace, explanation) = if !is_valid_domain(&domain) {
@@ -397,6 +398,8 @@ struct Eval<'c> {
     problem: Option<Problem>,
     /// Whether steps and questions are recorded.
     trace: bool,
+    /// Nesting level of the record being evaluated (1 = the top).
+    depth: u32,
 }
 
 /// How a term ended evaluation early.
@@ -577,6 +580,22 @@ impl<'c> Eval<'c> {
 
     fn evaluate(&mut self, domain: String, want_exp: bool) -> BoxFuture<'_, Evaluated> {
         async move {
+            self.depth += 1;
+            let out = self.evaluate_record(domain, want_exp).await;
+            self.depth -= 1;
+            out
+        }
+        .boxed()
+    }
+
+    /// Whether this level's record text and reason are kept: always with a trace, and for the
+    /// top level (the findings quote them) without one.
+    fn keep_text(&self) -> bool {
+        self.trace || self.depth == 1
+    }
+
+    async fn evaluate_record(&mut self, domain: String, want_exp: bool) -> Evaluated {
+        {
             let mut trace = Trace {
                 domain: domain.clone(),
                 record: None,
@@ -631,7 +650,9 @@ impl<'c> Eval<'c> {
                         if step.detail.is_empty() {
                             step.detail = "matches".into();
                         }
-                        trace.reason = format!("{text} matched: {}", v.as_str());
+                        if self.keep_text() {
+                            trace.reason = format!("{text} matched: {}", v.as_str());
+                        }
                         if self.trace {
                             trace.steps.push(step);
                         }
@@ -682,7 +703,9 @@ impl<'c> Eval<'c> {
                         return (v, trace, exp);
                     }
                     _ => {
-                        trace.reason = "no mechanism matched: neutral (RFC 7208 §4.7)".into();
+                        if self.keep_text() {
+                            trace.reason = "no mechanism matched: neutral (RFC 7208 §4.7)".into();
+                        }
                         Verdict::Neutral
                     }
                 },
@@ -698,7 +721,6 @@ impl<'c> Eval<'c> {
             };
             (result, trace, explanation)
         }
-        .boxed()
     }
 
     fn count_term(&mut self, text: &str, domain: &str) -> Result<(), Stop> {
@@ -851,7 +873,9 @@ impl<'c> Eval<'c> {
                     trace.reason = "the record is not ASCII text: permerror".into();
                     return Err(Verdict::PermError);
                 };
-                trace.record = Some(text.clone());
+                if self.keep_text() {
+                    trace.record = Some(text.clone());
+                }
                 match parse_cached(&text) {
                     Ok(r) => Ok(Some(r)),
                     Err(e) => {
