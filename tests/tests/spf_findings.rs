@@ -123,6 +123,14 @@ async fn fifty_ips_ask_each_question_once() {
             "{ip}: {}",
             r.result
         );
+        // Without a trace: the same verdict and counts, an empty step list.
+        let lean = spf::Options {
+            no_trace: true,
+            ..spf::Options::default()
+        };
+        let l = spf::check_host_with(&ctx, *ip, "cache.example", "", "cache.example", &lean).await;
+        assert_eq!((l.result, l.lookups), (r.result, r.lookups));
+        assert!(l.trace.steps.is_empty() && !r.trace.steps.is_empty());
     }
     let log = ctx.dns.query_log();
     let mut distinct: Vec<(String, String)> = log
