@@ -184,3 +184,121 @@ impl FaultResponder {
         self.tcp.load(Ordering::Relaxed)
     }
 }
+
+/// A DNS forwarder on loopback (UDP and TCP on one port) that passes every question to
+/// `upstream` (usually a [`ZoneServer`]) except those its rule says to ignore, which it never
+/// answers: the client sees a real timeout on the real network path for just those names.
+pub struct SilencingProxy {
+    addr: SocketAddr,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for SilencingProxy {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Decides which questions the [`SilencingProxy`] leaves unanswered: `(name, type)` with the
+/// name lowercase and without the trailing dot.
+pub type SilenceRule = Arc<dyn Fn(&str, hickory_proto::rr::RecordType) -> bool + Send + Sync>;
+
+fn silenced(rule: &SilenceRule, query: &[u8]) -> bool {
+    let Ok(m) = Message::from_vec(query) else {
+        return false;
+    };
+    m.queries.iter().any(|q| {
+        let name = q.name().to_ascii().to_ascii_lowercase();
+        let name = name.strip_suffix('.').unwrap_or(&name).to_string();
+        rule(&name, q.query_type())
+    })
+}
+
+impl SilencingProxy {
+    /// Starts a proxy to `upstream` on `127.0.0.1:0`.
+    pub async fn start(upstream: SocketAddr, rule: SilenceRule) -> SilencingProxy {
+        let udp_sock = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind udp"));
+        let addr = udp_sock.local_addr().expect("addr");
+        let tcp_listener = TcpListener::bind(addr).await.expect("bind tcp");
+        let r = rule.clone();
+        let udp_task = tokio::spawn(async move {
+            let mut buf = vec![0u8; 65535];
+            while let Ok((n, peer)) = udp_sock.recv_from(&mut buf).await {
+                let query = buf[..n].to_vec();
+                if silenced(&r, &query) {
+                    continue;
+                }
+                let sock = udp_sock.clone();
+                tokio::spawn(async move {
+                    let Ok(out) = UdpSocket::bind("127.0.0.1:0").await else {
+                        return;
+                    };
+                    if out.send_to(&query, upstream).await.is_err() {
+                        return;
+                    }
+                    let mut resp = vec![0u8; 65535];
+                    let got = tokio::time::timeout(
+                        std::time::Duration::from_secs(3),
+                        out.recv_from(&mut resp),
+                    )
+                    .await;
+                    if let Ok(Ok((m, _))) = got {
+                        let _ = sock.send_to(&resp[..m], peer).await;
+                    }
+                });
+            }
+        });
+        let tcp_task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = tcp_listener.accept().await {
+                let rule = rule.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let mut len = [0u8; 2];
+                        if stream.read_exact(&mut len).await.is_err() {
+                            return;
+                        }
+                        let mut buf = vec![0u8; u16::from_be_bytes(len) as usize];
+                        if stream.read_exact(&mut buf).await.is_err() {
+                            return;
+                        }
+                        if silenced(&rule, &buf) {
+                            continue;
+                        }
+                        let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await else {
+                            return;
+                        };
+                        let mut framed = len.to_vec();
+                        framed.extend_from_slice(&buf);
+                        if up.write_all(&framed).await.is_err() {
+                            return;
+                        }
+                        let mut rlen = [0u8; 2];
+                        if up.read_exact(&mut rlen).await.is_err() {
+                            return;
+                        }
+                        let mut resp = vec![0u8; u16::from_be_bytes(rlen) as usize];
+                        if up.read_exact(&mut resp).await.is_err() {
+                            return;
+                        }
+                        let mut out = rlen.to_vec();
+                        out.extend_from_slice(&resp);
+                        if stream.write_all(&out).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        SilencingProxy {
+            addr,
+            tasks: vec![udp_task, tcp_task],
+        }
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}

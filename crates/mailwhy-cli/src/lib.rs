@@ -95,6 +95,8 @@ enum Command {
     Message(commands::message::MessageArgs),
     /// Read bounces: per recipient the reason, status, reply code and diagnostic
     Bounce(commands::bounce::BounceArgs),
+    /// Check a domain's SPF record and which IPs it authorizes, with a full trace
+    Spf(commands::spf::SpfArgs),
 }
 
 /// Runs the command line with `args` (the first is the program name) and returns the exit code.
@@ -132,6 +134,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
         Command::Address(a) => commands::address::run(&g, a),
         Command::Message(a) => commands::message::run(&g, a),
         Command::Bounce(a) => commands::bounce::run(&g, a),
+        Command::Spf(a) => commands::spf::run(&g, a),
     }
 }
 

@@ -33,6 +33,7 @@ pub mod message;
 pub mod report;
 pub mod routing;
 pub mod sanitize;
+pub mod spf;
 pub mod text;
 
 pub use error::{Error, Result};

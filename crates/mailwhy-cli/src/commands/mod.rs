@@ -10,3 +10,4 @@ pub mod dns;
 pub mod explain;
 pub mod message;
 pub mod pop3;
+pub mod spf;

@@ -467,8 +467,15 @@ impl Dns {
     /// Asks one question. Identical questions in flight at the same time share one query, and
     /// answers are reused until their TTL runs out.
     pub async fn query(&self, name: &str, rtype: RecordType) -> Result<Arc<Answer>, InvalidName> {
-        let fqdn = normalize_name(name)?;
-        let key = (fqdn.to_ascii().to_ascii_lowercase(), rtype);
+        // Cache hits are the hot path (an SPF evaluation asks the same few questions again and
+        // again): plain host names get their key without building a hickory `Name`.
+        let (key, mut fqdn) = match plain_key(name) {
+            Some(k) => ((k, rtype), None),
+            None => {
+                let n = normalize_name(name)?;
+                ((n.to_ascii().to_ascii_lowercase(), rtype), Some(n))
+            }
+        };
         self.inner.asked.fetch_add(1, Ordering::Relaxed);
         let fut = {
             let mut cache = self.inner.cache.lock().expect("dns cache lock");
@@ -480,6 +487,10 @@ impl Dns {
             match fresh {
                 Some(f) => f,
                 None => {
+                    let fqdn = match fqdn.take() {
+                        Some(n) => n,
+                        None => normalize_name(name)?,
+                    };
                     let inner = self.inner.clone();
                     let f = run_query(inner, fqdn, rtype).boxed().shared();
                     cache.insert(key, f.clone());
@@ -511,6 +522,37 @@ impl Dns {
     }
 }
 
+/// The cache key of a plain host name (letters, digits, `-`, `_`; valid label and name
+/// lengths): the lowercase name with its trailing dot, exactly what `normalize_name(name)
+/// .to_ascii()` lowercased gives. None for anything else, which takes the general path.
+fn plain_key(name: &str) -> Option<String> {
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.is_empty() || trimmed.len() > 253 {
+        return None;
+    }
+    let mut label = 0usize;
+    for b in trimmed.bytes() {
+        match b {
+            b'.' if label == 0 => return None,
+            b'.' => label = 0,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' => {
+                label += 1;
+                if label > 63 {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    if label == 0 {
+        return None;
+    }
+    let mut key = String::with_capacity(trimmed.len() + 1);
+    key.extend(trimmed.bytes().map(|b| b.to_ascii_lowercase() as char));
+    key.push('.');
+    Some(key)
+}
+
 /// Validates a name and makes it fully qualified.
 pub fn normalize_name(name: &str) -> Result<Name, InvalidName> {
     let bad = |reason: &str| InvalidName {
@@ -535,9 +577,50 @@ pub fn normalize_name(name: &str) -> Result<Name, InvalidName> {
             return Err(bad("not ASCII (convert IDN names to A-labels first)"));
         }
     }
-    let mut n = Name::from_ascii(trimmed).map_err(|e| bad(&e.to_string()))?;
+    // Labels may hold any octet (RFC 2181 §11); SPF macros can produce `:`, `/` or spaces, which
+    // the presentation-format parser rejects, so such names are built from their raw labels.
+    let mut n = Name::from_ascii(trimmed)
+        .or_else(|e| match raw_labels(trimmed) {
+            Some(labels) => Name::from_labels(labels),
+            None => Err(e),
+        })
+        .map_err(|e| bad(&e.to_string()))?;
     n.set_fqdn(true);
     Ok(n)
+}
+
+/// Splits a presentation-form name into raw labels, decoding `\X` and `\DDD` escapes (the form
+/// [`display_name`] writes). None for a malformed escape.
+fn raw_labels(text: &str) -> Option<Vec<Vec<u8>>> {
+    let b = text.as_bytes();
+    let mut labels = vec![];
+    let mut cur = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                let d = b.get(i + 1..i + 4);
+                if let Some(d) = d.filter(|d| d.iter().all(u8::is_ascii_digit)) {
+                    let v = d.iter().fold(0u32, |a, x| a * 10 + u32::from(x - b'0'));
+                    cur.push(u8::try_from(v).ok()?);
+                    i += 4;
+                } else {
+                    cur.push(*b.get(i + 1)?);
+                    i += 2;
+                }
+            }
+            b'.' => {
+                labels.push(std::mem::take(&mut cur));
+                i += 1;
+            }
+            c => {
+                cur.push(c);
+                i += 1;
+            }
+        }
+    }
+    labels.push(cur);
+    Some(labels)
 }
 
 fn display_name(n: &Name) -> String {
@@ -765,4 +848,27 @@ pub async fn dig(
     )
     .with_data(data)
     .with_section("answer", lines)
+}
+
+#[cfg(test)]
+mod plain_key_tests {
+    use super::*;
+
+    /// Guards the cache fast path: a plain name's key equals the general path's key.
+    #[test]
+    fn plain_key_matches_normalize() {
+        for n in [
+            "Example.COM",
+            "a.b.c.",
+            "_spf.google.com",
+            "x-1.y_2.example",
+            "com",
+        ] {
+            let slow = normalize_name(n).unwrap().to_ascii().to_ascii_lowercase();
+            assert_eq!(plain_key(n).as_deref(), Some(slow.as_str()), "{n}");
+        }
+        for n in ["", ".", "a..b", "a b.c", "é.example", &"a".repeat(64)] {
+            assert_eq!(plain_key(n), None, "{n:?}");
+        }
+    }
 }

@@ -312,6 +312,17 @@ catalog! {
         fix: "Run the check again later. If it persists, the DNS admin of the domain named in the \
               evidence checks that its name servers answer reliably.";
 
+    "spf.permanent-error", Error, "the SPF record gives a permanent error",
+        what: "Evaluating the SPF record ends in a permanent error (permerror, RFC 7208 section \
+               2.6.7) for a reason other than syntax or the lookup limits: an include or redirect \
+               names a domain without an SPF record, an mx term finds more than 10 MX records, or \
+               a redirect target is not a valid domain name. The evidence names the cause.",
+        why: "Receivers treat the domain's SPF as broken, so SPF fails for mail from every \
+              server, which hurts DMARC and delivery.",
+        fix: "The domain's DNS admin corrects the term named in the evidence: remove the include of \
+              a domain that publishes no SPF record, or point it at the name the sending service \
+              documents.";
+
     // ---- allowlist: the recipient's gateway and the vendor's published list ------------------
 
     "allowlist.domain-missing", Error, "a vendor sending domain is missing from the allowlist",
