@@ -4,8 +4,10 @@ use std::process::{Command, Output};
 
 use mailwhy_tests::workspace;
 
+/// Runs mailwhy offline: DNS answers come from the allowlist fixture zones.
 fn mailwhy(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(["--dns-zones", "fixtures/allowlist/zones"])
         .args(args)
         .current_dir(workspace())
         .output()
@@ -171,5 +173,124 @@ fn unreadable_or_bad_inputs_exit_2_naming_the_file() {
     assert!(
         err.contains("vendor.toml:2:") && err.contains("host bits"),
         "{err}"
+    );
+}
+
+#[test]
+fn spf_drift_both_directions() {
+    let o = mailwhy(&[
+        "allowlist",
+        "--sender",
+        "fixtures/allowlist/drift-vendor.toml",
+        "--allowlist",
+        "fixtures/allowlist/complete.txt",
+        "--format",
+        "json",
+    ]);
+    let v = json(&o);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "allowlist.spf-drift")
+        .expect("spf-drift");
+    assert_eq!(
+        f["evidence"]["listed_not_authorized"],
+        serde_json::json!(["45.33.10.2/32"])
+    );
+    assert_eq!(
+        f["evidence"]["authorized_not_listed"],
+        serde_json::json!(["45.33.20.0/24"])
+    );
+    // The Procore profile agrees with its (fixture) SPF: no drift, the shared SendGrid range
+    // reached through include:sendgrid.net is SendGrid's, not Procore's.
+    let o = mailwhy(&[
+        "allowlist",
+        "--sender",
+        SENDER,
+        "--allowlist",
+        "fixtures/allowlist/complete.txt",
+        "--format",
+        "json",
+    ]);
+    let v = json(&o);
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["id"] != "allowlist.spf-drift"),
+        "{v}"
+    );
+    assert!(v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == "spf-drift" && c["status"] == "ran"));
+}
+
+#[test]
+fn spf_drift_is_inconclusive_when_dns_fails() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let bad = rt.block_on(mailwhy_tests::FaultResponder::start(
+        mailwhy_tests::Fault::ServFail,
+    ));
+    let o = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args([
+            "--nameserver",
+            &bad.addr().to_string(),
+            "allowlist",
+            "--sender",
+            "fixtures/allowlist/drift-vendor.toml",
+            "--allowlist",
+            "fixtures/allowlist/complete.txt",
+            "--format",
+            "json",
+        ])
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    let v = json(&o);
+    let check = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "spf-drift")
+        .unwrap()
+        .clone();
+    assert_eq!(check["status"], "inconclusive", "{v}");
+    drop(bad);
+}
+
+#[test]
+fn recipient_provider_tailors_the_remedy_and_a_gateway_in_front_is_flagged() {
+    let o = mailwhy(&[
+        "allowlist",
+        "--sender",
+        SENDER,
+        "--allowlist",
+        "fixtures/allowlist/partial.txt",
+        "--domain",
+        "filtered-customer.com",
+        "--format",
+        "json",
+    ]);
+    let v = json(&o);
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"allowlist.gateway-in-front"), "{ids:?}");
+    let missing = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "allowlist.domain-missing")
+        .unwrap();
+    assert!(
+        missing["remedy"].as_str().unwrap().contains("Proofpoint"),
+        "{missing}"
     );
 }

@@ -49,6 +49,7 @@ pub struct Diagnoser {
     allowlist: Option<Allowlist>,
     audit_options: AuditOptions,
     now: Option<SystemTime>,
+    messages: Vec<(String, Vec<u8>)>,
 }
 
 /// Builds a [`Diagnoser`]; every input is optional.
@@ -62,6 +63,7 @@ pub struct DiagnoserBuilder {
     allowlist: Option<Allowlist>,
     audit_options: AuditOptions,
     now: Option<SystemTime>,
+    messages: Vec<(String, Vec<u8>)>,
 }
 
 impl DiagnoserBuilder {
@@ -124,6 +126,26 @@ impl DiagnoserBuilder {
         self
     }
 
+    /// A bounce or a received message for the ticket: `name` labels it in the report.
+    pub fn message(mut self, name: impl Into<String>, raw: Vec<u8>) -> Self {
+        self.messages.push((name.into(), raw));
+        self
+    }
+
+    /// A bounce or a received message from a file (capped at 25 MB; not mail is an error).
+    pub fn message_file(self, path: &Path) -> Result<Self> {
+        let raw = crate::message::read_file(path, crate::message::DEFAULT_MAX_BYTES)?;
+        if let Err(e) = crate::message::check_looks_like_mail(crate::message::skip_mbox_line(&raw))
+        {
+            return Err(crate::Error::Parse {
+                file: path.display().to_string(),
+                line: 0,
+                message: e.to_string(),
+            });
+        }
+        Ok(self.message(path.display().to_string(), raw))
+    }
+
     /// A fixed "now" (default: the clock at each diagnosis).
     pub fn now(mut self, now: SystemTime) -> Self {
         self.now = Some(now);
@@ -141,6 +163,7 @@ impl DiagnoserBuilder {
             allowlist: self.allowlist,
             audit_options: self.audit_options,
             now: self.now,
+            messages: self.messages,
         })
     }
 }
@@ -258,9 +281,25 @@ impl Diagnoser {
                 CheckOutcome::skipped("allowlist", "no gateway allowlist given (--allowlist)")
             }
         };
+        let spf_outcome = match &self.sender {
+            Some(s) => allowlist::spf_drift(&ctx, s).await,
+            None => CheckOutcome::skipped("spf-drift", "no sender profile given (--sender)"),
+        };
         let mut outcomes = vec![dir_outcome];
         outcomes.extend(addr_outcomes);
         outcomes.push(allow_outcome);
+        outcomes.push(spf_outcome);
+        let opts = crate::message::Options::default();
+        for (name, raw) in &self.messages {
+            match crate::message::checks(raw, &opts, address, self.allowlist.as_ref()) {
+                Ok((msg_outcomes, _)) => outcomes.extend(msg_outcomes.into_iter().map(|mut o| {
+                    o.name = format!("message {}", o.name);
+                    o.detail = format!("{name}: {}", o.detail);
+                    o
+                })),
+                Err(e) => outcomes.push(CheckOutcome::skipped("message", format!("{name}: {e}"))),
+            }
+        }
         let mut report = Report::from_outcomes(
             address,
             outcomes,

@@ -24,6 +24,13 @@ pub struct AllowlistArgs {
     /// Read the allowlist as this layout instead of guessing from the extension
     #[arg(long, value_enum)]
     list_format: Option<ListFormatArg>,
+    /// The recipient domain: its MX names the mail provider, and each remedy says where that
+    /// provider keeps its allowlist
+    #[arg(long, value_name = "DOMAIN")]
+    domain: Option<String>,
+    /// Skip comparing the vendor's IPs with its SPF records (no DNS at all)
+    #[arg(long)]
+    no_spf: bool,
     /// CSV column holding the entries (a header name or a 1-based number)
     #[arg(long, default_value = "1")]
     column: String,
@@ -143,14 +150,52 @@ pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, mailwhy::Erro
         overbroad_factor: args.overbroad_factor,
         ..Default::default()
     };
-    let outcome = allowlist::audit(&profile, &list, &opts, None);
-    let report = Report::from_outcomes(
-        format!("allowlist {} against {}", list.file, profile.name),
-        vec![outcome],
-        Stats {
-            dns_queries: 0,
-            duration_ms: started.elapsed().as_millis() as u64,
-        },
-    );
-    crate::output::emit(settings, &[report], None)
+    if args.no_spf && args.domain.is_none() {
+        let outcome = allowlist::audit(&profile, &list, &opts, None);
+        let report = Report::from_outcomes(
+            format!("allowlist {} against {}", list.file, profile.name),
+            vec![
+                outcome,
+                mailwhy::check::CheckOutcome::skipped("spf-drift", "--no-spf"),
+            ],
+            Stats {
+                dns_queries: 0,
+                duration_ms: started.elapsed().as_millis() as u64,
+            },
+        );
+        return crate::output::emit(settings, &[report], None);
+    }
+    crate::runtime().block_on(async {
+        let resolving = settings.start_dns().await?;
+        let ctx = mailwhy::check::Context::new(resolving.dns.clone());
+        let mut outcomes = Vec::new();
+        let mut provider_name = None;
+        if let Some(domain) = &args.domain {
+            let (mut routing_outcome, routing) =
+                mailwhy::routing::inspect_domain(&ctx, domain).await;
+            provider_name = routing.providers.first().map(|p| p.name.to_string());
+            if let Some(f) = allowlist::gateway_in_front(domain, &routing.providers) {
+                routing_outcome.findings.push(f);
+            }
+            outcomes.push(routing_outcome);
+        }
+        outcomes.insert(
+            0,
+            allowlist::audit(&profile, &list, &opts, provider_name.as_deref()),
+        );
+        outcomes.push(if args.no_spf {
+            mailwhy::check::CheckOutcome::skipped("spf-drift", "--no-spf")
+        } else {
+            allowlist::spf_drift(&ctx, &profile).await
+        });
+        let report = Report::from_outcomes(
+            format!("allowlist {} against {}", list.file, profile.name),
+            outcomes,
+            Stats {
+                dns_queries: resolving.dns.queries_sent(),
+                duration_ms: started.elapsed().as_millis() as u64,
+            },
+        );
+        crate::output::emit(settings, &[report], Some(&resolving.dns))
+    })
 }

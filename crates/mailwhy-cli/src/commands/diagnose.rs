@@ -37,11 +37,6 @@ pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, mailwhy::Error
     let directory = args.directory.or_else(|| settings.config.directory.clone());
     let sender = args.sender.or_else(|| settings.config.sender.clone());
     let allowlist = args.allowlist.or_else(|| settings.config.allowlist.clone());
-    if !args.message.is_empty() {
-        return Err(mailwhy::Error::Usage(
-            "--message is not available yet in this version (message analysis has not landed); use `mailwhy diagnose` without it".into(),
-        ));
-    }
     crate::runtime().block_on(async {
         let mut b = Diagnoser::builder()
             .dns_config(settings.dns.clone())
@@ -57,6 +52,9 @@ pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, mailwhy::Error
         }
         if let Some(n) = now {
             b = b.now(n);
+        }
+        for m in &args.message {
+            b = b.message_file(m)?;
         }
         let d = b.build().await?;
         if !settings.quiet {

@@ -385,6 +385,10 @@ catalog! {
               published list or SPF. Meanwhile the recipient's mail admin may add the SPF-authorized \
               addresses to the allowlist.";
 
+    "allowlist.gateway-in-front", Warning, "a filtering gateway sits in front of the mailboxes",
+        what: "The recipient domain's MX points to a filtering service (Proofpoint, Mimecast, Barracuda ...) that receives mail before the mailbox provider does.",
+        why: "An allowlist kept in the mailbox provider (Microsoft 365, Google Workspace) sees the filter's IP addresses, not the vendor's, so vendor IP entries there never match; the filter itself may still hold the mail.",
+        fix: "Add the vendor's domains and IPs in the filtering service's allowlist, and in the mailbox provider trust the filter's IPs (Microsoft 365: enhanced filtering for connectors; Google: inbound gateway setting) instead of listing the vendor there.";
     "allowlist.sender-not-listed", Error, "the server that sent the message is not on the allowlist",
         what: "The IP address or domain that actually delivered the message (seen in its headers) \
                is not covered by the recipient's gateway allowlist.",

@@ -559,3 +559,123 @@ pub fn bounce_lines(b: &Bounce) -> Vec<String> {
     }
     out
 }
+
+/// `allowlist.sender-not-listed`: the connecting IP, and the envelope and DKIM domains, of a
+/// received message against the gateway allowlist. The IP must be admitted; of the domains, at
+/// least one must be (a gateway matches whichever identity it is configured for).
+pub fn check_sender_listed(a: &Analysis, list: &crate::allowlist::Allowlist) -> CheckOutcome {
+    use crate::allowlist::Index;
+    let mut c = CheckOutcome::start("sender-listed");
+    if a.bounce.kind != bounce::Kind::NotBounce {
+        return CheckOutcome::skipped(
+            "sender-listed",
+            "the message is a bounce, not the vendor's mail",
+        );
+    }
+    let ix = Index::new(&list.entries);
+    let f = &a.sender;
+    let mut missing = Vec::new();
+    if let Some(ip) = f.connecting_ip {
+        if ix.match_ip(ip).is_none() {
+            missing.push(format!("connecting IP {ip}"));
+        }
+    }
+    let domains: Vec<&String> = f
+        .envelope_domain
+        .iter()
+        .chain(f.dkim_domains.iter())
+        .collect();
+    if !domains.is_empty() && domains.iter().all(|d| ix.match_domain(d).is_none()) {
+        missing.push(format!(
+            "sender domain{} {}",
+            if domains.len() == 1 { "" } else { "s" },
+            domains
+                .iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !missing.is_empty() {
+        c.push(
+            Finding::new(
+                "allowlist.sender-not-listed",
+                format!(
+                    "The message came from {} not on the allowlist {}.",
+                    missing.join(" and "),
+                    list.file
+                ),
+                "Add the missing entries to the gateway allowlist (mailwhy allowlist --export lists the vendor's), or release the message from quarantine.",
+            )
+            .with_evidence(serde_json::json!({
+                "connecting_ip": f.connecting_ip,
+                "envelope_domain": f.envelope_domain,
+                "dkim_domains": f.dkim_domains,
+                "missing": missing,
+            })),
+        );
+    }
+    if f.connecting_ip.is_none() && domains.is_empty() {
+        return CheckOutcome::skipped(
+            "sender-listed",
+            "no connecting IP or sender domain found in the message",
+        );
+    }
+    c.done(format!("sender of the message against {}", list.file))
+}
+
+/// The checks of one message for `diagnose`: Received chain, authentication, spam verdicts, the
+/// bounce, the recipient against the ticket's address, and the sender against the allowlist.
+pub fn checks(
+    raw: &[u8],
+    opts: &Options,
+    ticket_address: &str,
+    list: Option<&crate::allowlist::Allowlist>,
+) -> Result<(Vec<CheckOutcome>, Analysis), super::NotMail> {
+    if raw.len() as u64 > opts.max_bytes {
+        return Err(super::NotMail::TooLarge {
+            size: raw.len() as u64,
+            cap: opts.max_bytes,
+        });
+    }
+    let msg = super::parse(raw)?;
+    let a = analyze(&msg);
+    let mut outcomes = vec![
+        check_received(&a, opts),
+        check_authentication(&a),
+        check_spam(&a),
+        check_bounce(&a),
+    ];
+    if a.bounce.is_bounce {
+        // A bounce is addressed to the sender; the recipient that matters is the one it reports.
+        let mut c = CheckOutcome::start("message-recipient");
+        let want = normalize_address(ticket_address);
+        let bounced: Vec<String> = a
+            .bounce
+            .recipients
+            .iter()
+            .map(|r| normalize_address(&r.address))
+            .collect();
+        if !bounced.is_empty() && !bounced.contains(&want) {
+            c.push(
+                Finding::new(
+                    "message.recipient-mismatch",
+                    format!(
+                        "The ticket is about {}, but this bounce is about {}.",
+                        sanitize::line(ticket_address),
+                        sanitize::line(&bounced.join(", "))
+                    ),
+                    "Check which address the product has on file for this person: the bounce concerns the address shown.",
+                )
+                .with_evidence(serde_json::json!({ "ticket_address": ticket_address, "bounced_recipients": bounced })),
+            );
+        }
+        outcomes.push(c.done("the bounced recipients against the ticket's address"));
+    } else {
+        outcomes.push(check_recipient(&a, ticket_address));
+    }
+    if let Some(l) = list {
+        outcomes.push(check_sender_listed(&a, l));
+    }
+    Ok((outcomes, a))
+}
