@@ -483,121 +483,6 @@ pub fn export(profile: &SenderProfile, format: ExportFormat) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn procore() -> SenderProfile {
-        let p = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../fixtures/senders/procore.toml"
-        );
-        SenderProfile::load(std::path::Path::new(p)).unwrap()
-    }
-
-    fn ids(c: &CheckOutcome) -> Vec<&str> {
-        c.findings.iter().map(|f| f.id.as_str()).collect()
-    }
-
-    #[test]
-    fn a_complete_list_audits_cleanly() {
-        let p = procore();
-        let text = export(&p, ExportFormat::Plain);
-        let l = Allowlist::parse(&text, "full.txt", &ListFormat::Plain).unwrap();
-        let c = audit(&p, &l, &AuditOptions::default(), None);
-        // Only the warnings about the shared services the vendor itself lists remain.
-        assert!(
-            ids(&c)
-                .iter()
-                .all(|i| *i == "allowlist.shared-infrastructure"),
-            "{:?}",
-            ids(&c)
-        );
-        assert_eq!(ids(&c).len(), 2);
-    }
-
-    #[test]
-    fn a_partial_list_shows_every_gap() {
-        let p = procore();
-        let l = Allowlist::parse("procore.com\n137.22.225.98\n0.0.0.0/0\n10.0.0.1/8\n137.22.0.0/16\nold-vendor.example\n", "gw.txt", &ListFormat::Plain).unwrap();
-        let c = audit(&p, &l, &AuditOptions::default(), None);
-        let f = |id: &str| {
-            c.findings
-                .iter()
-                .find(|f| f.id == id)
-                .unwrap_or_else(|| panic!("{id}: {:?}", ids(&c)))
-        };
-        assert_eq!(
-            f("allowlist.domain-missing").evidence["missing"]
-                .as_array()
-                .unwrap()
-                .len(),
-            10
-        );
-        // 0.0.0.0/0 admits all; the check still reports host bits and the /16's width.
-        assert!(f("allowlist.host-bits-set").detail.contains("line 4"));
-        let over: Vec<_> = c
-            .findings
-            .iter()
-            .filter(|f| f.id == "allowlist.overbroad-entry")
-            .collect();
-        assert_eq!(over.len(), 2, "{over:?}");
-        assert_eq!(over[0].severity, Severity::Error);
-        assert!(f("allowlist.stale-entry")
-            .detail
-            .contains("old-vendor.example"));
-        // 0.0.0.0/0 admits every IP, so none is missing.
-        assert!(!ids(&c).contains(&"allowlist.ip-missing"));
-    }
-
-    #[test]
-    fn missing_ips_are_listed() {
-        let p = procore();
-        let l = Allowlist::parse(
-            "137.22.225.98\n167.89.0.0/17\n",
-            "gw.txt",
-            &ListFormat::Plain,
-        )
-        .unwrap();
-        let c = audit(&p, &l, &AuditOptions::default(), Some("Microsoft 365"));
-        let f = c
-            .findings
-            .iter()
-            .find(|f| f.id == "allowlist.ip-missing")
-            .unwrap();
-        assert_eq!(f.evidence["missing"].as_array().unwrap().len(), 3);
-        assert!(f.remedy.contains("Connection filter"));
-    }
-
-    #[test]
-    fn lookup_names_the_entry() {
-        let l = Allowlist::parse(
-            "# x\n*.procore.com\n167.89.0.0/17\n",
-            "gw.txt",
-            &ListFormat::Plain,
-        )
-        .unwrap();
-        let ix = Index::new(&l.entries);
-        let p = procore();
-        let r = lookup(&l, &ix, Some(&p), "167.89.22.86");
-        assert_eq!(r.entry, Some((3, "167.89.0.0/17".into())));
-        assert_eq!(r.vendor_publishes, Some(true));
-        let r = lookup(&l, &ix, Some(&p), "click.procore.com");
-        assert_eq!(r.entry.map(|e| e.0), Some(2));
-        assert_eq!(lookup(&l, &ix, None, "procore.com").entry, None);
-        assert!(lookup(&l, &ix, None, "not valid!").error.is_some());
-    }
-
-    #[test]
-    fn exports() {
-        let p = procore();
-        assert!(export(&p, ExportFormat::Postfix).contains("137.22.225.98/32\tOK"));
-        assert!(export(&p, ExportFormat::M365).contains("Set-HostedConnectionFilterPolicy"));
-        let j: serde_json::Value = serde_json::from_str(&export(&p, ExportFormat::Json)).unwrap();
-        assert_eq!(j["ips"].as_array().unwrap().len(), 8);
-    }
-}
-
 /// `allowlist.spf-drift`: the vendor's published IPs against what its domains' SPF records
 /// authorize, both directions. IPs the profile lists that no vendor domain's SPF passes are
 /// "listed but not authorized" (mail from them fails SPF at the recipient); networks the vendor's
@@ -652,7 +537,7 @@ pub async fn spf_drift(ctx: &crate::check::Context, profile: &SenderProfile) -> 
                 .result
         }))
         .await;
-        if results.iter().any(|r| *r == SpfVerdict::TempError) {
+        if results.contains(&SpfVerdict::TempError) {
             c.inconclusive(format!(
                 "SPF evaluation for {ip} hit a temporary DNS failure"
             ));
@@ -791,4 +676,119 @@ pub fn gateway_in_front(
         )
         .with_evidence(json!({ "domain": domain, "gateway": gw.id })),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn procore() -> SenderProfile {
+        let p = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/senders/procore.toml"
+        );
+        SenderProfile::load(std::path::Path::new(p)).unwrap()
+    }
+
+    fn ids(c: &CheckOutcome) -> Vec<&str> {
+        c.findings.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_complete_list_audits_cleanly() {
+        let p = procore();
+        let text = export(&p, ExportFormat::Plain);
+        let l = Allowlist::parse(&text, "full.txt", &ListFormat::Plain).unwrap();
+        let c = audit(&p, &l, &AuditOptions::default(), None);
+        // Only the warnings about the shared services the vendor itself lists remain.
+        assert!(
+            ids(&c)
+                .iter()
+                .all(|i| *i == "allowlist.shared-infrastructure"),
+            "{:?}",
+            ids(&c)
+        );
+        assert_eq!(ids(&c).len(), 2);
+    }
+
+    #[test]
+    fn a_partial_list_shows_every_gap() {
+        let p = procore();
+        let l = Allowlist::parse("procore.com\n137.22.225.98\n0.0.0.0/0\n10.0.0.1/8\n137.22.0.0/16\nold-vendor.example\n", "gw.txt", &ListFormat::Plain).unwrap();
+        let c = audit(&p, &l, &AuditOptions::default(), None);
+        let f = |id: &str| {
+            c.findings
+                .iter()
+                .find(|f| f.id == id)
+                .unwrap_or_else(|| panic!("{id}: {:?}", ids(&c)))
+        };
+        assert_eq!(
+            f("allowlist.domain-missing").evidence["missing"]
+                .as_array()
+                .unwrap()
+                .len(),
+            10
+        );
+        // 0.0.0.0/0 admits all; the check still reports host bits and the /16's width.
+        assert!(f("allowlist.host-bits-set").detail.contains("line 4"));
+        let over: Vec<_> = c
+            .findings
+            .iter()
+            .filter(|f| f.id == "allowlist.overbroad-entry")
+            .collect();
+        assert_eq!(over.len(), 2, "{over:?}");
+        assert_eq!(over[0].severity, Severity::Error);
+        assert!(f("allowlist.stale-entry")
+            .detail
+            .contains("old-vendor.example"));
+        // 0.0.0.0/0 admits every IP, so none is missing.
+        assert!(!ids(&c).contains(&"allowlist.ip-missing"));
+    }
+
+    #[test]
+    fn missing_ips_are_listed() {
+        let p = procore();
+        let l = Allowlist::parse(
+            "137.22.225.98\n167.89.0.0/17\n",
+            "gw.txt",
+            &ListFormat::Plain,
+        )
+        .unwrap();
+        let c = audit(&p, &l, &AuditOptions::default(), Some("Microsoft 365"));
+        let f = c
+            .findings
+            .iter()
+            .find(|f| f.id == "allowlist.ip-missing")
+            .unwrap();
+        assert_eq!(f.evidence["missing"].as_array().unwrap().len(), 3);
+        assert!(f.remedy.contains("Connection filter"));
+    }
+
+    #[test]
+    fn lookup_names_the_entry() {
+        let l = Allowlist::parse(
+            "# x\n*.procore.com\n167.89.0.0/17\n",
+            "gw.txt",
+            &ListFormat::Plain,
+        )
+        .unwrap();
+        let ix = Index::new(&l.entries);
+        let p = procore();
+        let r = lookup(&l, &ix, Some(&p), "167.89.22.86");
+        assert_eq!(r.entry, Some((3, "167.89.0.0/17".into())));
+        assert_eq!(r.vendor_publishes, Some(true));
+        let r = lookup(&l, &ix, Some(&p), "click.procore.com");
+        assert_eq!(r.entry.map(|e| e.0), Some(2));
+        assert_eq!(lookup(&l, &ix, None, "procore.com").entry, None);
+        assert!(lookup(&l, &ix, None, "not valid!").error.is_some());
+    }
+
+    #[test]
+    fn exports() {
+        let p = procore();
+        assert!(export(&p, ExportFormat::Postfix).contains("137.22.225.98/32\tOK"));
+        assert!(export(&p, ExportFormat::M365).contains("Set-HostedConnectionFilterPolicy"));
+        let j: serde_json::Value = serde_json::from_str(&export(&p, ExportFormat::Json)).unwrap();
+        assert_eq!(j["ips"].as_array().unwrap().len(), 8);
+    }
 }
