@@ -137,3 +137,72 @@ fn an_unreadable_directory_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-file.csv"));
 }
+
+/// A real SIGINT: the run stops taking rows, flushes what it has, prints the partial summary
+/// and exits 130; every record written is a whole JSON line.
+#[test]
+fn ctrl_c_stops_flushes_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.csv");
+    let mut text = String::from("email,status\n");
+    for i in 0..200_000 {
+        text.push_str(&format!("user{i}@acme-builders.com,Active\n"));
+    }
+    std::fs::write(&users, text).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let child = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args([
+            "--config",
+            "fixtures/demo/mailwhy.toml",
+            "batch",
+            users.to_str().unwrap(),
+            "--now",
+            "2026-11-23T12:00:00Z",
+            "--jobs",
+            "2",
+            "--output",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(workspace())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until records are being written (the handler is installed before the first row).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(&out)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < 2
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no record written within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(summary.contains("STOPPED before the end"), "{summary}");
+    let written = std::fs::read_to_string(&out).unwrap();
+    let n = written
+        .lines()
+        .inspect(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap();
+        })
+        .count();
+    assert!(n > 0 && n < 200_000, "{n} records");
+    assert!(summary.contains(&format!("{n} records")), "{summary}");
+}

@@ -151,7 +151,9 @@ fn message_text_shows_the_chain_and_the_delay() {
     let out = stdout(&o);
     assert!(out.contains("message.hop-delay"), "{out}");
     assert!(out.contains("2h 0m 2s"), "{out}");
-    assert!(out.contains("first external IP: 52.101.68.10"), "{out}");
+    // mx.acme-corp.com -> store.acme-corp.com is the recipient's own hop; the server that handed
+    // the message to the recipient's systems is mail.vendor-mail.net.
+    assert!(out.contains("first external IP: 85.10.200.1"), "{out}");
 }
 
 /// Snapshots of the text and JSON output: a change in wording or shape shows up in review.
@@ -187,4 +189,43 @@ fn bounce_output_matches_the_snapshots() {
         let want = std::fs::read_to_string(&path).unwrap();
         assert_eq!(got, want, "{file} differs from the snapshot");
     }
+}
+
+#[test]
+fn the_sender_is_checked_against_an_allowlist_or_a_sender_profile() {
+    // 167.89.36.250 handed the message over; the demo gateway does not list it, Procore does.
+    let msg = "fixtures/tickets/spam-folder/message.eml";
+    let o = mailwhy(&[
+        "message",
+        msg,
+        "--allowlist",
+        "fixtures/demo/gateway.txt",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "allowlist.sender-not-listed")
+        .expect("not listed");
+    assert_eq!(f["evidence"]["connecting_ip"], "167.89.36.250");
+    let o = mailwhy(&[
+        "message",
+        msg,
+        "--sender",
+        "fixtures/senders/procore.toml",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["id"] != "allowlist.sender-not-listed"),
+        "{v}"
+    );
 }

@@ -20,6 +20,12 @@ pub struct MessageArgs {
     /// Report hops that held the message longer than this many seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     hop_delay: i64,
+    /// Check the connecting IP and the envelope/DKIM domains against this gateway allowlist
+    #[arg(long, value_name = "FILE")]
+    allowlist: Option<PathBuf>,
+    /// Check them against what this vendor publishes (when no --allowlist is given)
+    #[arg(long, value_name = "FILE")]
+    sender: Option<PathBuf>,
     /// Refuse inputs larger than this many bytes
     #[arg(long, value_name = "BYTES", default_value_t = mailwhy::message::DEFAULT_MAX_BYTES)]
     max_bytes: u64,
@@ -32,10 +38,23 @@ pub fn run(settings: &Settings, args: MessageArgs) -> Result<u8, mailwhy::Error>
     };
     let name = args.file.display().to_string();
     let raw = mailwhy::message::read_file(&args.file, opts.max_bytes)?;
-    let report = mailwhy::message::report(&name, &raw, &opts, args.ticket_address.as_deref())
-        .map_err(|e| mailwhy::Error::Input {
-            file: name.clone(),
-            message: e.to_string(),
-        })?;
+    let list = match (&args.allowlist, &args.sender) {
+        (Some(p), _) => Some(mailwhy::allowlist::Allowlist::load(p, None)?),
+        (None, Some(p)) => Some(mailwhy::allowlist::Allowlist::from_profile(
+            &mailwhy::allowlist::SenderProfile::load(p)?,
+        )),
+        (None, None) => None,
+    };
+    let report = mailwhy::message::report_with(
+        &name,
+        &raw,
+        &opts,
+        args.ticket_address.as_deref(),
+        list.as_ref(),
+    )
+    .map_err(|e| mailwhy::Error::Input {
+        file: name.clone(),
+        message: e.to_string(),
+    })?;
     crate::output::emit(settings, &[report], None)
 }

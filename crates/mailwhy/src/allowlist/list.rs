@@ -120,6 +120,31 @@ impl Allowlist {
         Ok(list)
     }
 
+    /// The allowlist a gateway following `profile` exactly would have: its domains (exact) and
+    /// its networks.
+    pub fn from_profile(profile: &super::SenderProfile) -> Allowlist {
+        let mut list = Allowlist {
+            file: format!("{} (sender profile)", profile.name),
+            ..Default::default()
+        };
+        for d in &profile.domains {
+            list.entries.push(Entry {
+                line: 0,
+                text: d.clone(),
+                kind: EntryKind::Domain(d.clone()),
+            });
+        }
+        for n in &profile.ips {
+            list.entries.push(Entry {
+                line: 0,
+                text: n.to_string(),
+                kind: EntryKind::Net(*n),
+            });
+        }
+        list.entry_lines = list.entries.len();
+        list
+    }
+
     fn add(&mut self, line: usize, text: &str) {
         self.entry_lines += 1;
         match parse_entry(text) {

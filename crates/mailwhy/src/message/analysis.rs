@@ -384,6 +384,18 @@ pub fn report(
     opts: &Options,
     ticket_address: Option<&str>,
 ) -> Result<crate::Report, super::NotMail> {
+    report_with(subject, raw, opts, ticket_address, None)
+}
+
+/// [`report`], also checking the message's sender against an allowlist
+/// (`allowlist.sender-not-listed`).
+pub fn report_with(
+    subject: &str,
+    raw: &[u8],
+    opts: &Options,
+    ticket_address: Option<&str>,
+    list: Option<&crate::allowlist::Allowlist>,
+) -> Result<crate::Report, super::NotMail> {
     let started = Instant::now();
     if raw.len() as u64 > opts.max_bytes {
         return Err(super::NotMail::TooLarge {
@@ -401,6 +413,9 @@ pub fn report(
     ];
     if let Some(t) = ticket_address {
         outcomes.push(check_recipient(&a, t));
+    }
+    if let Some(l) = list {
+        outcomes.push(check_sender_listed(&a, l));
     }
     let stats = crate::report::Stats {
         dns_queries: 0,

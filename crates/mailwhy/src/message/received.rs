@@ -149,10 +149,33 @@ pub fn chain(msg: &Message<'_>) -> Chain {
             }
         })
         .collect();
+    // The recipient's own systems: hosts in the domain of the newest hop's receiver. Walking
+    // from the newest hop down, hops whose sender is one of those hosts (or has no public
+    // address) are internal; the first other hop is the one that handed the message over.
+    let org = hops
+        .first()
+        .and_then(|h| h.by.as_deref())
+        .map(org_domain)
+        .filter(|d| d.contains('.'));
+    let internal = |h: &Hop| {
+        h.from
+            .as_deref()
+            .zip(org.as_deref())
+            .is_some_and(|(from, org)| {
+                let f = from.trim_end_matches('.').to_ascii_lowercase();
+                f == org || f.ends_with(&format!(".{org}"))
+            })
+    };
     let first_external_ip = hops
         .iter()
+        .filter(|h| !internal(h))
         .filter_map(|h| h.from_ip)
-        .find(|ip| is_global(*ip));
+        .find(|ip| is_global(*ip))
+        .or_else(|| {
+            hops.iter()
+                .filter_map(|h| h.from_ip)
+                .find(|ip| is_global(*ip))
+        });
     hops.reverse();
     let mut prev: Option<i64> = None;
     for h in &mut hops {
@@ -227,4 +250,25 @@ pub fn human_duration(secs: i64) -> String {
     }
     out.push_str(&format!("{sec}s"));
     out
+}
+
+/// The last two labels of a host name (three when the second-level label is a common
+/// second-level registry label such as `co.uk`): a rough organizational domain, enough to tell
+/// the receiver's own hops apart.
+fn org_domain(host: &str) -> String {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = h.split('.').collect();
+    let n = labels.len();
+    let take = if n >= 3
+        && matches!(
+            labels[n - 2],
+            "co" | "com" | "net" | "org" | "ac" | "gov" | "ne" | "or"
+        )
+        && labels[n - 1].len() == 2
+    {
+        3
+    } else {
+        2
+    };
+    labels[n.saturating_sub(take)..].join(".")
 }
