@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod allowlist;
+pub mod auth;
 pub mod check;
 pub mod config;
 pub mod directory;
