@@ -78,6 +78,8 @@ enum ColorArg {
 enum Command {
     /// Audit a gateway allowlist against a vendor's sending domains and IPs
     Allowlist(commands::allowlist::AllowlistArgs),
+    /// Sender authentication of a From domain: DMARC, DKIM keys, reverse DNS, provider rules
+    Auth(commands::auth::AuthArgs),
     /// Ask one DNS question through mailwhy's DNS layer (a small dig)
     Dns(commands::dns::DnsArgs),
     /// Explain a finding id: what it means, why it matters, how to fix it
@@ -113,6 +115,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
         Command::Explain(a) => commands::explain::run(&g, a),
         Command::Dns(a) => commands::dns::run(&g, a),
         Command::Allowlist(a) => commands::allowlist::run(&g, a),
+        Command::Auth(a) => commands::auth::run(&g, a),
     }
 }
 

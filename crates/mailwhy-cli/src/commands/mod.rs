@@ -2,5 +2,6 @@
 //! to [`crate::output`].
 
 pub mod allowlist;
+pub mod auth;
 pub mod dns;
 pub mod explain;

@@ -792,13 +792,15 @@ fn parse_uris(record: &str, s: usize, e: usize) -> Result<Vec<ReportUri>, (usize
                     "m" => 1 << 20,
                     "g" => 1 << 30,
                     "t" => 1 << 40,
-                    _ => return Err((
-                        zs,
-                        format!(
+                    _ => {
+                        return Err((
+                            zs,
+                            format!(
                             "size limit {:?} is not a number with an optional unit k, m, g or t",
                             crate::sanitize::line(z)
                         ),
-                    )),
+                        ))
+                    }
                 };
                 let n = parse_digits(num).ok_or_else(|| {
                     (

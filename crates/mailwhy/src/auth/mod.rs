@@ -311,10 +311,11 @@ pub struct KeyStatus {
 }
 
 impl KeyStatus {
-    /// True when the key can verify signatures receivers accept (present, valid, not revoked,
-    /// at least 1024 bits).
+    /// True when the key can verify signatures receivers accept: present, valid, not revoked,
+    /// at least 1024 bits, and not in testing mode (RFC 6376 §3.6.1: verifiers "MUST NOT treat
+    /// messages from Signers in testing mode differently from unsigned email").
     pub fn usable(&self) -> bool {
-        self.state == "ok" || self.state == "weak-1024"
+        (self.state == "ok" || self.state == "weak-1024") && !self.testing
     }
 }
 
@@ -375,8 +376,11 @@ pub async fn check_dkim_keys(
         let txts = answer.txt();
         let ev = |extra: serde_json::Value| {
             let mut v = serde_json::json!({"name": name, "selector": sel, "domain": dom,
-                "records": txts.iter().map(|t| String::from_utf8_lossy(t).into_owned()).collect::<Vec<_>>(),
-                "cname": answer.cnames()});
+            "records": txts.iter().map(|t| String::from_utf8_lossy(t).into_owned()).collect::<Vec<_>>(),
+            });
+            if !answer.cnames().is_empty() {
+                v["cname"] = serde_json::json!(answer.cnames());
+            }
             if let (Some(o), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
                 o.extend(e);
             }
@@ -555,26 +559,30 @@ pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
         envelope_domains: input.envelope_domains.clone(),
     };
     let items = requirements::checklist(&ev);
-    let mut req_c = CheckOutcome::start("provider-requirements");
+    let mut req_c = CheckOutcome::start("sender-rules");
     let unmet: Vec<&requirements::Item> = items
         .iter()
         .filter(|i| i.status == requirements::Status::NotMet)
         .collect();
     if !unmet.is_empty() {
-        let mut points: Vec<String> = Vec::new();
+        // One entry per point, with the providers that require it.
+        let mut points: Vec<(requirements::Point, Vec<&str>)> = Vec::new();
         for i in &unmet {
-            let p = format!("{} ({})", i.point.label(), i.provider);
-            if !points.contains(&p) {
-                points.push(p);
+            match points.iter_mut().find(|p| p.0 == i.point) {
+                Some(p) => p.1.push(i.provider),
+                None => points.push((i.point, vec![i.provider])),
             }
         }
+        let points: Vec<String> = points
+            .iter()
+            .map(|(p, who)| format!("{} ({})", p.label(), who.join(", ")))
+            .collect();
         req_c.push(
             Finding::new(
                 "sender.provider-requirements",
                 format!(
-                    "Mail with From {} misses {} of the Gmail / Yahoo / Microsoft sender rules: {}. Those providers reject or junk such mail for all their users.",
+                    "Mail with From {} misses Gmail / Yahoo / Microsoft sender rules: {}. Those providers reject or junk such mail for all their users.",
                     sanitize::line(&domain),
-                    unmet.len(),
                     points.join(", ")
                 ),
                 "The vendor's mail admin fixes each unmet point (see the dmarc, dkim and sender findings); the checklist in the report lists the evidence and the provider's source.",
