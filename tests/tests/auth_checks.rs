@@ -215,3 +215,37 @@ async fn servfail_makes_every_auth_check_inconclusive() {
     assert!(!r[0].known);
     assert_eq!(ids(&c), ["dns.temporary-failure"]);
 }
+
+#[tokio::test]
+async fn a_service_signing_with_its_own_domain_is_not_aligned() {
+    let (_s, ctx) = ctx().await;
+    let report = auth::run(
+        &ctx,
+        &AuthInput {
+            domain: "vendor.example".into(),
+            selectors: vec!["s1:sendgrid.net".into()],
+            ips: vec!["137.22.225.98".parse().unwrap()],
+            envelope_domains: vec!["bounces.sendgrid.net".into()],
+        },
+    )
+    .await;
+    let ids: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+    assert!(ids.contains(&"dmarc.not-aligned"), "{ids:?}");
+    assert_eq!(report.data["dmarc_prediction"][0]["result"], "fail");
+    // The same key under the From domain's own name (CNAME to the service) aligns.
+    let report = auth::run(
+        &ctx,
+        &AuthInput {
+            domain: "vendor.example".into(),
+            selectors: vec!["sg".into()],
+            ips: vec!["137.22.225.98".parse().unwrap()],
+            envelope_domains: vec!["bounces.sendgrid.net".into()],
+        },
+    )
+    .await;
+    assert!(report.findings.iter().all(|f| f.id != "dmarc.not-aligned"));
+    assert_eq!(
+        report.data["dmarc_prediction"][0]["sentence"],
+        "mail from 137.22.225.98 with From vendor.example would pass DMARC through DKIM (signed with s=sg d=vendor.example; SPF not evaluated)"
+    );
+}

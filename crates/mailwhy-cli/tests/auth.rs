@@ -39,6 +39,7 @@ struct Data {
     reverse_dns: Vec<serde_json::Value>,
     spf: Option<serde_json::Value>,
     spf_engine: String,
+    dmarc_prediction: Vec<serde_json::Value>,
     provider_requirements: Vec<Item>,
 }
 
@@ -93,6 +94,8 @@ fn auth_reports_dmarc_dkim_and_reverse_dns_problems_with_exit_1() {
     assert_eq!(r.data.reverse_dns.len(), 1);
     assert!(r.data.spf.is_none());
     assert!(r.data.spf_engine.starts_with("not wired in yet"));
+    // sg is a usable key delegated to the sending service at d=vendor.example: DKIM aligns.
+    assert_eq!(r.data.dmarc_prediction[0]["result"], "pass");
     assert_eq!(r.data.provider_requirements.len(), 17);
     let spf = r
         .data

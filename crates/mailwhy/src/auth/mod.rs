@@ -12,6 +12,7 @@
 pub mod alignment;
 pub mod dkim_key;
 pub mod dmarc;
+pub mod predict;
 pub mod rdns;
 pub mod requirements;
 
@@ -543,14 +544,55 @@ pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
     };
     let spf = spf_evidence(ctx, &input.envelope_domains, &input.ips).await;
 
+    let key_triples: Vec<(String, String, bool)> = key_status
+        .iter()
+        .map(|k| (k.selector.clone(), k.domain.clone(), k.usable()))
+        .collect();
+    let record = match &discovery {
+        Discovery::Found { record, .. } => Some(record),
+        _ => None,
+    };
+    let pin = predict::Inputs {
+        from: &domain,
+        adkim: record.map(|r| r.dkim_alignment()),
+        aspf: record.map(|r| r.spf_alignment()),
+        keys: &key_triples,
+        envelope_domains: &input.envelope_domains,
+        ips: &input.ips,
+        spf: spf.as_deref(),
+    };
+    let predictions = predict::predict(&pin);
+    let mut pred_c = CheckOutcome::start("dmarc-result");
+    let keys_known = key_status.iter().all(|k| k.state != "unknown");
+    if keys_known && predict::nothing_can_align(&pin) {
+        pred_c.push(
+            Finding::new(
+                "dmarc.not-aligned",
+                format!(
+                    "Mail with From {} cannot pass DMARC: the DKIM signing domains ({}) and the envelope domains ({}) all differ from it, so even passing SPF and DKIM do not count.",
+                    sanitize::line(&domain),
+                    sanitize::line(&key_status.iter().map(|k| k.domain.clone()).collect::<Vec<_>>().join(", ")),
+                    sanitize::line(&input.envelope_domains.join(", "))
+                ),
+                "The vendor's mail admin has its sending service sign with DKIM for the From domain (publish the service's key under SELECTOR._domainkey.FROM-DOMAIN) or use a return-path on the From domain.",
+            )
+            .with_evidence(serde_json::json!({"from": domain, "dkim_domains": key_status.iter().map(|k| &k.domain).collect::<Vec<_>>(), "envelope_domains": input.envelope_domains, "adkim": pin.adkim, "aspf": pin.aspf})),
+        );
+    }
+    let pred_c = pred_c.done(
+        predictions
+            .iter()
+            .map(|p| p.result)
+            .collect::<Vec<_>>()
+            .join(", ")
+            .to_string()
+            + " (predicted DMARC result per sending IP)",
+    );
     let ev = requirements::Evidence {
         from_domain: domain.clone(),
         dmarc: discovery.policy_for(&domain),
-        dkim_keys: key_status
-            .iter()
-            .map(|k| (k.selector.clone(), k.domain.clone(), k.usable()))
-            .collect(),
-        dkim_known: key_status.iter().all(|k| k.state != "unknown"),
+        dkim_keys: key_triples.clone(),
+        dkim_known: keys_known,
         reverse_dns: rdns
             .iter()
             .map(|r| (r.ip, r.known.then(|| r.forward_confirmed())))
@@ -607,18 +649,23 @@ pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
         "dkim_keys": key_status,
         "reverse_dns": rdns,
         "spf": spf,
+        "dmarc_prediction": predictions,
         "spf_engine": if spf.is_some() { "wired" } else { "not wired in yet: SPF points are not checkable" },
         "provider_requirements": items,
     });
     let mut report = Report::from_outcomes(
         format!("auth {domain}"),
-        vec![dmarc_c, dkim_c, rdns_c, req_c],
+        vec![dmarc_c, dkim_c, rdns_c, pred_c, req_c],
         Stats {
             dns_queries: ctx.dns.queries_sent() - before,
             duration_ms: started.elapsed().as_millis() as u64,
         },
     )
     .with_data(data)
+    .with_section(
+        "Predicted DMARC result",
+        predictions.iter().map(|p| p.sentence.clone()).collect(),
+    )
     .with_section("Provider sender rules", requirements::lines(&items));
     let delegated: Vec<String> = key_status
         .iter()
