@@ -11,6 +11,7 @@
 
 pub mod alignment;
 pub mod dkim_key;
+pub mod dkim_verify;
 pub mod dmarc;
 pub mod predict;
 pub mod rdns;
