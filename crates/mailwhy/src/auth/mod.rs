@@ -13,6 +13,7 @@ pub mod alignment;
 pub mod dkim_key;
 pub mod dkim_verify;
 pub mod dmarc;
+pub mod evaluate;
 pub mod predict;
 pub mod rdns;
 pub mod requirements;
