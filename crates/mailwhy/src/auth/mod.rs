@@ -506,6 +506,33 @@ pub struct AuthInput {
     pub envelope_domains: Vec<String>,
 }
 
+impl AuthInput {
+    /// One input per From domain of a sender profile (`from_domains`, or `domains` when the
+    /// profile names no From domain), with the profile's selectors, envelope domains and the IPs
+    /// it lists as single addresses (networks are not probed address by address).
+    pub fn from_profile(p: &crate::allowlist::profile::SenderProfile) -> Vec<AuthInput> {
+        let from = if p.from_domains.is_empty() {
+            &p.domains
+        } else {
+            &p.from_domains
+        };
+        let ips: Vec<IpAddr> = p
+            .ips
+            .iter()
+            .filter(|n| n.prefix_len() == n.max_prefix_len())
+            .map(|n| n.addr())
+            .collect();
+        from.iter()
+            .map(|d| AuthInput {
+                domain: d.clone(),
+                selectors: p.dkim_selectors.clone(),
+                ips: ips.clone(),
+                envelope_domains: p.envelope_domains.clone(),
+            })
+            .collect()
+    }
+}
+
 /// Splits `selector` or `selector:domain` (the sender profile's `dkim_selectors` form).
 pub fn selector_and_domain(s: &str, default_domain: &str) -> (String, String) {
     match s.split_once(':') {
@@ -688,4 +715,26 @@ pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
         report = report.with_section("DKIM keys delegated to sending services", delegated);
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_gives_one_input_per_from_domain() {
+        let p = crate::allowlist::profile::SenderProfile::parse(
+            "name = \"V\"\ndomains = [\"v.example\", \"mail.v.example\"]\nips = [\"137.22.225.98\", \"167.89.0.0/16\"]\nfrom_domains = [\"v.example\"]\nenvelope_domains = [\"bounce.v.example\"]\ndkim_selectors = [\"s1\", \"esp:bounce.v.example\"]\n",
+            "v.toml",
+        )
+        .unwrap();
+        let inputs = AuthInput::from_profile(&p);
+        assert_eq!(inputs.len(), 1);
+        assert_eq!(inputs[0].domain, "v.example");
+        assert_eq!(inputs[0].ips, ["137.22.225.98".parse::<IpAddr>().unwrap()]);
+        assert_eq!(
+            selector_and_domain(&inputs[0].selectors[1], "v.example"),
+            ("esp".to_string(), "bounce.v.example".to_string())
+        );
+    }
 }
