@@ -115,9 +115,20 @@ fn answer(fault: Fault, query: &Message, over_tcp: bool) -> Option<Vec<u8>> {
 impl FaultResponder {
     /// Starts a responder with `fault` on `127.0.0.1:0`.
     pub async fn start(fault: Fault) -> FaultResponder {
-        let udp_sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
-        let addr = udp_sock.local_addr().expect("addr");
-        let tcp_listener = TcpListener::bind(addr).await.expect("bind tcp");
+        // UDP and TCP on the same port number: the TCP port may be taken by another test's
+        // connection, so try a few UDP ports until both bind.
+        let mut tries = 0;
+        let (udp_sock, tcp_listener, addr) = loop {
+            let udp_sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+            let addr = udp_sock.local_addr().expect("addr");
+            match TcpListener::bind(addr).await {
+                Ok(t) => break (udp_sock, t, addr),
+                Err(e) => {
+                    tries += 1;
+                    assert!(tries < 100, "no port free for both UDP and TCP: {e}");
+                }
+            }
+        };
         let udp = Arc::new(AtomicU64::new(0));
         let tcp = Arc::new(AtomicU64::new(0));
         let (u, t) = (udp.clone(), tcp.clone());

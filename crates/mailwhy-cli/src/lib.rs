@@ -85,6 +85,8 @@ enum Command {
     /// Check email addresses: syntax, hidden characters, typos, role mailboxes, and where the
     /// domain's mail goes
     Address(commands::address::AddressArgs),
+    /// Sender authentication of a From domain: DMARC, DKIM keys, reverse DNS, provider rules
+    Auth(commands::auth::AuthArgs),
     /// Ask one DNS question through mailwhy's DNS layer (a small dig)
     Dns(commands::dns::DnsArgs),
     /// Explain a finding id: what it means, why it matters, how to fix it
@@ -135,6 +137,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
         Command::Message(a) => commands::message::run(&g, a),
         Command::Bounce(a) => commands::bounce::run(&g, a),
         Command::Spf(a) => commands::spf::run(&g, a),
+        Command::Auth(a) => commands::auth::run(&g, a),
     }
 }
 

@@ -19,6 +19,7 @@
 
 pub mod address;
 pub mod allowlist;
+pub mod auth;
 pub mod batch;
 pub mod bounce;
 pub mod check;

@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod allowlist;
+pub mod auth;
 pub mod batch;
 pub mod bounce;
 pub mod diagnose;

@@ -25,6 +25,13 @@ pub struct SenderProfile {
     pub support: Option<String>,
     /// Days after an unaccepted invitation on which reminders go out.
     pub follow_up_days: Vec<u32>,
+    /// Domains the vendor's mail shows in From (the DMARC identifier; lowercase, A-labels).
+    pub from_domains: Vec<String>,
+    /// Domains of the envelope sender (MAIL FROM / Return-Path, the SPF identity).
+    pub envelope_domains: Vec<String>,
+    /// DKIM selectors the vendor signs with, as `selector` or `selector._domainkey.domain`
+    /// written `selector:domain` (a bare selector applies to every From domain).
+    pub dkim_selectors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -37,6 +44,12 @@ struct Raw {
     ips: Vec<String>,
     support: Option<String>,
     follow_up_days: Option<Vec<u32>>,
+    #[serde(default)]
+    from_domains: Vec<String>,
+    #[serde(default)]
+    envelope_domains: Vec<String>,
+    #[serde(default)]
+    dkim_selectors: Vec<String>,
 }
 
 impl SenderProfile {
@@ -61,16 +74,60 @@ impl SenderProfile {
             err(
                 e.span().map(|s| s.start),
                 format!(
-                    "{} (a sender profile has name, domains, ips, support, follow_up_days)",
+                    "{} (a sender profile has name, domains, ips, support, follow_up_days, from_domains, envelope_domains, dkim_selectors)",
                     e.message().trim()
                 ),
             )
         })?;
-        let mut domains = Vec::new();
-        for d in &raw.domains {
-            let norm = super::list::normalize_domain(d)
-                .ok_or_else(|| err(text.find(d.as_str()), format!("{d:?} is not a domain name")))?;
-            domains.push(norm);
+        let domain_list = |key: &str, list: &[String]| -> Result<Vec<String>> {
+            list.iter()
+                .map(|d| {
+                    super::list::normalize_domain(d).ok_or_else(|| {
+                        err(
+                            text.find(d.as_str()),
+                            format!("{key}: {d:?} is not a domain name"),
+                        )
+                    })
+                })
+                .collect()
+        };
+        let domains = domain_list("domains", &raw.domains)?;
+        let from_domains = domain_list("from_domains", &raw.from_domains)?;
+        let envelope_domains = domain_list("envelope_domains", &raw.envelope_domains)?;
+        let mut dkim_selectors = Vec::new();
+        for s in &raw.dkim_selectors {
+            // A selector is one or more DNS labels (RFC 6376 §3.1), optionally `:domain`.
+            let (sel, dom) = match s.split_once(':') {
+                Some((sel, dom)) => (sel, Some(dom)),
+                None => (s.as_str(), None),
+            };
+            let sel_ok = !sel.is_empty()
+                && sel.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                });
+            let dom = match dom {
+                Some(d) => Some(super::list::normalize_domain(d).ok_or_else(|| {
+                    err(
+                        text.find(s.as_str()),
+                        format!("dkim_selectors: {d:?} is not a domain name"),
+                    )
+                })?),
+                None => None,
+            };
+            if !sel_ok {
+                return Err(err(
+                    text.find(s.as_str()),
+                    format!("dkim_selectors: {s:?} is not a selector (e.g. \"s1\" or \"s1:example.com\")"),
+                ));
+            }
+            let sel = sel.to_ascii_lowercase();
+            dkim_selectors.push(match dom {
+                Some(d) => format!("{sel}:{d}"),
+                None => sel,
+            });
         }
         let mut ips = Vec::new();
         for s in &raw.ips {
@@ -93,6 +150,37 @@ impl SenderProfile {
             ips,
             support: raw.support,
             follow_up_days,
+            from_domains,
+            envelope_domains,
+            dkim_selectors,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_authentication_keys_are_optional_and_normalized() {
+        let p = SenderProfile::parse("name = \"V\"\n", "v.toml").unwrap();
+        assert!(p.from_domains.is_empty() && p.envelope_domains.is_empty());
+        assert!(p.dkim_selectors.is_empty());
+        let p = SenderProfile::parse(
+            "name = \"V\"\nfrom_domains = [\"Vendor.Example\"]\nenvelope_domains = [\"bounce.vendor.example\"]\ndkim_selectors = [\"S1\", \"s2:mail.vendor.example\"]\n",
+            "v.toml",
+        )
+        .unwrap();
+        assert_eq!(p.from_domains, ["vendor.example"]);
+        assert_eq!(p.envelope_domains, ["bounce.vendor.example"]);
+        assert_eq!(p.dkim_selectors, ["s1", "s2:mail.vendor.example"]);
+    }
+
+    #[test]
+    fn a_bad_selector_names_the_key() {
+        let e = SenderProfile::parse("name = \"V\"\ndkim_selectors = [\"s 1\"]\n", "v.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dkim_selectors") && e.contains(":2"), "{e}");
     }
 }

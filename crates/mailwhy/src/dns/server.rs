@@ -116,11 +116,18 @@ impl ZoneServer {
                 vec![Arc::new(handler) as Arc<dyn ZoneHandler>],
             );
         }
-        let udp = UdpSocket::bind(bind).await.map_err(ZoneServerError::Bind)?;
-        let addr = udp.local_addr().map_err(ZoneServerError::Bind)?;
-        let tcp = TcpListener::bind(addr)
-            .await
-            .map_err(ZoneServerError::Bind)?;
+        // UDP and TCP share the port number; with port 0 the TCP side of the port UDP got may be
+        // taken, so a few ports are tried.
+        let mut tries = 0;
+        let (udp, tcp, addr) = loop {
+            let udp = UdpSocket::bind(bind).await.map_err(ZoneServerError::Bind)?;
+            let addr = udp.local_addr().map_err(ZoneServerError::Bind)?;
+            match TcpListener::bind(addr).await {
+                Ok(tcp) => break (udp, tcp, addr),
+                Err(_) if bind.port() == 0 && tries < 100 => tries += 1,
+                Err(e) => return Err(ZoneServerError::Bind(e)),
+            }
+        };
         let received = Arc::new(AtomicU64::new(0));
         let mut server = Server::new(Counting {
             inner: catalog,

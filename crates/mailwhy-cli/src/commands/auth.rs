@@ -1,0 +1,60 @@
+//! `mailwhy auth DOMAIN [--selector S]... [--ip IP]... [--envelope-domain D]...`: the sender
+//! authentication of a From domain as the big mailbox providers judge it: DMARC policy, DKIM
+//! keys, reverse DNS of the sending IPs, and the providers' sender rules.
+
+use std::net::IpAddr;
+
+use clap::Args;
+use mailwhy::auth::AuthInput;
+use mailwhy::check::Context;
+
+use crate::Settings;
+
+/// Arguments of `mailwhy auth`.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// The From domain of the sender's mail
+    domain: String,
+    /// A DKIM selector to check (SELECTOR, or SELECTOR:DOMAIN for another signing domain); repeatable
+    #[arg(long = "selector", short = 's', value_name = "S")]
+    selectors: Vec<String>,
+    /// A sending IP (reverse DNS, provider rules); repeatable
+    #[arg(long = "ip", value_name = "IP")]
+    ips: Vec<String>,
+    /// An envelope (MAIL FROM / Return-Path) domain, the SPF identity; repeatable
+    #[arg(long = "envelope-domain", value_name = "D")]
+    envelope_domains: Vec<String>,
+}
+
+pub fn run(settings: &Settings, args: AuthArgs) -> Result<u8, mailwhy::Error> {
+    let ips = args
+        .ips
+        .iter()
+        .map(|s| {
+            s.parse::<IpAddr>().map_err(|_| {
+                mailwhy::Error::Usage(format!(
+                    "--ip: {:?} is not an IP address",
+                    mailwhy::sanitize::line(s)
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let domain = args.domain.trim_end_matches('.').to_ascii_lowercase();
+    mailwhy::dns::normalize_name(&domain).map_err(|e| mailwhy::Error::Usage(e.to_string()))?;
+    let input = AuthInput {
+        domain,
+        selectors: args.selectors,
+        ips,
+        envelope_domains: args
+            .envelope_domains
+            .iter()
+            .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+            .collect(),
+    };
+    crate::runtime().block_on(async {
+        let resolving = settings.start_dns().await?;
+        let ctx = Context::new(resolving.dns.clone());
+        let report = mailwhy::auth::run(&ctx, &input).await;
+        crate::output::emit(settings, &[report], Some(&resolving.dns))
+    })
+}

@@ -1,0 +1,128 @@
+//! The DMARC result of one message (RFC 7489 §4.2, §6.6.2): pass when SPF or any DKIM signature
+//! both passes and aligns with the From domain, in the modes the policy sets; the disposition
+//! then follows the policy (`p`, or `sp`/`np` for subdomains found through the organizational
+//! domain). Pure: the message checks supply the verified identifiers.
+
+use serde::Serialize;
+
+use super::alignment::aligned;
+use super::dmarc::{DmarcRecord, Policy};
+
+/// The DMARC result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    /// `pass`, `fail` or `none` (no policy).
+    pub result: &'static str,
+    /// The DKIM `d=` domains that pass and align.
+    pub aligned_dkim: Vec<String>,
+    /// The SPF domain, when it passes and aligns.
+    pub aligned_spf: Option<String>,
+    /// The policy receivers apply to a failure (`None` without a policy).
+    pub policy: Option<Policy>,
+}
+
+/// What the message's authentication produced.
+#[derive(Debug, Clone, Default)]
+pub struct Identifiers<'a> {
+    /// The RFC 5322.From domain.
+    pub from: &'a str,
+    /// `(d=, passed)` per DKIM signature.
+    pub dkim: &'a [(String, bool)],
+    /// `(MAIL FROM domain, passed)` from SPF, when evaluated.
+    pub spf: Option<(&'a str, bool)>,
+}
+
+/// Computes the DMARC result. `record` is the policy found by discovery and `organizational`
+/// says whether it came from the organizational domain (then `sp` applies to a subdomain).
+pub fn evaluate(
+    record: Option<&DmarcRecord>,
+    organizational: bool,
+    ids: &Identifiers<'_>,
+) -> Evaluation {
+    let Some(r) = record else {
+        return Evaluation {
+            result: "none",
+            aligned_dkim: vec![],
+            aligned_spf: None,
+            policy: None,
+        };
+    };
+    let aligned_dkim: Vec<String> = ids
+        .dkim
+        .iter()
+        .filter(|(d, ok)| *ok && aligned(d, ids.from, r.dkim_alignment()))
+        .map(|(d, _)| d.clone())
+        .collect();
+    let aligned_spf = ids
+        .spf
+        .filter(|(d, ok)| *ok && aligned(d, ids.from, r.spf_alignment()))
+        .map(|(d, _)| d.to_string());
+    let policy = if organizational
+        && super::alignment::organizational_domain(ids.from) != ids.from.to_ascii_lowercase()
+    {
+        r.subdomain_policy()
+    } else {
+        r.p
+    };
+    Evaluation {
+        result: if aligned_dkim.is_empty() && aligned_spf.is_none() {
+            "fail"
+        } else {
+            "pass"
+        },
+        aligned_dkim,
+        aligned_spf,
+        policy: Some(policy),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::dmarc::parse;
+
+    #[test]
+    fn a_passing_aligned_dkim_signature_is_enough() {
+        let r = parse("v=DMARC1; p=reject").unwrap();
+        let dkim = [
+            ("sendgrid.net".to_string(), true),
+            ("em.procore.com".to_string(), true),
+        ];
+        let e = evaluate(
+            Some(&r),
+            false,
+            &Identifiers {
+                from: "procore.com",
+                dkim: &dkim,
+                spf: Some(("sendgrid.net", true)),
+            },
+        );
+        assert_eq!(e.result, "pass");
+        assert_eq!(e.aligned_dkim, ["em.procore.com"]);
+        assert_eq!(e.aligned_spf, None);
+    }
+
+    #[test]
+    fn strict_modes_and_failed_signatures_fail() {
+        let r = parse("v=DMARC1; p=quarantine; sp=reject; adkim=s; aspf=s").unwrap();
+        let dkim = [
+            ("em.procore.com".to_string(), true),
+            ("procore.com".to_string(), false),
+        ];
+        let e = evaluate(
+            Some(&r),
+            true,
+            &Identifiers {
+                from: "news.procore.com",
+                dkim: &dkim,
+                spf: Some(("procore.com", true)),
+            },
+        );
+        assert_eq!(e.result, "fail");
+        assert_eq!(e.policy, Some(Policy::Reject));
+        assert_eq!(
+            evaluate(None, false, &Identifiers::default()).result,
+            "none"
+        );
+    }
+}

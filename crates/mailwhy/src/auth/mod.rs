@@ -1,0 +1,740 @@
+//! Sender authentication as receivers judge it: the From domain's DMARC policy, the DKIM keys
+//! of the sender's selectors, the reverse DNS of its sending IPs, and the mailbox providers'
+//! sender rules, gathered into the `mailwhy auth` report.
+//!
+//! Each concern is a submodule with its own parser or check: [`dmarc`] (record and policy
+//! discovery), [`dkim_key`] (key records), [`rdns`] (forward-confirmed reverse DNS),
+//! [`alignment`] (pure identifier-alignment functions) and [`requirements`] (the providers'
+//! rules as data). SPF evaluation belongs to the SPF engine; this module reaches it through the
+//! one function [`spf_evidence`]. DKIM signature verification and the DMARC result of a
+//! received message belong to the message checks (not here yet).
+
+pub mod alignment;
+pub mod dkim_key;
+pub mod dkim_verify;
+pub mod dmarc;
+pub mod evaluate;
+pub mod predict;
+pub mod rdns;
+pub mod requirements;
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::check::{CheckOutcome, Context};
+use crate::dns::{Outcome, RecordType};
+use crate::finding::{Finding, Severity};
+use crate::report::{Report, Stats};
+use crate::sanitize;
+
+use dmarc::{DmarcRecord, Selection};
+
+/// Where a domain's DMARC policy came from, and what it is.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Discovery {
+    /// One record was found and parsed.
+    Found {
+        /// The name queried (`_dmarc.<domain>`).
+        at: String,
+        /// True when it is the organizational domain's record (the From domain has none).
+        organizational: bool,
+        /// The record text.
+        text: String,
+        /// The parsed record.
+        record: DmarcRecord,
+    },
+    /// One record was found but does not parse: receivers apply no policy.
+    SyntaxError {
+        /// The name queried.
+        at: String,
+        /// The record text.
+        text: String,
+        /// What is wrong.
+        error: dmarc::SyntaxError,
+    },
+    /// Several DMARC records: receivers apply no policy (RFC 7489 §6.6.3 step 5).
+    Multiple {
+        /// The name queried.
+        at: String,
+        /// The records.
+        records: Vec<String>,
+    },
+    /// No DMARC record at the From domain nor at its organizational domain.
+    Missing {
+        /// The names queried.
+        asked: Vec<String>,
+        /// TXT records that look like DMARC but are discarded (leading space, `dmarc1`).
+        near_misses: Vec<String>,
+    },
+    /// A lookup failed temporarily: the policy is unknown.
+    Unknown,
+}
+
+impl Discovery {
+    /// The policy receivers apply to mail from `from_domain`, or why none applies; `None` when
+    /// unknown.
+    pub fn policy_for(&self, from_domain: &str) -> Option<Result<dmarc::Policy, String>> {
+        match self {
+            Discovery::Found {
+                organizational,
+                record,
+                ..
+            } => Some(Ok(
+                if *organizational && alignment::organizational_domain(from_domain) != from_domain {
+                    record.subdomain_policy()
+                } else {
+                    record.p
+                },
+            )),
+            Discovery::SyntaxError { error, .. } => {
+                Some(Err(format!("the DMARC record does not parse ({error})")))
+            }
+            Discovery::Multiple { .. } => Some(Err("several DMARC records".into())),
+            Discovery::Missing { .. } => Some(Err("no DMARC record".into())),
+            Discovery::Unknown => None,
+        }
+    }
+}
+
+/// Looks up the DMARC policy of `domain` (RFC 7489 §6.6.3):
+///
+/// 1. Query `_dmarc.<From domain>`; discard records that do not start with `v=DMARC1`.
+/// 2. If none is left, query `_dmarc.<organizational domain>` (if different).
+/// 3. Several records, or none: no DMARC processing.
+///
+/// Adds the dmarc findings to `c` and returns what was found.
+pub async fn discover(
+    ctx: &Context,
+    domain: &str,
+    c: &mut crate::check::OutcomeBuilder,
+) -> Discovery {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    let org = alignment::organizational_domain(&domain);
+    let mut asked = Vec::new();
+    let mut near_misses = Vec::new();
+    let mut candidates = vec![(domain.clone(), false)];
+    if org != domain && !alignment::is_public_suffix(&domain) {
+        candidates.push((org.clone(), true));
+    }
+    for (d, organizational) in candidates {
+        let at = format!("_dmarc.{d}");
+        let answer = match ctx.dns.query(&at, RecordType::TXT).await {
+            Ok(a) => a,
+            Err(e) => {
+                c.inconclusive(format!("cannot ask for {at}: {e}"));
+                return Discovery::Unknown;
+            }
+        };
+        if c.dns_failure(&answer, &format!("the DMARC policy of {domain}")) {
+            return Discovery::Unknown;
+        }
+        asked.push(at.clone());
+        match dmarc::select(&answer.txt()) {
+            Selection::One(text) => {
+                return match dmarc::parse(&text) {
+                    Ok(record) => Discovery::Found {
+                        at,
+                        organizational,
+                        text,
+                        record,
+                    },
+                    Err(error) => Discovery::SyntaxError { at, text, error },
+                };
+            }
+            Selection::Multiple(records) => return Discovery::Multiple { at, records },
+            Selection::None { near_misses: n } => near_misses.extend(n),
+        }
+    }
+    Discovery::Missing { asked, near_misses }
+}
+
+/// The DMARC check of a From domain: discovery plus the dmarc findings.
+pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discovery) {
+    let mut c = CheckOutcome::start("dmarc");
+    let d = discover(ctx, domain, &mut c).await;
+    let shown = sanitize::line(domain);
+    let detail = match &d {
+        Discovery::Found {
+            at,
+            organizational,
+            text,
+            record,
+        } => {
+            let applied = d
+                .policy_for(domain)
+                .and_then(Result::ok)
+                .unwrap_or(record.p);
+            let problems: Vec<&dmarc::Note> = record
+                .notes
+                .iter()
+                .filter(|n| n.kind.is_problem())
+                .collect();
+            for n in &problems {
+                let sev = if n.kind == dmarc::NoteKind::PolicyFallback {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                if n.kind == dmarc::NoteKind::WeakSubdomainPolicy {
+                    continue; // a remark for the data, not a syntax problem
+                }
+                c.push(
+                    Finding::new(
+                        "dmarc.syntax-error",
+                        format!(
+                            "The DMARC record at {} has a problem in tag {} at position {}: {}.",
+                            sanitize::line(at),
+                            n.tag,
+                            n.pos,
+                            sanitize::line(&n.message)
+                        ),
+                        "The domain's DNS admin corrects the DMARC TXT record so that every tag has a valid value (RFC 7489 §6.3), then runs `mailwhy auth DOMAIN` again.",
+                    )
+                    .with_severity(sev)
+                    .with_evidence(serde_json::json!({"name": at, "record": text, "tag": n.tag, "position": n.pos, "note": n.kind})),
+                );
+            }
+            if applied == dmarc::Policy::None {
+                c.push(
+                    Finding::new(
+                        "dmarc.policy-none",
+                        format!(
+                            "{shown} has a DMARC policy of p=none{} (found at {}): receivers only monitor, so spoofed mail is not stopped.",
+                            if *organizational { " for subdomains" } else { "" },
+                            sanitize::line(at)
+                        ),
+                        "The sender domain's DNS admin reads the aggregate (rua) reports, makes sure all legitimate mail passes SPF or DKIM aligned, then raises the policy to p=quarantine and later p=reject.",
+                    )
+                    .with_evidence(serde_json::json!({"name": at, "record": text, "organizational": organizational})),
+                );
+            }
+            format!(
+                "DMARC policy for {shown}: p={} from {}",
+                applied.as_str(),
+                sanitize::line(at)
+            )
+        }
+        Discovery::SyntaxError { at, text, error } => {
+            c.push(
+                Finding::new(
+                    "dmarc.syntax-error",
+                    format!(
+                        "The DMARC record at {} does not parse ({}), so receivers apply no DMARC policy to {shown}.",
+                        sanitize::line(at),
+                        sanitize::line(&error.to_string())
+                    ),
+                    "The domain's DNS admin fixes the record (v=DMARC1 first, then p=none|quarantine|reject, then the other tags, each once), then runs `mailwhy auth DOMAIN` again.",
+                )
+                .with_evidence(serde_json::json!({"name": at, "record": text, "tag": error.tag, "position": error.pos, "error": error.message})),
+            );
+            format!("the DMARC record at {} does not parse", sanitize::line(at))
+        }
+        Discovery::Multiple { at, records } => {
+            c.push(
+                Finding::new(
+                    "dmarc.multiple-records",
+                    format!(
+                        "{} has {} DMARC records; receivers then apply no DMARC policy at all (RFC 7489 §6.6.3).",
+                        sanitize::line(at),
+                        records.len()
+                    ),
+                    "The domain's DNS admin merges them into one TXT record starting with v=DMARC1 and deletes the others.",
+                )
+                .with_evidence(serde_json::json!({"name": at, "records": records})),
+            );
+            format!("several DMARC records at {}", sanitize::line(at))
+        }
+        Discovery::Missing { asked, near_misses } => {
+            let nm = if near_misses.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " A TXT record there looks like DMARC but is discarded because it does not start exactly with v=DMARC1: {}.",
+                    sanitize::line(&near_misses.join(" | "))
+                )
+            };
+            c.push(
+                Finding::new(
+                    "dmarc.missing",
+                    format!(
+                        "{shown} publishes no DMARC policy (asked {}).{nm}",
+                        asked.join(" and ")
+                    ),
+                    "The sender domain's DNS admin publishes a TXT record at _dmarc.DOMAIN such as \"v=DMARC1; p=none; rua=mailto:dmarc-reports@DOMAIN\".",
+                )
+                .with_evidence(serde_json::json!({"asked": asked, "near_misses": near_misses})),
+            );
+            format!("no DMARC policy for {shown}")
+        }
+        Discovery::Unknown => format!("the DMARC policy of {shown} could not be looked up"),
+    };
+    (c.done(detail), d)
+}
+
+/// Known sending services that DKIM keys are delegated to by CNAME (the target's
+/// organizational domain → the service's name). Data, not logic: add rows as they are met.
+pub static SENDING_SERVICES: &[(&str, &str)] = &[
+    ("sendgrid.net", "SendGrid"),
+    ("amazonses.com", "Amazon SES"),
+    ("mailgun.org", "Mailgun"),
+    ("mcsv.net", "Mailchimp"),
+    ("mandrillapp.com", "Mandrill"),
+    ("mktomail.com", "Marketo"),
+    ("hubspotemail.net", "HubSpot"),
+    ("sparkpostmail.com", "SparkPost"),
+    ("postmarkapp.com", "Postmark"),
+    ("zendesk.com", "Zendesk"),
+    ("salesforce.com", "Salesforce"),
+    ("exacttarget.com", "Salesforce Marketing Cloud"),
+    ("onmicrosoft.com", "Microsoft 365"),
+];
+
+/// What was found for one selector.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyStatus {
+    /// The selector.
+    pub selector: String,
+    /// The signing domain (`d=`).
+    pub domain: String,
+    /// The name queried.
+    pub name: String,
+    /// `ok`, `missing`, `revoked`, `syntax-error`, `weak`, `unknown` (lookup failed).
+    pub state: &'static str,
+    /// Key size in bits, for RSA keys.
+    pub rsa_bits: Option<usize>,
+    /// Key type.
+    pub key_type: Option<dkim_key::KeyType>,
+    /// True for `t=y`.
+    pub testing: bool,
+    /// CNAME delegation: `(target, service name if known)`.
+    pub delegated_to: Option<(String, Option<String>)>,
+}
+
+impl KeyStatus {
+    /// True when the key can verify signatures receivers accept: present, valid, not revoked,
+    /// at least 1024 bits, and not in testing mode (RFC 6376 §3.6.1: verifiers "MUST NOT treat
+    /// messages from Signers in testing mode differently from unsigned email").
+    pub fn usable(&self) -> bool {
+        (self.state == "ok" || self.state == "weak-1024") && !self.testing
+    }
+}
+
+/// Checks the DKIM key record of each `(selector, domain)`.
+pub async fn check_dkim_keys(
+    ctx: &Context,
+    keys: &[(String, String)],
+) -> (CheckOutcome, Vec<KeyStatus>) {
+    let mut c = CheckOutcome::start("dkim-keys");
+    let mut out = Vec::new();
+    for (sel, dom) in keys {
+        let name = format!("{sel}._domainkey.{dom}");
+        let mut st = KeyStatus {
+            selector: sel.clone(),
+            domain: dom.clone(),
+            name: name.clone(),
+            state: "unknown",
+            rsa_bits: None,
+            key_type: None,
+            testing: false,
+            delegated_to: None,
+        };
+        let answer = match ctx.dns.query(&name, RecordType::TXT).await {
+            Ok(a) => a,
+            Err(e) => {
+                c.push(
+                    Finding::new(
+                        "dkim.key-missing",
+                        format!(
+                            "{} is not a valid DNS name ({e}), so no key can be published there.",
+                            sanitize::line(&name)
+                        ),
+                        "Check the selector spelling in the sender profile or --selector.",
+                    )
+                    .with_evidence(serde_json::json!({"name": name})),
+                );
+                st.state = "missing";
+                out.push(st);
+                continue;
+            }
+        };
+        if c.dns_failure(&answer, &format!("the DKIM key {name}")) {
+            out.push(st);
+            continue;
+        }
+        if let Some((_, target)) = answer.cnames().last() {
+            let service = SENDING_SERVICES
+                .iter()
+                .find(|(d, _)| alignment::organizational_domain(target) == *d)
+                .map(|(_, n)| n.to_string());
+            st.delegated_to = Some((target.clone(), service));
+        }
+        let delegated = match &st.delegated_to {
+            Some((t, Some(s))) => format!(" (delegated by CNAME to {s}: {})", sanitize::line(t)),
+            Some((t, None)) => format!(" (delegated by CNAME to {})", sanitize::line(t)),
+            None => String::new(),
+        };
+        let txts = answer.txt();
+        let ev = |extra: serde_json::Value| {
+            let mut v = serde_json::json!({"name": name, "selector": sel, "domain": dom,
+            "records": txts.iter().map(|t| String::from_utf8_lossy(t).into_owned()).collect::<Vec<_>>(),
+            });
+            if !answer.cnames().is_empty() {
+                v["cname"] = serde_json::json!(answer.cnames());
+            }
+            if let (Some(o), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
+                o.extend(e);
+            }
+            v
+        };
+        if txts.is_empty() {
+            let how = match answer.outcome {
+                Outcome::NxDomain => "the name does not exist",
+                _ => "the name has no TXT record",
+            };
+            c.push(
+                Finding::new(
+                    "dkim.key-missing",
+                    format!("No DKIM key is published for selector {} of {}: {how} at {}{delegated}. Receivers cannot verify mail signed with s={}, d={}.",
+                        sanitize::line(sel), sanitize::line(dom), sanitize::line(&name), sanitize::line(sel), sanitize::line(dom)),
+                    "The sender's mail admin publishes the selector's public key (or the CNAME its sending service gives) at SELECTOR._domainkey.DOMAIN, or signs with a selector that is published.",
+                )
+                .with_evidence(ev(serde_json::json!({"outcome": answer.outcome.kind()}))),
+            );
+            st.state = "missing";
+            out.push(st);
+            continue;
+        }
+        // Several TXT records at a key name: verifiers may use any (RFC 6376 §3.6.2.2); judge
+        // the first and say how many there were.
+        let text = String::from_utf8_lossy(&txts[0]).into_owned();
+        match dkim_key::parse(&text) {
+            Err(e) => {
+                c.push(
+                    Finding::new(
+                        "dkim.key-syntax-error",
+                        format!("The DKIM key record at {}{delegated} does not parse: {}.", sanitize::line(&name), sanitize::line(&e.to_string())),
+                        "The sender's mail admin republishes the key record exactly as the signing system (or sending service) gives it: v=DKIM1; k=rsa; p=BASE64.",
+                    )
+                    .with_evidence(ev(serde_json::json!({"tag": e.tag, "position": e.pos, "error": e.message}))),
+                );
+                st.state = "syntax-error";
+            }
+            Ok(k) => {
+                st.key_type = Some(k.key_type.clone());
+                st.rsa_bits = k.rsa_bits;
+                st.testing = k.testing();
+                st.state = "ok";
+                if k.revoked() {
+                    st.state = "revoked";
+                    c.push(
+                        Finding::new(
+                            "dkim.key-revoked",
+                            format!("The DKIM key for selector {} of {} is revoked (empty p=){delegated}: every signature with this selector fails.", sanitize::line(sel), sanitize::line(dom)),
+                            "The sender's mail admin stops signing with this selector and signs with a current key, or publishes the current public key at this name.",
+                        )
+                        .with_evidence(ev(serde_json::json!({}))),
+                    );
+                }
+                if let Some(bits) = k.rsa_bits.filter(|b| *b <= 1024) {
+                    let (sev, state) = if bits < 1024 {
+                        (Severity::Error, "weak")
+                    } else {
+                        (Severity::Warning, "weak-1024")
+                    };
+                    st.state = state;
+                    c.push(
+                        Finding::new(
+                            "dkim.key-weak",
+                            format!("The DKIM key for selector {} of {} is RSA {bits} bits{delegated}{}.", sanitize::line(sel), sanitize::line(dom),
+                                if bits < 1024 { ": receivers treat signatures with keys under 1024 bits as failing (RFC 8301)" } else { ": accepted today, but 2048 bits is the recommended size" }),
+                            "The sender's mail admin generates a 2048-bit RSA key, publishes it under a new selector, switches signing to it, then revokes the old selector.",
+                        )
+                        .with_severity(sev)
+                        .with_evidence(ev(serde_json::json!({"bits": bits}))),
+                    );
+                }
+                if k.testing() {
+                    c.push(
+                        Finding::new(
+                            "dkim.testing-mode",
+                            format!("The DKIM key for selector {} of {} is in testing mode (t=y): receivers may treat its signatures as if the mail were unsigned.", sanitize::line(sel), sanitize::line(dom)),
+                            "Once signing works, the sender's mail admin removes t=y from the key record.",
+                        )
+                        .with_evidence(ev(serde_json::json!({"flags": k.flags}))),
+                    );
+                }
+            }
+        }
+        out.push(st);
+    }
+    let usable = out.iter().filter(|k| k.usable()).count();
+    (
+        c.done(format!(
+            "{usable} of {} DKIM selectors have a usable key",
+            out.len()
+        )),
+        out,
+    )
+}
+
+/// **SPF integration point** (issue #4): the SPF verdict of each envelope domain for each
+/// sending IP. Returns `None` until the SPF engine is merged; then this one function calls it
+/// (`spf::evaluate(ctx, ip, domain)` or its equivalent) and maps each result to a
+/// [`requirements::SpfVerdict`]. Every checklist point and prediction that needs SPF reads it
+/// from here and says "not checkable" while it is `None`.
+pub async fn spf_evidence(
+    _ctx: &Context,
+    _envelope_domains: &[String],
+    _ips: &[IpAddr],
+) -> Option<Vec<requirements::SpfVerdict>> {
+    None
+}
+
+/// The input of `mailwhy auth`.
+#[derive(Debug, Clone, Default)]
+pub struct AuthInput {
+    /// The From domain.
+    pub domain: String,
+    /// DKIM selectors: `selector` (at `domain`) or `selector:signing-domain`.
+    pub selectors: Vec<String>,
+    /// Sending IPs.
+    pub ips: Vec<IpAddr>,
+    /// Envelope (MAIL FROM) domains.
+    pub envelope_domains: Vec<String>,
+}
+
+impl AuthInput {
+    /// One input per From domain of a sender profile (`from_domains`, or `domains` when the
+    /// profile names no From domain), with the profile's selectors, envelope domains and the IPs
+    /// it lists as single addresses (networks are not probed address by address).
+    pub fn from_profile(p: &crate::allowlist::profile::SenderProfile) -> Vec<AuthInput> {
+        let from = if p.from_domains.is_empty() {
+            &p.domains
+        } else {
+            &p.from_domains
+        };
+        let ips: Vec<IpAddr> = p
+            .ips
+            .iter()
+            .filter(|n| n.prefix_len() == n.max_prefix_len())
+            .map(|n| n.addr())
+            .collect();
+        from.iter()
+            .map(|d| AuthInput {
+                domain: d.clone(),
+                selectors: p.dkim_selectors.clone(),
+                ips: ips.clone(),
+                envelope_domains: p.envelope_domains.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Splits `selector` or `selector:domain` (the sender profile's `dkim_selectors` form).
+pub fn selector_and_domain(s: &str, default_domain: &str) -> (String, String) {
+    match s.split_once(':') {
+        Some((sel, d)) => (
+            sel.to_ascii_lowercase(),
+            d.trim_end_matches('.').to_ascii_lowercase(),
+        ),
+        None => (s.to_ascii_lowercase(), default_domain.to_string()),
+    }
+}
+
+/// Runs every auth check for `input` and builds the `mailwhy auth` report.
+pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
+    let started = Instant::now();
+    let before = ctx.dns.queries_sent();
+    let domain = input.domain.trim_end_matches('.').to_ascii_lowercase();
+    let keys: Vec<(String, String)> = input
+        .selectors
+        .iter()
+        .map(|s| selector_and_domain(s, &domain))
+        .collect();
+    let (dmarc_c, discovery) = check_dmarc(ctx, &domain).await;
+    let (dkim_c, key_status) = if keys.is_empty() {
+        (
+            CheckOutcome::skipped("dkim-keys", "no DKIM selector given (--selector)"),
+            vec![],
+        )
+    } else {
+        check_dkim_keys(ctx, &keys).await
+    };
+    let (rdns_c, rdns) = if input.ips.is_empty() {
+        (
+            CheckOutcome::skipped("reverse-dns", "no sending IP given (--ip)"),
+            vec![],
+        )
+    } else {
+        rdns::check(ctx, &input.ips).await
+    };
+    let spf = spf_evidence(ctx, &input.envelope_domains, &input.ips).await;
+
+    let key_triples: Vec<(String, String, bool)> = key_status
+        .iter()
+        .map(|k| (k.selector.clone(), k.domain.clone(), k.usable()))
+        .collect();
+    let record = match &discovery {
+        Discovery::Found { record, .. } => Some(record),
+        _ => None,
+    };
+    let pin = predict::Inputs {
+        from: &domain,
+        adkim: record.map(|r| r.dkim_alignment()),
+        aspf: record.map(|r| r.spf_alignment()),
+        keys: &key_triples,
+        envelope_domains: &input.envelope_domains,
+        ips: &input.ips,
+        spf: spf.as_deref(),
+    };
+    let predictions = predict::predict(&pin);
+    let mut pred_c = CheckOutcome::start("dmarc-result");
+    let keys_known = key_status.iter().all(|k| k.state != "unknown");
+    if keys_known && predict::nothing_can_align(&pin) {
+        pred_c.push(
+            Finding::new(
+                "dmarc.not-aligned",
+                format!(
+                    "Mail with From {} cannot pass DMARC: the DKIM signing domains ({}) and the envelope domains ({}) all differ from it, so even passing SPF and DKIM do not count.",
+                    sanitize::line(&domain),
+                    sanitize::line(&key_status.iter().map(|k| k.domain.clone()).collect::<Vec<_>>().join(", ")),
+                    sanitize::line(&input.envelope_domains.join(", "))
+                ),
+                "The vendor's mail admin has its sending service sign with DKIM for the From domain (publish the service's key under SELECTOR._domainkey.FROM-DOMAIN) or use a return-path on the From domain.",
+            )
+            .with_evidence(serde_json::json!({"from": domain, "dkim_domains": key_status.iter().map(|k| &k.domain).collect::<Vec<_>>(), "envelope_domains": input.envelope_domains, "adkim": pin.adkim, "aspf": pin.aspf})),
+        );
+    }
+    let pred_c = pred_c.done(
+        predictions
+            .iter()
+            .map(|p| p.result)
+            .collect::<Vec<_>>()
+            .join(", ")
+            .to_string()
+            + " (predicted DMARC result per sending IP)",
+    );
+    let ev = requirements::Evidence {
+        from_domain: domain.clone(),
+        dmarc: discovery.policy_for(&domain),
+        dkim_keys: key_triples.clone(),
+        dkim_known: keys_known,
+        reverse_dns: rdns
+            .iter()
+            .map(|r| (r.ip, r.known.then(|| r.forward_confirmed())))
+            .collect(),
+        spf: spf.clone(),
+        envelope_domains: input.envelope_domains.clone(),
+    };
+    let items = requirements::checklist(&ev);
+    let mut req_c = CheckOutcome::start("sender-rules");
+    let unmet: Vec<&requirements::Item> = items
+        .iter()
+        .filter(|i| i.status == requirements::Status::NotMet)
+        .collect();
+    if !unmet.is_empty() {
+        // One entry per point, with the providers that require it.
+        let mut points: Vec<(requirements::Point, Vec<&str>)> = Vec::new();
+        for i in &unmet {
+            match points.iter_mut().find(|p| p.0 == i.point) {
+                Some(p) => p.1.push(i.provider),
+                None => points.push((i.point, vec![i.provider])),
+            }
+        }
+        let points: Vec<String> = points
+            .iter()
+            .map(|(p, who)| format!("{} ({})", p.label(), who.join(", ")))
+            .collect();
+        req_c.push(
+            Finding::new(
+                "sender.provider-requirements",
+                format!(
+                    "Mail with From {} misses Gmail / Yahoo / Microsoft sender rules: {}. Those providers reject or junk such mail for all their users.",
+                    sanitize::line(&domain),
+                    points.join(", ")
+                ),
+                "The vendor's mail admin fixes each unmet point (see the dmarc, dkim and sender findings); the checklist in the report lists the evidence and the provider's source.",
+            )
+            .with_evidence(serde_json::json!({"checklist": items})),
+        );
+    }
+    let met = items
+        .iter()
+        .filter(|i| i.status == requirements::Status::Met)
+        .count();
+    let req_c = req_c.done(format!(
+        "{met} of {} provider rules met, {} not met, {} not checkable",
+        items.len(),
+        unmet.len(),
+        items.len() - met - unmet.len()
+    ));
+
+    let data = serde_json::json!({
+        "domain": domain,
+        "dmarc": discovery,
+        "dkim_keys": key_status,
+        "reverse_dns": rdns,
+        "spf": spf,
+        "dmarc_prediction": predictions,
+        "spf_engine": if spf.is_some() { "wired" } else { "not wired in yet: SPF points are not checkable" },
+        "provider_requirements": items,
+    });
+    let mut report = Report::from_outcomes(
+        format!("auth {domain}"),
+        vec![dmarc_c, dkim_c, rdns_c, pred_c, req_c],
+        Stats {
+            dns_queries: ctx.dns.queries_sent() - before,
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
+    )
+    .with_data(data)
+    .with_section(
+        "Predicted DMARC result",
+        predictions.iter().map(|p| p.sentence.clone()).collect(),
+    )
+    .with_section("Provider sender rules", requirements::lines(&items));
+    let delegated: Vec<String> = key_status
+        .iter()
+        .filter_map(|k| {
+            k.delegated_to.as_ref().map(|(t, s)| {
+                format!(
+                    "{} is delegated by CNAME to {}{}",
+                    k.name,
+                    t,
+                    s.as_ref()
+                        .map(|s| format!(" (sending service: {s})"))
+                        .unwrap_or_default()
+                )
+            })
+        })
+        .collect();
+    if !delegated.is_empty() {
+        report = report.with_section("DKIM keys delegated to sending services", delegated);
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_gives_one_input_per_from_domain() {
+        let p = crate::allowlist::profile::SenderProfile::parse(
+            "name = \"V\"\ndomains = [\"v.example\", \"mail.v.example\"]\nips = [\"137.22.225.98\", \"167.89.0.0/16\"]\nfrom_domains = [\"v.example\"]\nenvelope_domains = [\"bounce.v.example\"]\ndkim_selectors = [\"s1\", \"esp:bounce.v.example\"]\n",
+            "v.toml",
+        )
+        .unwrap();
+        let inputs = AuthInput::from_profile(&p);
+        assert_eq!(inputs.len(), 1);
+        assert_eq!(inputs[0].domain, "v.example");
+        assert_eq!(inputs[0].ips, ["137.22.225.98".parse::<IpAddr>().unwrap()]);
+        assert_eq!(
+            selector_and_domain(&inputs[0].selectors[1], "v.example"),
+            ("esp".to_string(), "bounce.v.example".to_string())
+        );
+    }
+}

@@ -1,0 +1,510 @@
+//! The mailbox providers' sender rules (Gmail, Yahoo, Microsoft consumer mailboxes): a data
+//! table of what each requires, with the date it took effect and where it is written, and the
+//! evaluation of that table against what the other auth checks found, as one checklist with
+//! met / not met / not checkable per point.
+//!
+//! The table is the only place these rules live: when a provider changes its rules, edit
+//! [`RULES`] and nothing else. SPF evaluation comes from the SPF engine through
+//! [`Evidence::spf`]; until it is wired in, every point that needs it is "not checkable".
+
+use serde::Serialize;
+
+use super::dmarc::Policy;
+
+/// One thing a provider checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Point {
+    /// SPF passes for the envelope domain.
+    Spf,
+    /// Mail is DKIM-signed with a published, usable key.
+    Dkim,
+    /// The From domain publishes a DMARC policy (at least `p=none`).
+    Dmarc,
+    /// SPF or DKIM aligns with the From domain.
+    Alignment,
+    /// Sending IPs have forward-confirmed reverse DNS.
+    ReverseDns,
+    /// Mail is sent over TLS.
+    Tls,
+    /// Marketing mail carries one-click unsubscribe (RFC 8058).
+    OneClickUnsubscribe,
+}
+
+impl Point {
+    /// A short label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Point::Spf => "SPF",
+            Point::Dkim => "DKIM",
+            Point::Dmarc => "DMARC (at least p=none)",
+            Point::Alignment => "From domain aligned with SPF or DKIM",
+            Point::ReverseDns => "forward-confirmed reverse DNS",
+            Point::Tls => "TLS",
+            Point::OneClickUnsubscribe => "one-click unsubscribe",
+        }
+    }
+}
+
+/// Whom a rule applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Every sender.
+    AllSenders,
+    /// Bulk senders (Gmail and Microsoft: more than 5,000 messages a day to their users).
+    BulkSenders,
+}
+
+/// One provider rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// The provider.
+    pub provider: &'static str,
+    /// What it checks.
+    pub point: Point,
+    /// Whom it applies to.
+    pub scope: Scope,
+    /// When it took effect (YYYY-MM-DD).
+    pub since: &'static str,
+    /// Where the provider says so.
+    pub source: &'static str,
+}
+
+const GMAIL: &str = "Google, \"Email sender guidelines\" (support.google.com/a/answer/81126)";
+const YAHOO: &str = "Yahoo, \"Sender best practices\" (senders.yahooinc.com/best-practices)";
+const MICROSOFT: &str = "Microsoft, \"Outlook's new requirements for high-volume senders\" (Microsoft Defender for Office 365 blog, 2025-04-02)";
+
+/// The rules, one row per provider and point.
+pub static RULES: &[Rule] = &[
+    // Gmail: all senders since 2024-02-01; bulk senders (> 5,000/day) also DMARC, alignment and
+    // one-click unsubscribe (unsubscribe enforced from 2024-06-01).
+    Rule {
+        provider: "Gmail",
+        point: Point::Spf,
+        scope: Scope::AllSenders,
+        since: "2024-02-01",
+        source: GMAIL,
+    },
+    Rule {
+        provider: "Gmail",
+        point: Point::Dkim,
+        scope: Scope::AllSenders,
+        since: "2024-02-01",
+        source: GMAIL,
+    },
+    Rule {
+        provider: "Gmail",
+        point: Point::ReverseDns,
+        scope: Scope::AllSenders,
+        since: "2024-02-01",
+        source: GMAIL,
+    },
+    Rule {
+        provider: "Gmail",
+        point: Point::Tls,
+        scope: Scope::AllSenders,
+        since: "2024-02-01",
+        source: GMAIL,
+    },
+    Rule {
+        provider: "Gmail",
+        point: Point::Dmarc,
+        scope: Scope::BulkSenders,
+        since: "2024-02-01",
+        source: GMAIL,
+    },
+    Rule {
+        provider: "Gmail",
+        point: Point::Alignment,
+        scope: Scope::BulkSenders,
+        since: "2024-02-01",
+        source: GMAIL,
+    },
+    Rule {
+        provider: "Gmail",
+        point: Point::OneClickUnsubscribe,
+        scope: Scope::BulkSenders,
+        since: "2024-06-01",
+        source: GMAIL,
+    },
+    // Yahoo: all senders SPF or DKIM and valid reverse DNS; bulk senders SPF and DKIM, DMARC,
+    // alignment and one-click unsubscribe.
+    Rule {
+        provider: "Yahoo",
+        point: Point::Spf,
+        scope: Scope::AllSenders,
+        since: "2024-02-01",
+        source: YAHOO,
+    },
+    Rule {
+        provider: "Yahoo",
+        point: Point::Dkim,
+        scope: Scope::AllSenders,
+        since: "2024-02-01",
+        source: YAHOO,
+    },
+    Rule {
+        provider: "Yahoo",
+        point: Point::ReverseDns,
+        scope: Scope::AllSenders,
+        since: "2024-02-01",
+        source: YAHOO,
+    },
+    Rule {
+        provider: "Yahoo",
+        point: Point::Dmarc,
+        scope: Scope::BulkSenders,
+        since: "2024-02-01",
+        source: YAHOO,
+    },
+    Rule {
+        provider: "Yahoo",
+        point: Point::Alignment,
+        scope: Scope::BulkSenders,
+        since: "2024-02-01",
+        source: YAHOO,
+    },
+    Rule {
+        provider: "Yahoo",
+        point: Point::OneClickUnsubscribe,
+        scope: Scope::BulkSenders,
+        since: "2024-06-01",
+        source: YAHOO,
+    },
+    // Microsoft (outlook.com, hotmail.com, live.com): senders of more than 5,000 messages a day
+    // need SPF, DKIM and DMARC (at least p=none, aligned) since 2025-05-05.
+    Rule {
+        provider: "Microsoft",
+        point: Point::Spf,
+        scope: Scope::BulkSenders,
+        since: "2025-05-05",
+        source: MICROSOFT,
+    },
+    Rule {
+        provider: "Microsoft",
+        point: Point::Dkim,
+        scope: Scope::BulkSenders,
+        since: "2025-05-05",
+        source: MICROSOFT,
+    },
+    Rule {
+        provider: "Microsoft",
+        point: Point::Dmarc,
+        scope: Scope::BulkSenders,
+        since: "2025-05-05",
+        source: MICROSOFT,
+    },
+    Rule {
+        provider: "Microsoft",
+        point: Point::Alignment,
+        scope: Scope::BulkSenders,
+        since: "2025-05-05",
+        source: MICROSOFT,
+    },
+];
+
+/// Whether a point is met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Met, by the evidence.
+    Met,
+    /// Not met, by the evidence.
+    NotMet,
+    /// mailwhy cannot tell from here (needs a message, an SMTP session, or an input not given).
+    NotCheckable,
+}
+
+/// The SPF evaluation of one envelope domain for one sending IP, as the SPF engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpfVerdict {
+    /// The envelope (MAIL FROM) domain.
+    pub domain: String,
+    /// The sending IP.
+    pub ip: std::net::IpAddr,
+    /// The RFC 7208 result: `pass`, `fail`, `softfail`, `neutral`, `none`, `temperror`, `permerror`.
+    pub result: String,
+}
+
+/// What the other checks found, as the checklist needs it.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// The From domain.
+    pub from_domain: String,
+    /// The DMARC policy found: `Some(Ok(policy))`, `Some(Err(why))` when none applies, `None`
+    /// when the lookup failed.
+    pub dmarc: Option<Result<Policy, String>>,
+    /// DKIM: `(selector, key domain, usable)` for every selector checked.
+    pub dkim_keys: Vec<(String, String, bool)>,
+    /// Whether DKIM keys were looked up completely (no temporary failure).
+    pub dkim_known: bool,
+    /// Reverse DNS per sending IP: `(ip, forward confirmed)`; empty when no IP was given.
+    pub reverse_dns: Vec<(std::net::IpAddr, Option<bool>)>,
+    /// SPF verdicts per envelope domain and IP; `None` until the SPF engine is wired in
+    /// (see `super::spf_evidence`).
+    pub spf: Option<Vec<SpfVerdict>>,
+    /// Envelope domains given (the SPF identities).
+    pub envelope_domains: Vec<String>,
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    /// The provider.
+    pub provider: &'static str,
+    /// The point.
+    pub point: Point,
+    /// Whom it applies to.
+    pub scope: Scope,
+    /// Met, not met, not checkable.
+    pub status: Status,
+    /// Why, in one line.
+    pub evidence: String,
+    /// When the rule took effect.
+    pub since: &'static str,
+    /// Where it is written.
+    pub source: &'static str,
+}
+
+/// Judges one point from the evidence (the same answer for every provider that asks it).
+pub fn judge(point: Point, ev: &Evidence) -> (Status, String) {
+    use Status::*;
+    match point {
+        Point::Dmarc => match &ev.dmarc {
+            Some(Ok(p)) => (
+                Met,
+                format!("{} publishes DMARC with p={}", ev.from_domain, p.as_str()),
+            ),
+            Some(Err(why)) => (NotMet, why.clone()),
+            None => (NotCheckable, "the DMARC lookup failed temporarily".into()),
+        },
+        Point::Dkim => {
+            if ev.dkim_keys.is_empty() {
+                return (
+                    NotCheckable,
+                    "no DKIM selector given (use --selector or dkim_selectors in the profile)"
+                        .into(),
+                );
+            }
+            let usable: Vec<String> = ev
+                .dkim_keys
+                .iter()
+                .filter(|k| k.2)
+                .map(|k| format!("{}._domainkey.{}", k.0, k.1))
+                .collect();
+            if !usable.is_empty() {
+                (Met, format!("usable key at {}", usable.join(", ")))
+            } else if !ev.dkim_known {
+                (NotCheckable, "a DKIM key lookup failed temporarily".into())
+            } else {
+                (
+                    NotMet,
+                    "none of the given selectors has a usable key (see the dkim findings)".into(),
+                )
+            }
+        }
+        Point::Alignment => {
+            let aligned_key = ev.dkim_keys.iter().find(|k| {
+                k.2 && super::alignment::aligned(
+                    &k.1,
+                    &ev.from_domain,
+                    super::dmarc::AlignmentMode::Relaxed,
+                )
+            });
+            if let Some(k) = aligned_key {
+                return (
+                    Met,
+                    format!(
+                        "DKIM can align: usable key for d={} (relaxed alignment with {}), judged by key presence",
+                        k.1, ev.from_domain
+                    ),
+                );
+            }
+            match &ev.spf {
+                Some(v) => {
+                    let ok = v.iter().find(|s| {
+                        s.result == "pass"
+                            && super::alignment::aligned(
+                                &s.domain,
+                                &ev.from_domain,
+                                super::dmarc::AlignmentMode::Relaxed,
+                            )
+                    });
+                    match ok {
+                        Some(s) => (Met, format!("SPF passes for aligned envelope domain {} from {}", s.domain, s.ip)),
+                        None => (NotMet, "no usable DKIM key at an aligned domain and no SPF pass for an aligned envelope domain".into()),
+                    }
+                }
+                None => (
+                    NotCheckable,
+                    "no usable aligned DKIM key found, and SPF alignment needs the SPF engine (not wired in yet)".into(),
+                ),
+            }
+        }
+        Point::Spf => match &ev.spf {
+            None => (
+                NotCheckable,
+                "needs the SPF evaluation of the envelope domains (SPF engine not wired in yet)"
+                    .into(),
+            ),
+            Some(v) if v.is_empty() => (
+                NotCheckable,
+                "no envelope domain and sending IP given".into(),
+            ),
+            Some(v) => {
+                let bad: Vec<String> = v
+                    .iter()
+                    .filter(|s| s.result != "pass")
+                    .map(|s| format!("{} for {}: {}", s.domain, s.ip, s.result))
+                    .collect();
+                if bad.is_empty() {
+                    (Met, "SPF passes for every envelope domain and IP".into())
+                } else {
+                    (NotMet, format!("SPF does not pass: {}", bad.join("; ")))
+                }
+            }
+        },
+        Point::ReverseDns => {
+            if ev.reverse_dns.is_empty() {
+                return (NotCheckable, "no sending IP given (use --ip)".into());
+            }
+            let bad: Vec<String> = ev
+                .reverse_dns
+                .iter()
+                .filter(|r| r.1 == Some(false))
+                .map(|r| r.0.to_string())
+                .collect();
+            if !bad.is_empty() {
+                (
+                    NotMet,
+                    format!("no forward-confirmed reverse DNS for {}", bad.join(", ")),
+                )
+            } else if ev.reverse_dns.iter().any(|r| r.1.is_none()) {
+                (
+                    NotCheckable,
+                    "a reverse DNS lookup failed temporarily".into(),
+                )
+            } else {
+                (
+                    Met,
+                    "every sending IP has forward-confirmed reverse DNS".into(),
+                )
+            }
+        }
+        Point::Tls => (
+            NotCheckable,
+            "needs an SMTP session from the sender's servers, or a received message's headers"
+                .into(),
+        ),
+        Point::OneClickUnsubscribe => (
+            NotCheckable,
+            "needs a marketing message (List-Unsubscribe and List-Unsubscribe-Post headers)".into(),
+        ),
+    }
+}
+
+/// The checklist: every rule of [`RULES`] judged from `ev`.
+pub fn checklist(ev: &Evidence) -> Vec<Item> {
+    RULES
+        .iter()
+        .map(|r| {
+            let (status, evidence) = judge(r.point, ev);
+            Item {
+                provider: r.provider,
+                point: r.point,
+                scope: r.scope,
+                status,
+                evidence,
+                since: r.since,
+                source: r.source,
+            }
+        })
+        .collect()
+}
+
+/// Text lines of the checklist, one per rule.
+pub fn lines(items: &[Item]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| {
+            let mark = match i.status {
+                Status::Met => "met",
+                Status::NotMet => "NOT MET",
+                Status::NotCheckable => "not checkable",
+            };
+            let scope = match i.scope {
+                Scope::AllSenders => "all senders",
+                Scope::BulkSenders => "bulk senders",
+            };
+            format!(
+                "{:<9} {:<38} {:<13} ({scope}, since {}): {}",
+                i.provider,
+                i.point.label(),
+                mark,
+                i.since,
+                i.evidence
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev() -> Evidence {
+        Evidence {
+            from_domain: "vendor.example".into(),
+            dmarc: Some(Ok(Policy::None)),
+            dkim_keys: vec![("s1".into(), "vendor.example".into(), true)],
+            dkim_known: true,
+            reverse_dns: vec![("137.22.225.98".parse().unwrap(), Some(true))],
+            spf: None,
+            envelope_domains: vec![],
+        }
+    }
+
+    #[test]
+    fn every_rule_has_a_date_and_a_source() {
+        for r in RULES {
+            assert!(r.since.len() == 10 && r.since.starts_with("202"), "{r:?}");
+            assert!(!r.source.is_empty());
+        }
+    }
+
+    #[test]
+    fn spf_points_are_not_checkable_without_the_engine() {
+        let items = checklist(&ev());
+        let spf: Vec<_> = items.iter().filter(|i| i.point == Point::Spf).collect();
+        assert_eq!(spf.len(), 3);
+        assert!(spf.iter().all(|i| i.status == Status::NotCheckable));
+        // DKIM alignment by key presence is enough for the alignment point.
+        assert!(items
+            .iter()
+            .filter(|i| i.point == Point::Alignment)
+            .all(|i| i.status == Status::Met));
+    }
+
+    #[test]
+    fn spf_verdicts_decide_the_spf_point_once_given() {
+        let mut e = ev();
+        e.spf = Some(vec![SpfVerdict {
+            domain: "bounce.vendor.example".into(),
+            ip: "137.22.225.98".parse().unwrap(),
+            result: "softfail".into(),
+        }]);
+        assert_eq!(judge(Point::Spf, &e).0, Status::NotMet);
+        e.dkim_keys.clear();
+        assert_eq!(judge(Point::Alignment, &e).0, Status::NotMet);
+    }
+
+    #[test]
+    fn a_missing_policy_and_unconfirmed_rdns_are_not_met() {
+        let mut e = ev();
+        e.dmarc = Some(Err("no DMARC record".into()));
+        e.reverse_dns = vec![("137.22.225.98".parse().unwrap(), Some(false))];
+        assert_eq!(judge(Point::Dmarc, &e).0, Status::NotMet);
+        assert_eq!(judge(Point::ReverseDns, &e).0, Status::NotMet);
+    }
+}
