@@ -480,17 +480,31 @@ pub async fn check_dkim_keys(
     )
 }
 
-/// **SPF integration point** (issue #4): the SPF verdict of each envelope domain for each
-/// sending IP. Returns `None` until the SPF engine is merged; then this one function calls it
-/// (`spf::evaluate(ctx, ip, domain)` or its equivalent) and maps each result to a
-/// [`requirements::SpfVerdict`]. Every checklist point and prediction that needs SPF reads it
-/// from here and says "not checkable" while it is `None`.
+/// The SPF verdict of each envelope domain for each sending IP, through the SPF engine
+/// ([`crate::spf::check_host`], sharing the run's DNS cache). `None` ("not checkable") when no
+/// envelope domain or no IP is given.
 pub async fn spf_evidence(
-    _ctx: &Context,
-    _envelope_domains: &[String],
-    _ips: &[IpAddr],
+    ctx: &Context,
+    envelope_domains: &[String],
+    ips: &[IpAddr],
 ) -> Option<Vec<requirements::SpfVerdict>> {
-    None
+    if envelope_domains.is_empty() || ips.is_empty() {
+        return None;
+    }
+    let pairs: Vec<(&String, IpAddr)> = envelope_domains
+        .iter()
+        .flat_map(|d| ips.iter().map(move |ip| (d, *ip)))
+        .collect();
+    let results = futures::future::join_all(pairs.iter().map(|(d, ip)| async move {
+        let r = crate::spf::check_host(ctx, *ip, d, &format!("postmaster@{d}"), d).await;
+        requirements::SpfVerdict {
+            domain: (*d).clone(),
+            ip: *ip,
+            result: format!("{:?}", r.result).to_ascii_lowercase(),
+        }
+    }))
+    .await;
+    Some(results)
 }
 
 /// The input of `mailwhy auth`.
@@ -679,7 +693,7 @@ pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
         "reverse_dns": rdns,
         "spf": spf,
         "dmarc_prediction": predictions,
-        "spf_engine": if spf.is_some() { "wired" } else { "not wired in yet: SPF points are not checkable" },
+        "spf_engine": if spf.is_some() { "evaluated" } else { "not checkable: give --ip and --envelope-domain" },
         "provider_requirements": items,
     });
     let mut report = Report::from_outcomes(

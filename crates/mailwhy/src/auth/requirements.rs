@@ -338,14 +338,14 @@ pub fn judge(point: Point, ev: &Evidence) -> (Status, String) {
                 }
                 None => (
                     NotCheckable,
-                    "no usable aligned DKIM key found, and SPF alignment needs the SPF engine (not wired in yet)".into(),
+                    "no usable aligned DKIM key found, and SPF alignment needs the envelope domains and sending IPs (--envelope-domain, --ip)".into(),
                 ),
             }
         }
         Point::Spf => match &ev.spf {
             None => (
                 NotCheckable,
-                "needs the SPF evaluation of the envelope domains (SPF engine not wired in yet)"
+                "needs the SPF evaluation of the envelope domains: give --envelope-domain and --ip"
                     .into(),
             ),
             Some(v) if v.is_empty() => (
