@@ -147,7 +147,7 @@ async fn reverse_dns_needs_a_ptr_that_resolves_back() {
 }
 
 #[tokio::test]
-async fn the_provider_checklist_is_one_finding_and_spf_is_not_checkable() {
+async fn the_provider_checklist_is_one_finding_with_spf_evaluated() {
     let (_s, ctx) = ctx().await;
     let report = auth::run(
         &ctx,
@@ -166,19 +166,32 @@ async fn the_provider_checklist_is_one_finding_and_spf_is_not_checkable() {
         .collect();
     assert_eq!(req.len(), 1);
     let list = req[0].evidence["checklist"].as_array().unwrap();
+    // SPF is evaluated by the SPF engine for the envelope domain and IP given.
     assert!(list
         .iter()
         .filter(|i| i["point"] == "spf")
-        .all(|i| i["status"] == "not-checkable"));
+        .all(|i| i["status"] == "met" || i["status"] == "not-met"));
     assert!(list
         .iter()
         .any(|i| i["point"] == "dmarc" && i["status"] == "not-met"));
     assert!(list
         .iter()
         .any(|i| i["point"] == "reverse-dns" && i["status"] == "not-met"));
+    assert_eq!(report.data["spf_engine"], "evaluated");
+    // Without an IP, the SPF points cannot be checked, and say so.
+    let report = auth::run(
+        &ctx,
+        &AuthInput {
+            domain: "nodmarc.example".into(),
+            selectors: vec![],
+            ips: vec![],
+            envelope_domains: vec!["nodmarc.example".into()],
+        },
+    )
+    .await;
     assert_eq!(
         report.data["spf_engine"],
-        "not wired in yet: SPF points are not checkable"
+        "not checkable: give --ip and --envelope-domain"
     );
 }
 
@@ -246,6 +259,7 @@ async fn a_service_signing_with_its_own_domain_is_not_aligned() {
     assert!(report.findings.iter().all(|f| f.id != "dmarc.not-aligned"));
     assert_eq!(
         report.data["dmarc_prediction"][0]["sentence"],
-        "mail from 137.22.225.98 with From vendor.example would pass DMARC through DKIM (signed with s=sg d=vendor.example; SPF not evaluated)"
+        // bounces.sendgrid.net does not align with vendor.example, so only DKIM carries DMARC.
+        "mail from 137.22.225.98 with From vendor.example would pass DMARC through DKIM only"
     );
 }
