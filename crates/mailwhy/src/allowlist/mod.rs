@@ -151,7 +151,10 @@ pub fn audit(
         };
         let remedy = match &bad.suggestion {
             Some(s) => {
-                format!("Replace it with {s} (after checking that this network is what was meant).")
+                format!(
+                    "Replace {} (line {}) with {s}, after checking that this network is what was meant.",
+                    bad.text, bad.line
+                )
             }
             None => {
                 "Correct the line or remove it; until then the gateway may refuse or ignore it."
