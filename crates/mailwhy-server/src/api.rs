@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use mailwhy::check::Context;
 use mailwhy::report::{render_markdown, Report};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::AppState;
 
@@ -20,13 +20,11 @@ use crate::AppState;
 const MAX_ADDRESS_LEN: usize = 320;
 
 /// A JSON error body: `{"error": {"status", "code", "message", "field"?}}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct ApiError {
-    #[serde(skip)]
     status: StatusCode,
     code: &'static str,
     message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'static str>,
 }
 
@@ -49,12 +47,15 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": {
+        let mut error = serde_json::json!({
             "status": self.status.as_u16(),
             "code": self.code,
             "message": self.message,
-            "field": self.field,
-        }});
+        });
+        if let Some(f) = self.field {
+            error["field"] = f.into();
+        }
+        let body = serde_json::json!({ "error": error });
         (self.status, Json(body)).into_response()
     }
 }
