@@ -138,13 +138,23 @@ async fn diagnose_post(
     body: Result<Json<DiagnoseBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Report>, ApiError> {
     let Json(body) = body.map_err(|e| {
-        let status = e.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "too-large"
-        } else {
-            "bad-json"
+        // 413 and 415 say what is wrong with the request as a whole; a body that is not the
+        // expected JSON object (axum's 422 included) is bad input: 400 with serde's reason.
+        let (status, code) = match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type")
+            }
+            _ => (StatusCode::BAD_REQUEST, "bad-json"),
         };
-        ApiError::new(status, code, e.body_text())
+        ApiError::new(
+            status,
+            code,
+            format!(
+                "{} (expected {{\"email\": \"jane@example.com\"}})",
+                e.body_text()
+            ),
+        )
     })?;
     let email = email_param(body.email)?;
     Ok(Json(st.diagnoser.diagnose(&email).await))

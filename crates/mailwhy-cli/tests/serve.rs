@@ -1,0 +1,104 @@
+//! `mailwhy serve` as a process: the non-loopback refusal, and a real start on 127.0.0.1:0
+//! answering over HTTP with the token never appearing in its log.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn mailwhy() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+}
+
+#[test]
+fn refuses_a_non_loopback_address_without_a_token() {
+    let out = mailwhy()
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing to listen on 0.0.0.0:0"), "{err}");
+    assert!(err.contains("--token-env"), "{err}");
+
+    // A named variable that is not set is refused too, before anything listens.
+    let out = mailwhy()
+        .args([
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--token-env",
+            "MAILWHY_TEST_UNSET_TOKEN",
+        ])
+        .env_remove("MAILWHY_TEST_UNSET_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MAILWHY_TEST_UNSET_TOKEN"));
+}
+
+fn get(addr: &str, path: &str, token: Option<&str>) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serves_the_demo_and_never_logs_the_token() {
+    let demo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/demo/mailwhy.toml"
+    );
+    let mut child = mailwhy()
+        .args(["--config", demo, "serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "--token-env",
+            "MAILWHY_TEST_TOKEN",
+            "--now",
+            "2026-11-23T12:00:00Z",
+        ])
+        .env("MAILWHY_TEST_TOKEN", "tok-81c2f9")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let addr = loop {
+        let mut l = String::new();
+        if err.read_line(&mut l).unwrap() == 0 {
+            panic!("serve exited before listening: {log}");
+        }
+        log.push_str(&l);
+        if let Some(rest) = l.split("serving on http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let denied = get(&addr, "/api/v1/health", None);
+    assert!(denied.starts_with("HTTP/1.1 401"), "{denied}");
+    let ok = get(
+        &addr,
+        "/api/v1/diagnose?email=jane.doe@acme-builders.com",
+        Some("tok-81c2f9"),
+    );
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    assert!(ok.contains("\"user.messaging-disabled\""), "{ok}");
+    let _ = child.kill();
+    let _ = child.wait();
+    err.read_to_string(&mut log).unwrap();
+    assert!(
+        log.contains("/api/v1/diagnose"),
+        "one line per request: {log}"
+    );
+    assert!(!log.contains("tok-81c2f9"), "{log}");
+    assert!(!log.contains("jane.doe"), "no address in the log: {log}");
+}
