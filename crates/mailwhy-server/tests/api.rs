@@ -347,3 +347,51 @@ async fn a_request_past_the_deadline_is_a_503() {
     assert_eq!(error_of(&resp.text().await.unwrap())["code"], "timeout");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn the_page_is_self_contained_with_a_strict_csp() {
+    let s = start(demo_diagnoser().await, Default::default()).await;
+    let c = client();
+    let resp = c.get(s.url("/")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let html = resp.text().await.unwrap();
+    assert!(html.contains(r#"<label for="email">"#));
+    assert!(html.contains(r#"id="diagnose""#) && html.contains(r#"id="copy-md""#));
+    assert!(
+        !html.contains("<script>"),
+        "no inline script: the CSP forbids it"
+    );
+    for (path, kind) in [("/assets/app.js", "javascript"), ("/assets/app.css", "css")] {
+        let resp = c.get(s.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains(kind));
+        let body = resp.text().await.unwrap();
+        for asset in [&html, &body] {
+            assert!(
+                !asset.contains("http://") && !asset.contains("https://"),
+                "{path}: nothing is loaded from elsewhere"
+            );
+        }
+        if kind == "javascript" {
+            for sink in [
+                ".innerHTML",
+                "outerHTML",
+                "insertAdjacentHTML",
+                "document.write",
+                "eval(",
+            ] {
+                assert!(!body.contains(sink), "app.js uses {sink}");
+            }
+        }
+    }
+}
