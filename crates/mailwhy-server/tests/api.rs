@@ -395,3 +395,42 @@ async fn the_page_is_self_contained_with_a_strict_csp() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identical_requests_share_one_dns_cache() {
+    // One request on its own diagnoser: how many questions one diagnosis asks.
+    let alone = demo_diagnoser().await;
+    let one = start(alone.clone(), Default::default()).await;
+    let url = one.url("/api/v1/diagnose?email=ops@northwind-bau.de");
+    assert_eq!(
+        client().get(&url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let per_diagnosis = alone.dns().queries_sent();
+    assert!(per_diagnosis > 0);
+
+    // Sixteen at once on a fresh diagnoser: single-flight and the shared cache send each
+    // question once, so the total is the same as for one.
+    let shared = demo_diagnoser().await;
+    let s = start(shared.clone(), Default::default()).await;
+    let url = s.url("/api/v1/diagnose?email=ops@northwind-bau.de");
+    let c = client();
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (c, url) = (c.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = c.get(&url).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            strict_report(&r.text().await.unwrap())
+        }));
+    }
+    let mut reports = Vec::new();
+    for t in tasks {
+        reports.push(t.await.unwrap());
+    }
+    assert!(reports.windows(2).all(|w| w[0].findings == w[1].findings));
+    assert_eq!(shared.dns().queries_sent(), per_diagnosis);
+    // A later request is answered from the warm cache.
+    client().get(&url).send().await.unwrap();
+    assert_eq!(shared.dns().queries_sent(), per_diagnosis);
+}
