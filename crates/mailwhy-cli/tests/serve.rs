@@ -102,3 +102,99 @@ fn serves_the_demo_and_never_logs_the_token() {
     assert!(!log.contains("tok-81c2f9"), "{log}");
     assert!(!log.contains("jane.doe"), "no address in the log: {log}");
 }
+
+/// Reads stderr lines until one contains `needle`.
+fn wait_line(err: &mut BufReader<std::process::ChildStderr>, needle: &str) -> String {
+    let mut seen = String::new();
+    loop {
+        let mut l = String::new();
+        if err.read_line(&mut l).unwrap() == 0 {
+            panic!("serve exited before {needle:?}: {seen}");
+        }
+        if l.contains(needle) {
+            return l;
+        }
+        seen.push_str(&l);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() {
+    let fx = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.csv");
+    let original = std::fs::read_to_string(fx.join("demo/users.csv")).unwrap();
+    std::fs::write(&users, &original).unwrap();
+    let config = dir.path().join("mailwhy.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "dns_zones = {:?}\ntimeout = 2\ndirectory = {:?}\n",
+            fx.join("demo/zones"),
+            users
+        ),
+    )
+    .unwrap();
+    let mut child = mailwhy()
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--now",
+            "2026-11-23T12:00:00Z",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let line = wait_line(&mut err, "serving on http://");
+    let addr = line
+        .split("serving on http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let jane = "/api/v1/diagnose?email=jane.doe@acme-builders.com";
+    assert!(get(&addr, jane, None).contains("\"user.messaging-disabled\""));
+
+    // Jane's messages turned on, then SIGHUP: the next request sees the new directory.
+    std::fs::write(
+        &users,
+        original.replace(
+            "jane.doe@acme-builders.com,Jane Doe,Active,no,",
+            "jane.doe@acme-builders.com,Jane Doe,Active,yes,",
+        ),
+    )
+    .unwrap();
+    let hup = Command::new("kill")
+        .args(["-s", "HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    wait_line(&mut err, "reloaded the input files");
+    let after = get(&addr, jane, None);
+    assert!(after.starts_with("HTTP/1.1 200"), "{after}");
+    assert!(!after.contains("\"user.messaging-disabled\""), "{after}");
+
+    // A broken file: the reload fails, says why, and the previous data stays in use.
+    std::fs::write(&users, "name,status\nx,Active\n").unwrap();
+    let failed = wait_line(&mut err, "reload failed");
+    assert!(failed.contains("keeping the previous data"), "{failed}");
+    assert!(failed.contains("email"), "{failed}");
+    let kept = get(&addr, jane, None);
+    assert!(kept.starts_with("HTTP/1.1 200"), "{kept}");
+    assert!(!kept.contains("\"user.not-found\""), "{kept}");
+
+    // The original file back: picked up on its own (no signal) from the file change.
+    std::fs::write(&users, &original).unwrap();
+    let l = wait_line(&mut err, "reloaded the input files");
+    assert!(l.contains("changed"), "{l}");
+    assert!(get(&addr, jane, None).contains("\"user.messaging-disabled\""));
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -130,7 +130,7 @@ async fn diagnose_get(
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
     let email = email_param(query_or_400(q)?)?;
-    Ok(Json(st.diagnoser.diagnose(&email).await))
+    Ok(Json(st.diagnoser.current().diagnose(&email).await))
 }
 
 async fn diagnose_post(
@@ -157,7 +157,7 @@ async fn diagnose_post(
         )
     })?;
     let email = email_param(body.email)?;
-    Ok(Json(st.diagnoser.diagnose(&email).await))
+    Ok(Json(st.diagnoser.current().diagnose(&email).await))
 }
 
 /// `GET /api/v1/diagnose.md?email=`: the Markdown rendering, for pasting into a ticket.
@@ -166,7 +166,7 @@ async fn diagnose_markdown(
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let email = email_param(query_or_400(q)?)?;
-    let report = st.diagnoser.diagnose(&email).await;
+    let report = st.diagnoser.current().diagnose(&email).await;
     Ok((
         [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
         render_markdown(&[report]),
@@ -180,7 +180,7 @@ async fn address_get(
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
     let email = email_param(query_or_400(q)?)?;
-    let dns = st.diagnoser.dns().clone();
+    let dns = st.diagnoser.current().dns().clone();
     let before = dns.queries_sent();
     let started = Instant::now();
     let ctx = Context::new(dns.clone());

@@ -24,7 +24,7 @@ mod auth;
 mod page;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::error_handling::HandleErrorLayer;
@@ -78,7 +78,31 @@ impl std::fmt::Debug for Options {
 /// What every handler shares.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub diagnoser: Arc<Diagnoser>,
+    pub diagnoser: SharedDiagnoser,
+}
+
+/// The diagnoser a running server uses, replaceable while it serves: a reload of the input
+/// files builds a new [`Diagnoser`] and swaps it in; requests in flight finish on the one they
+/// started with.
+#[derive(Clone)]
+pub struct SharedDiagnoser(Arc<RwLock<Arc<Diagnoser>>>);
+
+impl SharedDiagnoser {
+    /// Starts with `diagnoser`.
+    pub fn new(diagnoser: Arc<Diagnoser>) -> SharedDiagnoser {
+        SharedDiagnoser(Arc::new(RwLock::new(diagnoser)))
+    }
+
+    /// The diagnoser for a new request.
+    pub fn current(&self) -> Arc<Diagnoser> {
+        // A poisoned lock only means a panic elsewhere while swapping an Arc; the value is whole.
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Swaps in a new diagnoser for the requests that start from now on.
+    pub fn replace(&self, diagnoser: Arc<Diagnoser>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = diagnoser;
+    }
 }
 
 /// The router with default [`Options`] and no token (for loopback or an app that does its own
@@ -89,6 +113,11 @@ pub fn router(diagnoser: Arc<Diagnoser>) -> Router {
 
 /// The router with explicit limits and access rule.
 pub fn router_with(diagnoser: Arc<Diagnoser>, options: Options) -> Router {
+    router_shared(SharedDiagnoser::new(diagnoser), options)
+}
+
+/// The router over a diagnoser that can be replaced while it serves (reloads).
+pub fn router_shared(diagnoser: SharedDiagnoser, options: Options) -> Router {
     let state = AppState { diagnoser };
     let api = api::routes()
         .route_layer(axum::middleware::from_fn_with_state(

@@ -58,23 +58,15 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, mailwhy::Error> {
     let sender = args.sender.or_else(|| settings.config.sender.clone());
     let allowlist = args.allowlist.or_else(|| settings.config.allowlist.clone());
 
+    let inputs = Inputs {
+        directory,
+        sender,
+        allowlist,
+        columns,
+        now,
+    };
     crate::runtime().block_on(async {
-        let mut b = Diagnoser::builder()
-            .dns_config(settings.dns.clone())
-            .dns_zones(settings.dns_zones.clone());
-        if let Some(p) = &directory {
-            b = b.directory_file_with(p, &columns)?;
-        }
-        if let Some(p) = &sender {
-            b = b.sender_file(p)?;
-        }
-        if let Some(p) = &allowlist {
-            b = b.allowlist_file(p)?;
-        }
-        if let Some(n) = now {
-            b = b.now(n);
-        }
-        let d = b.build().await?;
+        let d = inputs.build(settings).await?;
         if !settings.quiet {
             // One line per request on stderr (method, path, status, time; never a query string
             // or a header, so neither addresses nor the token reach the log).
@@ -83,13 +75,7 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, mailwhy::Error> {
                 .with_target(false)
                 .with_ansi(settings.color)
                 .try_init();
-            for p in d.directory_problems() {
-                eprintln!(
-                    "mailwhy: directory line {}: row skipped: {}",
-                    p.line,
-                    mailwhy::sanitize::line(&p.message)
-                );
-            }
+            report_problems(&d);
         }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
@@ -107,12 +93,119 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, mailwhy::Error> {
                 }
             );
         }
-        let app = mailwhy_server::router_with(Arc::new(d), options);
+        let shared = mailwhy_server::SharedDiagnoser::new(Arc::new(d));
+        tokio::spawn(reload_loop(settings.clone(), inputs, shared.clone()));
+        let app = mailwhy_server::router_shared(shared, options);
         mailwhy_server::serve(listener, app, shutdown_signal())
             .await
             .map_err(|e| mailwhy::Error::Usage(format!("server stopped: {e}")))?;
         Ok(0)
     })
+}
+
+/// The input files and settings a diagnoser is built from (again on each reload).
+struct Inputs {
+    directory: Option<PathBuf>,
+    sender: Option<PathBuf>,
+    allowlist: Option<PathBuf>,
+    columns: ColumnMap,
+    now: Option<std::time::SystemTime>,
+}
+
+impl Inputs {
+    async fn build(&self, settings: &Settings) -> Result<Diagnoser, mailwhy::Error> {
+        let mut b = Diagnoser::builder()
+            .dns_config(settings.dns.clone())
+            .dns_zones(settings.dns_zones.clone());
+        if let Some(p) = &self.directory {
+            b = b.directory_file_with(p, &self.columns)?;
+        }
+        if let Some(p) = &self.sender {
+            b = b.sender_file(p)?;
+        }
+        if let Some(p) = &self.allowlist {
+            b = b.allowlist_file(p)?;
+        }
+        if let Some(n) = self.now {
+            b = b.now(n);
+        }
+        b.build().await
+    }
+
+    /// Modification times of the input files (a missing file counts as a change too).
+    fn stamps(&self) -> Vec<Option<std::time::SystemTime>> {
+        [&self.directory, &self.sender, &self.allowlist]
+            .into_iter()
+            .flatten()
+            .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+            .collect()
+    }
+}
+
+fn report_problems(d: &Diagnoser) {
+    for p in d.directory_problems() {
+        eprintln!(
+            "mailwhy: directory line {}: row skipped: {}",
+            p.line,
+            mailwhy::sanitize::line(&p.message)
+        );
+    }
+}
+
+/// How often the input files' modification times are looked at.
+const POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Rebuilds the diagnoser when an input file changes on disk or on SIGHUP. A reload that fails
+/// keeps the previous data and says why. The new diagnoser starts a fresh DNS cache.
+async fn reload_loop(settings: Settings, inputs: Inputs, shared: mailwhy_server::SharedDiagnoser) {
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut seen = inputs.stamps();
+    loop {
+        #[cfg(unix)]
+        let why = {
+            let hup_recv = async {
+                match hup.as_mut() {
+                    Some(h) => {
+                        h.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = hup_recv => "SIGHUP",
+                _ = tokio::time::sleep(POLL) => "",
+            }
+        };
+        #[cfg(not(unix))]
+        let why = {
+            tokio::time::sleep(POLL).await;
+            ""
+        };
+        let now = inputs.stamps();
+        let why = if why.is_empty() {
+            if now == seen {
+                continue;
+            }
+            "an input file changed"
+        } else {
+            why
+        };
+        seen = now;
+        match inputs.build(&settings).await {
+            Ok(d) => {
+                if !settings.quiet {
+                    report_problems(&d);
+                    eprintln!("mailwhy: reloaded the input files ({why})");
+                }
+                shared.replace(Arc::new(d));
+            }
+            Err(e) => eprintln!(
+                "mailwhy: reload failed ({why}), keeping the previous data: {}",
+                mailwhy::sanitize::text(&e.to_string())
+            ),
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
