@@ -198,3 +198,46 @@ fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() 
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let demo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/demo/mailwhy.toml"
+    );
+    let mut child = mailwhy()
+        .args(["--config", demo, "serve", "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let line = wait_line(&mut err, "serving on http://");
+    let addr = line
+        .split("serving on http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(get(&addr, "/healthz", None).starts_with("HTTP/1.1 200"));
+    let term = Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    wait_line(&mut err, "shutting down");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve did not stop after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}

@@ -434,3 +434,31 @@ async fn concurrent_identical_requests_share_one_dns_cache() {
     client().get(&url).send().await.unwrap();
     assert_eq!(shared.dns().queries_sent(), per_diagnosis);
 }
+
+#[tokio::test]
+async fn the_shared_cache_asks_again_after_the_ttl() {
+    // The DNS layer's clock is the real one, so the records live 1 second and the test waits.
+    let d = std::sync::Arc::new(
+        mailwhy::diagnose::Diagnoser::builder()
+            .dns_zones(Some(mailwhy_tests::fixture("serve/zones")))
+            .build()
+            .await
+            .unwrap(),
+    );
+    let s = start(d.clone(), Default::default()).await;
+    let url = s.url("/api/v1/address?email=ops@short-ttl.com");
+    let c = client();
+    let first = strict_report(&c.get(&url).send().await.unwrap().text().await.unwrap());
+    assert!(first.stats.dns_queries > 0);
+    let after_first = d.dns().queries_sent();
+    // Within the TTL: answered from the cache.
+    let again = strict_report(&c.get(&url).send().await.unwrap().text().await.unwrap());
+    assert_eq!(again.stats.dns_queries, 0);
+    assert_eq!(d.dns().queries_sent(), after_first);
+    // After it: asked again, not yesterday's answer.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let later = strict_report(&c.get(&url).send().await.unwrap().text().await.unwrap());
+    assert!(later.stats.dns_queries > 0, "{:?}", later.stats);
+    assert!(d.dns().queries_sent() > after_first);
+    assert_eq!(later.findings, first.findings);
+}
