@@ -19,6 +19,12 @@ use crate::AppState;
 /// longer is refused before it reaches a check.
 const MAX_ADDRESS_LEN: usize = 320;
 
+/// Most addresses in one `POST /api/v1/address` (a bigger list is a batch job: `mailwhy batch`).
+const MAX_ADDRESSES: usize = 100;
+
+/// Most IPs in one `POST /api/v1/spf`.
+const MAX_IPS: usize = 64;
+
 /// A JSON error body: `{"error": {"status", "code", "message", "field"?}}`.
 #[derive(Debug)]
 pub struct ApiError {
@@ -65,7 +71,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/health", get(health))
         .route("/diagnose", get(diagnose_get).post(diagnose_post))
         .route("/diagnose.md", get(diagnose_markdown))
-        .route("/address", get(address_get))
+        .route("/address", get(address_get).post(address_post))
+        .route("/spf", axum::routing::post(spf_post))
         .route("/findings/{id}", get(finding))
 }
 
@@ -112,6 +119,28 @@ fn email_param(raw: Option<String>) -> Result<String, ApiError> {
     Ok(email.to_string())
 }
 
+type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+/// A JSON body or the JSON error for it: 413 and 415 as they are, anything else 400.
+fn json_or_400<T>(body: JsonBody<T>, expected: &str) -> Result<T, ApiError> {
+    body.map(|Json(b)| b).map_err(|e| {
+        // 413 and 415 say what is wrong with the request as a whole; a body that is not the
+        // expected JSON object (axum's 422 included) is bad input: 400 with serde's reason.
+        let (status, code) = match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type")
+            }
+            _ => (StatusCode::BAD_REQUEST, "bad-json"),
+        };
+        ApiError::new(
+            status,
+            code,
+            format!("{} (expected {expected})", e.body_text()),
+        )
+    })
+}
+
 fn query_or_400(
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Option<String>, ApiError> {
@@ -135,27 +164,9 @@ async fn diagnose_get(
 
 async fn diagnose_post(
     State(st): State<AppState>,
-    body: Result<Json<DiagnoseBody>, axum::extract::rejection::JsonRejection>,
+    body: JsonBody<DiagnoseBody>,
 ) -> Result<Json<Report>, ApiError> {
-    let Json(body) = body.map_err(|e| {
-        // 413 and 415 say what is wrong with the request as a whole; a body that is not the
-        // expected JSON object (axum's 422 included) is bad input: 400 with serde's reason.
-        let (status, code) = match e.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type")
-            }
-            _ => (StatusCode::BAD_REQUEST, "bad-json"),
-        };
-        ApiError::new(
-            status,
-            code,
-            format!(
-                "{} (expected {{\"email\": \"jane@example.com\"}})",
-                e.body_text()
-            ),
-        )
-    })?;
+    let body = json_or_400(body, r#"{"email": "jane@example.com"}"#)?;
     let email = email_param(body.email)?;
     Ok(Json(st.diagnoser.current().diagnose(&email).await))
 }
@@ -180,14 +191,111 @@ async fn address_get(
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
     let email = email_param(query_or_400(q)?)?;
-    let dns = st.diagnoser.current().dns().clone();
-    let before = dns.queries_sent();
+    let ctx = Context::new(st.diagnoser.current().dns().clone());
+    Ok(Json(address_report(&ctx, &email).await))
+}
+
+/// The body of `POST /api/v1/address`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AddressBody {
+    emails: Vec<String>,
+}
+
+/// `POST /api/v1/address` `{"emails": [...]}`: one report per address, in order, over the
+/// shared cache.
+async fn address_post(
+    State(st): State<AppState>,
+    body: JsonBody<AddressBody>,
+) -> Result<Json<Vec<Report>>, ApiError> {
+    let body = json_or_400(body, r#"{"emails": ["jane@example.com", ...]}"#)?;
+    if body.emails.is_empty() || body.emails.len() > MAX_ADDRESSES {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-field",
+            format!(
+                "`emails` has {} addresses; send 1 to {MAX_ADDRESSES}",
+                body.emails.len()
+            ),
+        )
+        .field("emails"));
+    }
+    let emails = body
+        .emails
+        .into_iter()
+        .map(|e| email_param(Some(e)).map_err(|e| e.field("emails")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let d = st.diagnoser.current();
+    let ctx = Context::new(d.dns().clone());
+    // Concurrent over the shared cache; join_all keeps the order of the input.
+    let reports = futures::future::join_all(emails.iter().map(|e| address_report(&ctx, e))).await;
+    Ok(Json(reports))
+}
+
+/// The address report with this request's own counters (the shared layer counts every
+/// request's queries; the report counts those asked while it ran, so with several addresses
+/// at once a count can include questions asked for the others).
+async fn address_report(ctx: &Context, email: &str) -> Report {
+    let before = ctx.dns.queries_sent();
     let started = Instant::now();
-    let ctx = Context::new(dns.clone());
-    let mut report = mailwhy::address::report(&ctx, &email).await;
-    // The shared layer counts every request's queries; the report counts this one's.
-    report.stats.dns_queries = dns.queries_sent().saturating_sub(before);
+    let mut report = mailwhy::address::report(ctx, email).await;
+    report.stats.dns_queries = ctx.dns.queries_sent().saturating_sub(before);
     report.stats.duration_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+/// The body of `POST /api/v1/spf`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SpfBody {
+    domain: String,
+    #[serde(default)]
+    ips: Vec<std::net::IpAddr>,
+    mail_from: Option<String>,
+    helo: Option<String>,
+}
+
+/// `POST /api/v1/spf` `{"domain", "ips"?, "mail_from"?, "helo"?}`: the SPF report with its trace.
+async fn spf_post(
+    State(st): State<AppState>,
+    body: JsonBody<SpfBody>,
+) -> Result<Json<Report>, ApiError> {
+    let body = json_or_400(
+        body,
+        r#"{"domain": "example.com", "ips": ["192.0.2.1"], "mail_from"?: "...", "helo"?: "..."}"#,
+    )?;
+    let domain = body.domain.trim();
+    if domain.is_empty() || domain.len() > 253 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-field",
+            "`domain` must be a domain name (1 to 253 characters)",
+        )
+        .field("domain"));
+    }
+    if body.ips.len() > MAX_IPS {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-field",
+            format!(
+                "`ips` has {} addresses; send at most {MAX_IPS}",
+                body.ips.len()
+            ),
+        )
+        .field("ips"));
+    }
+    let d = st.diagnoser.current();
+    let ctx = Context::new(d.dns().clone());
+    let before = ctx.dns.queries_sent();
+    let mut report = mailwhy::spf::report(
+        &ctx,
+        domain,
+        &body.ips,
+        body.mail_from.as_deref(),
+        body.helo.as_deref(),
+    )
+    .await;
+    report.stats.dns_queries = ctx.dns.queries_sent().saturating_sub(before);
     Ok(Json(report))
 }
 

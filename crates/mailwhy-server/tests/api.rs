@@ -462,3 +462,78 @@ async fn the_shared_cache_asks_again_after_the_ttl() {
     assert!(d.dns().queries_sent() > after_first);
     assert_eq!(later.findings, first.findings);
 }
+
+#[tokio::test]
+async fn address_list_and_spf_by_post() {
+    let s = start(demo_diagnoser().await, Default::default()).await;
+    let c = client();
+    let emails = ["jane.doe@acme-builders.com", "someone@gmial.com", "x@@bad"];
+    let resp = c
+        .post(s.url("/api/v1/address"))
+        .json(&serde_json::json!({ "emails": emails }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let reports: Vec<Report> = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    let subjects: Vec<&str> = reports.iter().map(|r| r.subject.as_str()).collect();
+    assert_eq!(subjects, emails, "one report per address, in order");
+    assert!(reports.iter().all(|r| r.schema_version == 1));
+    // Each is what the GET endpoint says for that address alone.
+    for (r, e) in reports.iter().zip(emails) {
+        let one = c
+            .get(s.url("/api/v1/address"))
+            .query(&[("email", e)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            strict_report(&one.text().await.unwrap()).findings,
+            r.findings
+        );
+    }
+    for bad in [
+        serde_json::json!({ "emails": [] }),
+        serde_json::json!({ "emails": vec!["a@b.example"; 101] }),
+        serde_json::json!({ "emails": ["a@b.example", " "] }),
+    ] {
+        let resp = c
+            .post(s.url("/api/v1/address"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(error_of(&resp.text().await.unwrap())["field"], "emails");
+    }
+
+    // SPF for the vendor's domain, one IP, against the library's own report.
+    let resp = c
+        .post(s.url("/api/v1/spf"))
+        .json(&serde_json::json!({ "domain": "procore.com", "ips": ["167.89.22.86"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let got = strict_report(&resp.text().await.unwrap());
+    let ctx = mailwhy::check::Context::new(s.diagnoser.dns().clone());
+    let direct = mailwhy::spf::report(
+        &ctx,
+        "procore.com",
+        &["167.89.22.86".parse().unwrap()],
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(got.findings, direct.findings);
+    assert_eq!(got.data, direct.data);
+    assert_eq!(got.verdict, direct.verdict);
+    let resp = c
+        .post(s.url("/api/v1/spf"))
+        .json(&serde_json::json!({ "domain": "procore.com", "ips": ["not-an-ip"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(&resp.text().await.unwrap())["code"], "bad-json");
+}
