@@ -103,6 +103,14 @@ fn serves_the_demo_and_never_logs_the_token() {
     assert!(!log.contains("jane.doe"), "no address in the log: {log}");
 }
 
+/// Replaces a file the way editors do (write beside it, rename over it), so the server never
+/// reads it half-written.
+fn replace_file(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
 /// Reads stderr lines until one contains `needle`.
 fn wait_line(err: &mut BufReader<std::process::ChildStderr>, needle: &str) -> String {
     let mut seen = String::new();
@@ -163,14 +171,13 @@ fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() 
     assert!(get(&addr, jane, None).contains("\"user.messaging-disabled\""));
 
     // Jane's messages turned on, then SIGHUP: the next request sees the new directory.
-    std::fs::write(
+    replace_file(
         &users,
-        original.replace(
+        &original.replace(
             "jane.doe@acme-builders.com,Jane Doe,Active,no,",
             "jane.doe@acme-builders.com,Jane Doe,Active,yes,",
         ),
-    )
-    .unwrap();
+    );
     let hup = Command::new("kill")
         .args(["-s", "HUP", &child.id().to_string()])
         .status()
@@ -182,7 +189,7 @@ fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() 
     assert!(!after.contains("\"user.messaging-disabled\""), "{after}");
 
     // A broken file: the reload fails, says why, and the previous data stays in use.
-    std::fs::write(&users, "name,status\nx,Active\n").unwrap();
+    replace_file(&users, "name,status\nx,Active\n");
     let failed = wait_line(&mut err, "reload failed");
     assert!(failed.contains("keeping the previous data"), "{failed}");
     assert!(failed.contains("email"), "{failed}");
@@ -191,7 +198,7 @@ fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() 
     assert!(!kept.contains("\"user.not-found\""), "{kept}");
 
     // The original file back: picked up on its own (no signal) from the file change.
-    std::fs::write(&users, &original).unwrap();
+    replace_file(&users, &original);
     let l = wait_line(&mut err, "reloaded the input files");
     assert!(l.contains("changed"), "{l}");
     assert!(get(&addr, jane, None).contains("\"user.messaging-disabled\""));

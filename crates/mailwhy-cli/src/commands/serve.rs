@@ -96,7 +96,7 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, mailwhy::Error> {
         let shared = mailwhy_server::SharedDiagnoser::new(Arc::new(d));
         tokio::spawn(reload_loop(settings.clone(), inputs, shared.clone()));
         let app = mailwhy_server::router_shared(shared, options);
-        mailwhy_server::serve(listener, app, shutdown_signal())
+        mailwhy_server::serve(listener, app, shutdown_signal(settings.quiet))
             .await
             .map_err(|e| mailwhy::Error::Usage(format!("server stopped: {e}")))?;
         Ok(0)
@@ -132,12 +132,18 @@ impl Inputs {
         b.build().await
     }
 
-    /// Modification times of the input files (a missing file counts as a change too).
-    fn stamps(&self) -> Vec<Option<std::time::SystemTime>> {
+    /// Modification time and size of each input file (a missing file counts as a change too).
+    /// The size catches a write seen half-done: the clock behind mtime is coarse, so a
+    /// truncate and the write after it can carry the same time.
+    fn stamps(&self) -> Vec<Option<(std::time::SystemTime, u64)>> {
         [&self.directory, &self.sender, &self.allowlist]
             .into_iter()
             .flatten()
-            .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+            .map(|p| {
+                std::fs::metadata(p)
+                    .and_then(|m| Ok((m.modified()?, m.len())))
+                    .ok()
+            })
             .collect()
     }
 }
@@ -196,9 +202,12 @@ async fn reload_loop(settings: Settings, inputs: Inputs, shared: mailwhy_server:
             Ok(d) => {
                 if !settings.quiet {
                     report_problems(&d);
+                }
+                // Swapped in before it is announced: a request sent after the line sees it.
+                shared.replace(Arc::new(d));
+                if !settings.quiet {
                     eprintln!("mailwhy: reloaded the input files ({why})");
                 }
-                shared.replace(Arc::new(d));
             }
             Err(e) => eprintln!(
                 "mailwhy: reload failed ({why}), keeping the previous data: {}",
@@ -209,7 +218,7 @@ async fn reload_loop(settings: Settings, inputs: Inputs, shared: mailwhy_server:
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
-async fn shutdown_signal() {
+async fn shutdown_signal(quiet: bool) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -228,5 +237,7 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    eprintln!("mailwhy: shutting down");
+    if !quiet {
+        eprintln!("mailwhy: shutting down");
+    }
 }
