@@ -99,6 +99,8 @@ enum Command {
     Bounce(commands::bounce::BounceArgs),
     /// Check a domain's SPF record and which IPs it authorizes, with a full trace
     Spf(commands::spf::SpfArgs),
+    /// Serve the checks over HTTP: a JSON API and a web page for support agents
+    Serve(commands::serve::ServeArgs),
 }
 
 /// Runs the command line with `args` (the first is the program name) and returns the exit code.
@@ -138,6 +140,7 @@ fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
         Command::Bounce(a) => commands::bounce::run(&g, a),
         Command::Spf(a) => commands::spf::run(&g, a),
         Command::Auth(a) => commands::auth::run(&g, a),
+        Command::Serve(a) => commands::serve::run(&g, a),
     }
 }
 

@@ -11,4 +11,5 @@ pub mod dns;
 pub mod explain;
 pub mod message;
 pub mod pop3;
+pub mod serve;
 pub mod spf;

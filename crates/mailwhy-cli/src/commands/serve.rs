@@ -1,0 +1,243 @@
+//! `mailwhy serve`: parses flags, builds the one shared `Diagnoser` and hands it to
+//! `mailwhy_server`; the HTTP API and the page live in that crate.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use mailwhy::diagnose::Diagnoser;
+use mailwhy::directory::ColumnMap;
+
+use crate::Settings;
+
+/// Arguments of `mailwhy serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on; anything but loopback needs --token-env
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8025")]
+    listen: SocketAddr,
+    /// Name of the environment variable holding the bearer token API clients must send
+    #[arg(long, value_name = "VAR")]
+    token_env: Option<String>,
+    /// The product's user directory export (CSV with a header row, or JSON)
+    #[arg(long, value_name = "FILE")]
+    directory: Option<PathBuf>,
+    /// The vendor's sender profile (TOML)
+    #[arg(long, value_name = "FILE")]
+    sender: Option<PathBuf>,
+    /// The recipient's gateway allowlist
+    #[arg(long, value_name = "FILE")]
+    allowlist: Option<PathBuf>,
+    /// A fixed "now" for invitation reminders (RFC 3339; default: the clock at each request)
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+}
+
+pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, mailwhy::Error> {
+    let token = match &args.token_env {
+        Some(var) => match std::env::var(var) {
+            Ok(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
+            _ => {
+                return Err(mailwhy::Error::Usage(format!(
+                    "--token-env {var}: the environment variable {var} is not set or empty"
+                )))
+            }
+        },
+        None => None,
+    };
+    let options = mailwhy_server::Options {
+        token,
+        ..mailwhy_server::Options::default()
+    };
+    mailwhy_server::check_exposure(&args.listen, &options).map_err(mailwhy::Error::Usage)?;
+    let now = args.now.as_deref().map(crate::parse_now).transpose()?;
+    let columns = ColumnMap::with_overrides(&settings.config.directory_columns)
+        .map_err(mailwhy::Error::Usage)?;
+    let directory = args.directory.or_else(|| settings.config.directory.clone());
+    let sender = args.sender.or_else(|| settings.config.sender.clone());
+    let allowlist = args.allowlist.or_else(|| settings.config.allowlist.clone());
+
+    let inputs = Inputs {
+        directory,
+        sender,
+        allowlist,
+        columns,
+        now,
+    };
+    crate::runtime().block_on(async {
+        let d = inputs.build(settings).await?;
+        if !settings.quiet {
+            // One line per request on stderr (method, path, status, time; never a query string
+            // or a header, so neither addresses nor the token reach the log).
+            let _ = tracing_subscriber::fmt()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_ansi(settings.color)
+                .try_init();
+            report_problems(&d);
+        }
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| mailwhy::Error::Usage(format!("--listen {}: {e}", args.listen)))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| mailwhy::Error::Usage(format!("--listen: {e}")))?;
+        if !settings.quiet {
+            eprintln!(
+                "mailwhy: serving on http://{bound}/ (API under /api/v1, {}); Ctrl-C to stop",
+                if options.token.is_some() {
+                    "bearer token required"
+                } else {
+                    "no token"
+                }
+            );
+        }
+        let shared = mailwhy_server::SharedDiagnoser::new(Arc::new(d));
+        tokio::spawn(reload_loop(settings.clone(), inputs, shared.clone()));
+        let app = mailwhy_server::router_shared(shared, options);
+        mailwhy_server::serve(listener, app, shutdown_signal(settings.quiet))
+            .await
+            .map_err(|e| mailwhy::Error::Usage(format!("server stopped: {e}")))?;
+        Ok(0)
+    })
+}
+
+/// The input files and settings a diagnoser is built from (again on each reload).
+struct Inputs {
+    directory: Option<PathBuf>,
+    sender: Option<PathBuf>,
+    allowlist: Option<PathBuf>,
+    columns: ColumnMap,
+    now: Option<std::time::SystemTime>,
+}
+
+impl Inputs {
+    async fn build(&self, settings: &Settings) -> Result<Diagnoser, mailwhy::Error> {
+        let mut b = Diagnoser::builder()
+            .dns_config(settings.dns.clone())
+            .dns_zones(settings.dns_zones.clone());
+        if let Some(p) = &self.directory {
+            b = b.directory_file_with(p, &self.columns)?;
+        }
+        if let Some(p) = &self.sender {
+            b = b.sender_file(p)?;
+        }
+        if let Some(p) = &self.allowlist {
+            b = b.allowlist_file(p)?;
+        }
+        if let Some(n) = self.now {
+            b = b.now(n);
+        }
+        b.build().await
+    }
+
+    /// Modification time and size of each input file (a missing file counts as a change too).
+    /// The size catches a write seen half-done: the clock behind mtime is coarse, so a
+    /// truncate and the write after it can carry the same time.
+    fn stamps(&self) -> Vec<Option<(std::time::SystemTime, u64)>> {
+        [&self.directory, &self.sender, &self.allowlist]
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                std::fs::metadata(p)
+                    .and_then(|m| Ok((m.modified()?, m.len())))
+                    .ok()
+            })
+            .collect()
+    }
+}
+
+fn report_problems(d: &Diagnoser) {
+    for p in d.directory_problems() {
+        eprintln!(
+            "mailwhy: directory line {}: row skipped: {}",
+            p.line,
+            mailwhy::sanitize::line(&p.message)
+        );
+    }
+}
+
+/// How often the input files' modification times are looked at.
+const POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Rebuilds the diagnoser when an input file changes on disk or on SIGHUP. A reload that fails
+/// keeps the previous data and says why. The new diagnoser starts a fresh DNS cache.
+async fn reload_loop(settings: Settings, inputs: Inputs, shared: mailwhy_server::SharedDiagnoser) {
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut seen = inputs.stamps();
+    loop {
+        #[cfg(unix)]
+        let why = {
+            let hup_recv = async {
+                match hup.as_mut() {
+                    Some(h) => {
+                        h.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = hup_recv => "SIGHUP",
+                _ = tokio::time::sleep(POLL) => "",
+            }
+        };
+        #[cfg(not(unix))]
+        let why = {
+            tokio::time::sleep(POLL).await;
+            ""
+        };
+        let now = inputs.stamps();
+        let why = if why.is_empty() {
+            if now == seen {
+                continue;
+            }
+            "an input file changed"
+        } else {
+            why
+        };
+        seen = now;
+        match inputs.build(&settings).await {
+            Ok(d) => {
+                if !settings.quiet {
+                    report_problems(&d);
+                }
+                // Swapped in before it is announced: a request sent after the line sees it.
+                shared.replace(Arc::new(d));
+                if !settings.quiet {
+                    eprintln!("mailwhy: reloaded the input files ({why})");
+                }
+            }
+            Err(e) => eprintln!(
+                "mailwhy: reload failed ({why}), keeping the previous data: {}",
+                mailwhy::sanitize::text(&e.to_string())
+            ),
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
+async fn shutdown_signal(quiet: bool) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    if !quiet {
+        eprintln!("mailwhy: shutting down");
+    }
+}

@@ -1,0 +1,250 @@
+//! `mailwhy serve` as a process: the non-loopback refusal, and a real start on 127.0.0.1:0
+//! answering over HTTP with the token never appearing in its log.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn mailwhy() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+}
+
+#[test]
+fn refuses_a_non_loopback_address_without_a_token() {
+    let out = mailwhy()
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing to listen on 0.0.0.0:0"), "{err}");
+    assert!(err.contains("--token-env"), "{err}");
+
+    // A named variable that is not set is refused too, before anything listens.
+    let out = mailwhy()
+        .args([
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--token-env",
+            "MAILWHY_TEST_UNSET_TOKEN",
+        ])
+        .env_remove("MAILWHY_TEST_UNSET_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MAILWHY_TEST_UNSET_TOKEN"));
+}
+
+fn get(addr: &str, path: &str, token: Option<&str>) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serves_the_demo_and_never_logs_the_token() {
+    let demo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/demo/mailwhy.toml"
+    );
+    let mut child = mailwhy()
+        .args(["--config", demo, "serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "--token-env",
+            "MAILWHY_TEST_TOKEN",
+            "--now",
+            "2026-11-23T12:00:00Z",
+        ])
+        .env("MAILWHY_TEST_TOKEN", "tok-81c2f9")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let addr = loop {
+        let mut l = String::new();
+        if err.read_line(&mut l).unwrap() == 0 {
+            panic!("serve exited before listening: {log}");
+        }
+        log.push_str(&l);
+        if let Some(rest) = l.split("serving on http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let denied = get(&addr, "/api/v1/health", None);
+    assert!(denied.starts_with("HTTP/1.1 401"), "{denied}");
+    let ok = get(
+        &addr,
+        "/api/v1/diagnose?email=jane.doe@acme-builders.com",
+        Some("tok-81c2f9"),
+    );
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    assert!(ok.contains("\"user.messaging-disabled\""), "{ok}");
+    let _ = child.kill();
+    let _ = child.wait();
+    err.read_to_string(&mut log).unwrap();
+    assert!(
+        log.contains("/api/v1/diagnose"),
+        "one line per request: {log}"
+    );
+    assert!(!log.contains("tok-81c2f9"), "{log}");
+    assert!(!log.contains("jane.doe"), "no address in the log: {log}");
+}
+
+/// Replaces a file the way editors do (write beside it, rename over it), so the server never
+/// reads it half-written.
+fn replace_file(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+/// Reads stderr lines until one contains `needle`.
+fn wait_line(err: &mut BufReader<std::process::ChildStderr>, needle: &str) -> String {
+    let mut seen = String::new();
+    loop {
+        let mut l = String::new();
+        if err.read_line(&mut l).unwrap() == 0 {
+            panic!("serve exited before {needle:?}: {seen}");
+        }
+        if l.contains(needle) {
+            return l;
+        }
+        seen.push_str(&l);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() {
+    let fx = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.csv");
+    let original = std::fs::read_to_string(fx.join("demo/users.csv")).unwrap();
+    std::fs::write(&users, &original).unwrap();
+    let config = dir.path().join("mailwhy.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "dns_zones = {:?}\ntimeout = 2\ndirectory = {:?}\n",
+            fx.join("demo/zones"),
+            users
+        ),
+    )
+    .unwrap();
+    let mut child = mailwhy()
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--now",
+            "2026-11-23T12:00:00Z",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let line = wait_line(&mut err, "serving on http://");
+    let addr = line
+        .split("serving on http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let jane = "/api/v1/diagnose?email=jane.doe@acme-builders.com";
+    assert!(get(&addr, jane, None).contains("\"user.messaging-disabled\""));
+
+    // Jane's messages turned on, then SIGHUP: the next request sees the new directory.
+    replace_file(
+        &users,
+        &original.replace(
+            "jane.doe@acme-builders.com,Jane Doe,Active,no,",
+            "jane.doe@acme-builders.com,Jane Doe,Active,yes,",
+        ),
+    );
+    let hup = Command::new("kill")
+        .args(["-s", "HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    wait_line(&mut err, "reloaded the input files");
+    let after = get(&addr, jane, None);
+    assert!(after.starts_with("HTTP/1.1 200"), "{after}");
+    assert!(!after.contains("\"user.messaging-disabled\""), "{after}");
+
+    // A broken file: the reload fails, says why, and the previous data stays in use.
+    replace_file(&users, "name,status\nx,Active\n");
+    let failed = wait_line(&mut err, "reload failed");
+    assert!(failed.contains("keeping the previous data"), "{failed}");
+    assert!(failed.contains("email"), "{failed}");
+    let kept = get(&addr, jane, None);
+    assert!(kept.starts_with("HTTP/1.1 200"), "{kept}");
+    assert!(!kept.contains("\"user.not-found\""), "{kept}");
+
+    // The original file back: picked up on its own (no signal) from the file change.
+    replace_file(&users, &original);
+    let l = wait_line(&mut err, "reloaded the input files");
+    assert!(l.contains("changed"), "{l}");
+    assert!(get(&addr, jane, None).contains("\"user.messaging-disabled\""));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let demo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/demo/mailwhy.toml"
+    );
+    let mut child = mailwhy()
+        .args(["--config", demo, "serve", "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let line = wait_line(&mut err, "serving on http://");
+    let addr = line
+        .split("serving on http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(get(&addr, "/healthz", None).starts_with("HTTP/1.1 200"));
+    let term = Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    wait_line(&mut err, "shutting down");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve did not stop after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}

@@ -1,0 +1,299 @@
+//! The page in a real browser: Debian's `chromium`, driven headless through `chromedriver`'s
+//! WebDriver HTTP API (W3C WebDriver, plain JSON calls). Type an address from the demo
+//! fixtures, press Diagnose, read the cause shown; press "Copy as Markdown" and read the
+//! Markdown; type an address holding HTML and see it shown as text with nothing run.
+//!
+//! Without chromium and chromedriver the test prints a note and passes, except under `CI=true`
+//! (where `.ci/run` installs both from `.ci/apt-packages`), where their absence fails it.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{json, Value};
+use support::{client, demo_diagnoser, start};
+
+/// The W3C key of an element reference in WebDriver responses.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// A chromedriver we started; killed (by its own handle) when dropped.
+struct Driver {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Session {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Session {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("webdriver call");
+        let status = resp.status();
+        let v: Value = resp.json().await.expect("webdriver JSON");
+        assert!(status.is_success(), "webdriver {path}: {status} {v}");
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn script(&self, js: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": js, "args": [] })),
+        )
+        .await
+    }
+
+    /// Polls `js` until it returns a non-empty string (the page's fetch is asynchronous).
+    async fn wait_for_text(&self, js: &str, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(s) = self.script(js).await.as_str() {
+                if !s.is_empty() {
+                    return s.to_string();
+                }
+            }
+            if Instant::now() >= deadline {
+                let status = self
+                    .script("return document.getElementById('status').textContent + ' | ' + document.getElementById('result-title').textContent + ' | ' + document.getElementById('email').value;")
+                    .await;
+                panic!("timed out waiting for {what}; the page says {status}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn screenshot(&self, to: &Path) {
+        let b64 = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().expect("base64"))
+            .expect("PNG");
+        std::fs::write(to, png).expect("write screenshot");
+        eprintln!("screenshot: {}", to.display());
+    }
+
+    async fn close(&self) {
+        let _ = self.http.delete(&self.url).send().await;
+    }
+}
+
+async fn start_driver(driver: &Path) -> Driver {
+    // A free port from the kernel, handed to chromedriver (it cannot report one itself).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let d = Driver {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let http = client();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = http.get(format!("{}/status", d.base)).send().await {
+            if let Ok(v) = r.json::<Value>().await {
+                if v["value"]["ready"] == true {
+                    return d;
+                }
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not become ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn new_session(driver: &Driver, chromium: &Path, profile: &Path) -> Session {
+    let http = client();
+    let caps = json!({ "capabilities": { "alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium.to_string_lossy(),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--window-size=1100,1400",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    }}});
+    let resp = http
+        .post(format!("{}/session", driver.base))
+        .json(&caps)
+        .send()
+        .await
+        .expect("new session");
+    let status = resp.status();
+    let v: Value = resp.json().await.expect("session JSON");
+    assert!(status.is_success(), "new session: {status} {v}");
+    let id = v["value"]["sessionId"].as_str().expect("session id");
+    Session {
+        http,
+        url: format!("{}/session/{id}", driver.base),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_diagnoses_an_address_in_chromium() {
+    let chromium = find_program(&["chromium", "chromium-browser"]);
+    let driver = find_program(&["chromedriver"]);
+    let (Some(chromium), Some(driver)) = (chromium, driver) else {
+        assert!(
+            std::env::var("CI").map(|v| v != "true").unwrap_or(true),
+            "chromium and chromedriver are missing, and CI=true requires them (.ci/apt-packages)"
+        );
+        eprintln!("note: chromium or chromedriver not installed; skipping the browser test");
+        return;
+    };
+
+    let server = start(demo_diagnoser().await, Default::default()).await;
+    let driver = start_driver(&driver).await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let s = new_session(&driver, &chromium, profile.path()).await;
+
+    s.goto(&server.url("/")).await;
+    s.type_into("#email", "jane.doe@acme-builders.com").await;
+    s.click("#diagnose").await;
+    let cause = s
+        .wait_for_text(
+            "var e = document.querySelector('#result:not([hidden]) .cause-id'); return e ? e.textContent : '';",
+            "the cause",
+        )
+        .await;
+    // The same cause the library ranks first for this demo user.
+    let expected = server
+        .diagnoser
+        .diagnose("jane.doe@acme-builders.com")
+        .await;
+    assert_eq!(cause, expected.findings[0].id);
+    assert_eq!(cause, "user.messaging-disabled");
+    let first = s
+        .script("return document.querySelector('#findings .finding-id').textContent;")
+        .await;
+    assert_eq!(first, cause);
+    let shown = s
+        .script("return document.querySelectorAll('#findings > li.finding').length;")
+        .await;
+    assert_eq!(shown.as_u64(), Some(expected.findings.len() as u64));
+
+    // Copy as Markdown: the CLI's Markdown rendering appears (and goes to the clipboard when
+    // the browser allows it).
+    s.click("#copy-md").await;
+    let md = s
+        .wait_for_text(
+            "var b = document.getElementById('markdown-box'); return b.hidden ? '' : document.getElementById('markdown').value;",
+            "the Markdown",
+        )
+        .await;
+    assert!(
+        md.starts_with("### mailwhy: jane.doe@acme-builders.com"),
+        "{md}"
+    );
+    assert!(md.contains("user.messaging-disabled"));
+
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-page.png");
+    s.screenshot(&shot).await;
+
+    // Outside text holding HTML is shown as text and runs nothing.
+    // (It starts with a letter: the diagnoser strips a leading `<` as from `<addr>`.)
+    let hostile =
+        "agent<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>@acme-builders.com";
+    let email = s.find("#email").await;
+    s.call(
+        reqwest::Method::POST,
+        &format!("/element/{email}/clear"),
+        Some(json!({})),
+    )
+    .await;
+    s.type_into("#email", hostile).await;
+    s.click("#diagnose").await;
+    let title = s
+        .wait_for_text(
+            "var t = document.getElementById('result-title').textContent; return t.indexOf('<img') >= 0 ? t : '';",
+            "the hostile subject",
+        )
+        .await;
+    assert!(title.contains("<script>window.pwned=2</script>"), "{title}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pwned = s.script("return typeof window.pwned;").await;
+    assert_eq!(pwned, "undefined");
+    let injected = s
+        .script("return document.querySelectorAll('main img, main script').length;")
+        .await;
+    assert_eq!(injected.as_u64(), Some(0));
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-page-injection.png");
+    s.screenshot(&shot).await;
+
+    s.close().await;
+}
