@@ -184,6 +184,22 @@ impl Diagnoser {
         &self.resolving.dns
     }
 
+    /// The context of one diagnosis: the shared DNS layer and "now" (fixed, or the clock).
+    fn context(&self) -> Context {
+        Context {
+            dns: self.resolving.dns.clone(),
+            now: self.now.unwrap_or_else(SystemTime::now),
+        }
+    }
+
+    /// The invitation reminder schedule: the sender profile's, or the default 3/7/14 days.
+    fn reminder_schedule(&self) -> &[u32] {
+        self.sender
+            .as_ref()
+            .map(|s| s.follow_up_days.as_slice())
+            .unwrap_or(&allowlist::profile::DEFAULT_FOLLOW_UP_DAYS)
+    }
+
     /// The gateway allowlist audit on its own (the same for every user), when both the sender
     /// profile and the allowlist are given.
     pub fn audit_allowlist(&self) -> Option<CheckOutcome> {
@@ -204,17 +220,10 @@ impl Diagnoser {
     ) -> Report {
         let started = Instant::now();
         let queries_before = self.resolving.dns.queries_sent();
-        let ctx = Context {
-            dns: self.resolving.dns.clone(),
-            now: self.now.unwrap_or_else(SystemTime::now),
-        };
-        let schedule: Vec<u32> = self
-            .sender
-            .as_ref()
-            .map(|s| s.follow_up_days.clone())
-            .unwrap_or_else(|| allowlist::profile::DEFAULT_FOLLOW_UP_DAYS.to_vec());
+        let ctx = self.context();
+        let schedule = self.reminder_schedule();
         let mut account =
-            directory::check_accounts(std::slice::from_ref(user), &user.email, &schedule, ctx.now);
+            directory::check_accounts(std::slice::from_ref(user), &user.email, schedule, ctx.now);
         if let Some(first) = duplicate_of {
             account.findings.push(
                 crate::finding::Finding::new(
@@ -244,20 +253,13 @@ impl Diagnoser {
     pub async fn diagnose(&self, address: &str) -> Report {
         let started = Instant::now();
         let queries_before = self.resolving.dns.queries_sent();
-        let ctx = Context {
-            dns: self.resolving.dns.clone(),
-            now: self.now.unwrap_or_else(SystemTime::now),
-        };
+        let ctx = self.context();
         let address = address.trim_matches(|c: char| c == '<' || c == '>');
-        let schedule: Vec<u32> = self
-            .sender
-            .as_ref()
-            .map(|s| s.follow_up_days.clone())
-            .unwrap_or_else(|| allowlist::profile::DEFAULT_FOLLOW_UP_DAYS.to_vec());
+        let schedule = self.reminder_schedule();
 
         let directory_check = async {
             match &self.directory {
-                Some(dir) => directory::check(dir.as_ref(), address, &schedule, ctx.now).await,
+                Some(dir) => directory::check(dir.as_ref(), address, schedule, ctx.now).await,
                 None => CheckOutcome::skipped("directory", "no user directory given (--directory)"),
             }
         };
