@@ -1,7 +1,7 @@
 //! The JSON API over a real socket: the router on 127.0.0.1:0 with a Diagnoser over the demo
 //! fixtures (zones served by the loopback zone server), called with a real HTTP client.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

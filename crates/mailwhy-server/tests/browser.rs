@@ -6,7 +6,7 @@
 //! Without chromium and chromedriver the test prints a note and passes, except under `CI=true`
 //! (where `.ci/run` installs both from `.ci/apt-packages`), where their absence fails it.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

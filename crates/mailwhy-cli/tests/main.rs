@@ -1,0 +1,15 @@
+//! The command line end to end: the built `mailwhy` binary run on the fixtures.
+//!
+//! One test binary per crate: every integration test file is a module here, so the
+//! workspace links a handful of test executables instead of dozens (disk and link time in CI).
+
+mod address;
+mod allowlist;
+mod auth;
+mod batch;
+mod cli;
+mod message;
+mod pop3;
+mod serve;
+mod spf;
+mod tickets;
