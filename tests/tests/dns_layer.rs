@@ -120,3 +120,21 @@ async fn invalid_names_are_refused_before_any_query() {
     assert!(dns.query(&"x".repeat(64), RecordType::A).await.is_err());
     assert_eq!(server.queries_received(), 0);
 }
+
+#[tokio::test]
+async fn one_question_written_differently_is_asked_once() {
+    // The cache's hit path looks names up as written (case-insensitively, with or without the
+    // trailing dot); the miss path builds the canonical key. Either way one query is sent.
+    let server = zone_server(&fixture("zones")).await;
+    let dns = dns_for(server.addr());
+    let first = dns.query("acme.example", RecordType::MX).await.unwrap();
+    for name in ["ACME.example", "acme.example.", "Acme.Example."] {
+        let again = dns.query(name, RecordType::MX).await.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first, &again), "{name}");
+    }
+    // Another type of the same name is another question.
+    dns.query("acme.example", RecordType::TXT).await.unwrap();
+    assert_eq!(dns.queries_sent(), 2);
+    assert_eq!(dns.questions_asked(), 5);
+    assert_eq!(dns.distinct_questions(), 2);
+}

@@ -154,6 +154,30 @@ fn main() {
             };
             assert_eq!(theirs_str, want, "mail-auth agrees");
 
+            // `PROFILE=traced|lean|peer`: a fixed 20,000 evaluations of the worst case only,
+            // for `valgrind --tool=callgrind` (instruction counts, not seconds).
+            if let Ok(mode) = std::env::var("PROFILE") {
+                if want != "fail" {
+                    continue;
+                }
+                let lean_opts = mailwhy::spf::Options {
+                    no_trace: mode == "lean",
+                    ..Default::default()
+                };
+                for _ in 0..20_000 {
+                    if mode == "peer" {
+                        std::hint::black_box(auth.verify_spf(params()).await.result());
+                    } else {
+                        let r = mailwhy::spf::check_host_with(
+                            &ctx, ip, "cache.example", sender, "cache.example", &lean_opts,
+                        )
+                        .await;
+                        std::hint::black_box(r.result);
+                    }
+                }
+                continue;
+            }
+
             let traced = rate(5, || async {
                 let r = mailwhy::spf::check_host(&ctx, ip, "cache.example", sender, "cache.example")
                     .await;

@@ -11,11 +11,13 @@
 pub mod server;
 pub mod zonefile;
 
-use std::collections::HashMap;
+use std::any::Any;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
@@ -153,6 +155,21 @@ fn ser_strings<S: serde::Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Er
 }
 
 impl Data {
+    /// Whether this data is of type `t` (no allocation: the cache-hit path of every check asks).
+    pub fn is_type(&self, t: RecordType) -> bool {
+        match self {
+            Data::A { .. } => t == RecordType::A,
+            Data::Aaaa { .. } => t == RecordType::AAAA,
+            Data::Mx { .. } => t == RecordType::MX,
+            Data::Txt { .. } => t == RecordType::TXT,
+            Data::Cname { .. } => t == RecordType::CNAME,
+            Data::Ptr { .. } => t == RecordType::PTR,
+            Data::Ns { .. } => t == RecordType::NS,
+            Data::Soa { .. } => t == RecordType::SOA,
+            Data::Other { rtype, .. } => RecordType::from_str(rtype).is_ok_and(|o| o == t),
+        }
+    }
+
     /// The record type of this data.
     pub fn rtype(&self) -> String {
         match self {
@@ -245,6 +262,10 @@ pub struct Answer {
     /// sanitize before display).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What a consumer derived from this answer (the SPF engine's selected and parsed record),
+    /// computed once and dropped with the answer when its TTL runs out.
+    #[serde(skip)]
+    derived: OnceLock<Arc<dyn Any + Send + Sync>>,
 }
 
 fn ser_rtype<S: serde::Serializer>(t: &RecordType, s: S) -> Result<S::Ok, S::Error> {
@@ -252,16 +273,30 @@ fn ser_rtype<S: serde::Serializer>(t: &RecordType, s: S) -> Result<S::Ok, S::Err
 }
 
 impl Answer {
+    /// A value computed from this answer by `derive`, once per cached answer: repeated
+    /// evaluations against a warm cache reuse it instead of parsing the records again, and it
+    /// goes when the answer's TTL runs out. One type per answer: when a value of another type
+    /// is already kept, `derive` runs each time.
+    pub fn derived<T: Any + Send + Sync>(&self, derive: impl FnOnce(&Answer) -> T) -> Arc<T> {
+        if let Some(Ok(kept)) = self.derived.get().map(|v| Arc::clone(v).downcast::<T>()) {
+            return kept;
+        }
+        let value = Arc::new(derive(self));
+        // Kept only when the slot is still empty (another task may have filled it meanwhile).
+        let _ = self.derived.set(value.clone());
+        value
+    }
+
     /// The records of the asked type (CNAMEs on the way are skipped); empty for failures.
     pub fn records(&self) -> impl Iterator<Item = &Data> {
-        let want = self.rtype.to_string();
+        let want = self.rtype;
         let recs: &[Rec] = match &self.outcome {
             Outcome::Records(r) => r,
             _ => &[],
         };
         recs.iter()
             .map(|r| &r.data)
-            .filter(move |d| d.rtype() == want)
+            .filter(move |d| d.is_type(want))
     }
 
     /// The A and AAAA addresses in the answer.
@@ -370,8 +405,59 @@ pub struct QueryLogEntry {
     pub elapsed_ms: u64,
 }
 
-type Key = (String, RecordType);
 type Pending = Shared<BoxFuture<'static, Arc<Answer>>>;
+
+/// A cache key: the lowercase name with its trailing dot (presentation form, `\DDD` escapes
+/// for odd octets) and the type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    name: String,
+    rtype: RecordType,
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write(self.name.as_bytes());
+        state.write_u16(u16::from(self.rtype));
+    }
+}
+
+/// A question as the caller wrote it, looked up without building a [`Key`]: it hashes and
+/// compares as its lowercase form with one trailing dot. A name that finds no entry this way
+/// still takes the full path (validation, canonical key), so a differently written name for
+/// the same question is never asked twice.
+struct Lookup<'a> {
+    /// The name without its trailing dot, at most 253 octets.
+    name: &'a str,
+    rtype: RecordType,
+}
+
+impl Hash for Lookup<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut buf = [0u8; 254];
+        let n = self.name.len();
+        buf[..n].copy_from_slice(self.name.as_bytes());
+        buf[..n].make_ascii_lowercase();
+        buf[n] = b'.';
+        state.write(&buf[..=n]);
+        state.write_u16(u16::from(self.rtype));
+    }
+}
+
+impl hashbrown::Equivalent<Key> for Lookup<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        key.rtype == self.rtype
+            && key.name.len() == self.name.len() + 1
+            && key.name.as_bytes()[..self.name.len()].eq_ignore_ascii_case(self.name.as_bytes())
+    }
+}
+
+/// A cache entry: a finished answer (the hot path: one `Arc` clone), or a query in flight that
+/// every asker of the same question awaits (single-flight).
+enum Slot {
+    Ready(Arc<Answer>),
+    Pending(Pending),
+}
 
 /// The DNS layer shared by every check of a run: cheap to clone, safe to share.
 #[derive(Clone)]
@@ -381,7 +467,7 @@ pub struct Dns {
 
 struct Inner {
     resolver: TokioResolver,
-    cache: Mutex<HashMap<Key, Pending>>,
+    cache: Mutex<hashbrown::HashMap<Key, Slot>>,
     sent: AtomicU64,
     asked: AtomicU64,
     log: Mutex<Vec<QueryLogEntry>>,
@@ -453,7 +539,7 @@ impl Dns {
         Ok(Dns {
             inner: Arc::new(Inner {
                 resolver,
-                cache: Mutex::new(HashMap::new()),
+                cache: Mutex::new(hashbrown::HashMap::new()),
                 sent: AtomicU64::new(0),
                 asked: AtomicU64::new(0),
                 log: Mutex::new(Vec::new()),
@@ -467,38 +553,58 @@ impl Dns {
     /// Asks one question. Identical questions in flight at the same time share one query, and
     /// answers are reused until their TTL runs out.
     pub async fn query(&self, name: &str, rtype: RecordType) -> Result<Arc<Answer>, InvalidName> {
+        self.inner.asked.fetch_add(1, Ordering::Relaxed);
         // Cache hits are the hot path (an SPF evaluation asks the same few questions again and
-        // again): plain host names get their key without building a hickory `Name`.
+        // again): look the name up as written, without validating it or building a key.
+        let trimmed = name.strip_suffix('.').unwrap_or(name);
+        if trimmed.len() <= 253 {
+            let lookup = Lookup {
+                name: trimmed,
+                rtype,
+            };
+            let cache = self.inner.cache.lock().expect("dns cache lock");
+            if let Some(Slot::Ready(answer)) = cache.get(&lookup) {
+                if answer.expires > Instant::now() {
+                    return Ok(answer.clone());
+                }
+            }
+        }
         let (key, mut fqdn) = match plain_key(name) {
-            Some(k) => ((k, rtype), None),
+            Some(k) => (Key { name: k, rtype }, None),
             None => {
                 let n = normalize_name(name)?;
-                ((n.to_ascii().to_ascii_lowercase(), rtype), Some(n))
+                let k = n.to_ascii().to_ascii_lowercase();
+                (Key { name: k, rtype }, Some(n))
             }
         };
-        self.inner.asked.fetch_add(1, Ordering::Relaxed);
-        let fut = {
+        let pending = {
             let mut cache = self.inner.cache.lock().expect("dns cache lock");
             let now = Instant::now();
-            let fresh = cache.get(&key).and_then(|f| match f.peek() {
-                Some(done) if done.expires <= now => None,
-                _ => Some(f.clone()),
-            });
-            match fresh {
-                Some(f) => f,
-                None => {
+            match cache.get(&key) {
+                Some(Slot::Ready(answer)) if answer.expires > now => return Ok(answer.clone()),
+                Some(Slot::Pending(f)) => f.clone(),
+                _ => {
                     let fqdn = match fqdn.take() {
                         Some(n) => n,
                         None => normalize_name(name)?,
                     };
-                    let inner = self.inner.clone();
-                    let f = run_query(inner, fqdn, rtype).boxed().shared();
-                    cache.insert(key, f.clone());
+                    let f = run_query(self.inner.clone(), fqdn, rtype).boxed().shared();
+                    cache.insert(key.clone(), Slot::Pending(f.clone()));
                     f
                 }
             }
         };
-        Ok(fut.await)
+        let answer = pending.await;
+        // The first asker to see the answer makes it a ready entry (unless a newer query for
+        // the same question has replaced it meanwhile).
+        let mut cache = self.inner.cache.lock().expect("dns cache lock");
+        if let Some(slot) = cache.get_mut(&key) {
+            if matches!(slot, Slot::Pending(f) if f.peek().is_some_and(|a| Arc::ptr_eq(a, &answer)))
+            {
+                *slot = Slot::Ready(answer.clone());
+            }
+        }
+        Ok(answer)
     }
 
     /// How many queries were sent (distinct questions that missed the cache).
@@ -548,7 +654,8 @@ fn plain_key(name: &str) -> Option<String> {
         return None;
     }
     let mut key = String::with_capacity(trimmed.len() + 1);
-    key.extend(trimmed.bytes().map(|b| b.to_ascii_lowercase() as char));
+    key.push_str(trimmed);
+    key.make_ascii_lowercase();
     key.push('.');
     Some(key)
 }
@@ -675,6 +782,7 @@ async fn run_query(inner: Arc<Inner>, name: Name, rtype: RecordType) -> Arc<Answ
         elapsed,
         expires: Instant::now() + keep,
         error,
+        derived: OnceLock::new(),
     };
     let mut log = inner.log.lock().expect("dns log lock");
     // The log is for `-v` and debugging; a whole-directory run must not grow it without bound.

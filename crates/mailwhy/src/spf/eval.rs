@@ -6,6 +6,7 @@
 //! results into findings is done in the parent module. DNS failures are results (`temperror`),
 //! never `Err`; the [`Problem`] says what caused a `permerror` or `temperror`, for the findings.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -163,18 +164,89 @@ pub enum Problem {
     },
 }
 
-/// One DNS question asked during evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Question {
-    /// The name.
-    pub name: String,
-    /// The type.
-    pub rtype: &'static str,
+/// One DNS question asked during evaluation. It holds the cached answer itself (an `Arc`), so
+/// recording it in the trace copies nothing; the name, outcome and answers are read from it
+/// when the trace is shown or serialized.
+#[derive(Debug, Clone)]
+pub struct Question(Asked);
+
+#[derive(Debug, Clone)]
+enum Asked {
+    Answered(Arc<Answer>),
+    InvalidName { name: String, rtype: RecordType },
+}
+
+/// At most this many answers of one question are shown in a trace.
+const ANSWERS_SHOWN: usize = 32;
+
+impl Question {
+    /// The question for an answer from the DNS layer.
+    pub fn answered(answer: Arc<Answer>) -> Question {
+        Question(Asked::Answered(answer))
+    }
+
+    /// The name asked.
+    pub fn name(&self) -> &str {
+        match &self.0 {
+            Asked::Answered(a) => &a.name,
+            Asked::InvalidName { name, .. } => name,
+        }
+    }
+
+    /// The type asked.
+    pub fn rtype(&self) -> &'static str {
+        type_name(match &self.0 {
+            Asked::Answered(a) => a.rtype,
+            Asked::InvalidName { rtype, .. } => *rtype,
+        })
+    }
+
     /// `records`, `nodata`, `nxdomain`, `servfail`, `refused`, `timeout` or `invalid-name`.
-    pub outcome: &'static str,
-    /// The answers in presentation form (at most a few dozen).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub answers: Vec<String>,
+    pub fn outcome(&self) -> &'static str {
+        match &self.0 {
+            Asked::Answered(a) => a.outcome.kind(),
+            Asked::InvalidName { .. } => "invalid-name",
+        }
+    }
+
+    /// The answers in presentation form (at most 32). TXT answers are left out: the selected
+    /// record is in the trace, and the other TXT records are not SPF.
+    pub fn answers(&self) -> Vec<String> {
+        match &self.0 {
+            Asked::Answered(a) if a.rtype != RecordType::TXT => a
+                .records()
+                .take(ANSWERS_SHOWN)
+                .map(|d| d.presentation())
+                .collect(),
+            _ => vec![],
+        }
+    }
+}
+
+impl PartialEq for Question {
+    fn eq(&self, other: &Question) -> bool {
+        self.name() == other.name()
+            && self.rtype() == other.rtype()
+            && self.outcome() == other.outcome()
+            && self.answers() == other.answers()
+    }
+}
+
+impl Serialize for Question {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let answers = self.answers();
+        let mut st = s.serialize_struct("Question", 4)?;
+        st.serialize_field("name", self.name())?;
+        st.serialize_field("rtype", self.rtype())?;
+        st.serialize_field("outcome", self.outcome())?;
+        if answers.is_empty() {
+            st.skip_field("answers")?;
+        } else {
+            st.serialize_field("answers", &answers)?;
+        }
+        st.end()
+    }
 }
 
 /// What a term did.
@@ -195,13 +267,14 @@ pub enum StepOutcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Step {
     /// The term as written.
-    pub term: String,
+    #[serde(serialize_with = "ser_shared_str")]
+    pub term: Arc<str>,
     /// Its byte position in the record.
     pub position: usize,
     /// What it did.
     pub outcome: StepOutcome,
     /// Why, in one line.
-    pub detail: String,
+    pub detail: Cow<'static, str>,
     /// The DNS questions it asked.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<Question>,
@@ -212,6 +285,10 @@ pub struct Step {
     /// The evaluation of an `include` or `redirect` target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Box<Trace>>,
+}
+
+fn ser_shared_str<S: serde::Serializer>(text: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(text)
 }
 
 /// The evaluation of one domain's record: the root of the trace tree, or an include/redirect.
@@ -317,14 +394,23 @@ pub async fn check_host_with(
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
     };
-    let id = Identity::from_mail_from(sender, helo);
+    // The identity of Identity::from_mail_from, borrowed (an evaluation copies no input).
+    let (local, sender_domain) = match sender.rsplit_once('@') {
+        _ if sender.is_empty() => ("", helo),
+        Some((l, d)) => (l, d),
+        None => ("", sender),
+    };
     let mut ev = Eval {
         ctx,
         ip,
-        local: id.local,
-        sender_domain: id.domain,
-        helo: helo.to_string(),
-        receiver: options.receiver.clone().unwrap_or_else(|| "unknown".into()),
+        local: if local.is_empty() {
+            "postmaster"
+        } else {
+            local
+        },
+        sender_domain,
+        helo,
+        receiver: options.receiver.as_deref().unwrap_or("unknown"),
         limits: options.limits,
         lookups: 0,
         voids: 0,
@@ -346,7 +432,7 @@ pub async fn check_host_with(
         };
         (Verdict::None, trace, None)
     } else {
-        ev.evaluate(domain, true).await
+        ev.evaluate(&domain, true).await
     };
     SpfResult {
         result,
@@ -362,12 +448,28 @@ pub async fn check_host_with(
 /// 253 octets, no domain literal.
 pub fn is_valid_domain(name: &str) -> bool {
     let name = name.strip_suffix('.').unwrap_or(name);
-    name.len() <= 253
-        && name.contains('.')
-        && name
-            .split('.')
-            .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_graphic()))
-        && !name.starts_with('[')
+    if name.len() > 253 || name.starts_with('[') {
+        return false;
+    }
+    let mut label = 0usize;
+    let mut dots = 0usize;
+    for &b in name.as_bytes() {
+        if b == b'.' {
+            if label == 0 {
+                return false;
+            }
+            dots += 1;
+            label = 0;
+        } else if b.is_ascii_graphic() {
+            label += 1;
+            if label > 63 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    dots > 0 && label > 0
 }
 
 /// Truncates an expanded name from the left, label by label, to at most 253 octets (§7.3).
@@ -382,13 +484,23 @@ fn truncate_name(name: &str) -> &str {
     n
 }
 
+/// Writes a step's detail, formatting it only when the trace is kept: an evaluation without
+/// a trace formats nothing for terms that do not end it.
+macro_rules! note {
+    ($this:expr, $step:expr, $($fmt:tt)*) => {
+        if $this.trace {
+            $step.detail = Cow::Owned(format!($($fmt)*));
+        }
+    };
+}
+
 struct Eval<'c> {
     ctx: &'c Context,
     ip: IpAddr,
-    local: String,
-    sender_domain: String,
-    helo: String,
-    receiver: String,
+    local: &'c str,
+    sender_domain: &'c str,
+    helo: &'c str,
+    receiver: &'c str,
     limits: Limits,
     lookups: u32,
     voids: u32,
@@ -422,25 +534,6 @@ fn type_name(t: RecordType) -> &'static str {
     }
 }
 
-fn question(answer: &Answer) -> Question {
-    // TXT answers are not copied: the selected record is in the trace, and the rest are not SPF.
-    let answers = if answer.rtype == RecordType::TXT {
-        vec![]
-    } else {
-        answer
-            .records()
-            .take(32)
-            .map(|d| d.presentation())
-            .collect()
-    };
-    Question {
-        name: answer.name.clone(),
-        rtype: type_name(answer.rtype),
-        outcome: answer.outcome.kind(),
-        answers,
-    }
-}
-
 impl<'c> Eval<'c> {
     fn set_problem(&mut self, p: Problem) {
         if self.problem.is_none() {
@@ -450,13 +543,13 @@ impl<'c> Eval<'c> {
 
     fn env<'a>(&'a self, domain: &'a str) -> MacroEnv<'a> {
         MacroEnv {
-            local: &self.local,
-            sender_domain: &self.sender_domain,
+            local: self.local,
+            sender_domain: self.sender_domain,
             domain,
             ip: self.ip,
-            helo: &self.helo,
+            helo: self.helo,
             ptr: self.ptr_name.as_ref().and_then(|p| p.as_deref()),
-            receiver: &self.receiver,
+            receiver: self.receiver,
             now: self
                 .ctx
                 .now
@@ -475,17 +568,15 @@ impl<'c> Eval<'c> {
         match self.ctx.dns.query(name, rtype).await {
             Ok(a) => {
                 if self.trace {
-                    qs.push(question(&a));
+                    qs.push(Question::answered(a.clone()));
                 }
                 Some(a)
             }
             Err(_) => {
-                qs.push(Question {
+                qs.push(Question(Asked::InvalidName {
                     name: name.to_string(),
-                    rtype: type_name(rtype),
-                    outcome: "invalid-name",
-                    answers: vec![],
-                });
+                    rtype,
+                }));
                 None
             }
         }
@@ -578,7 +669,7 @@ impl<'c> Eval<'c> {
             .cloned()
     }
 
-    fn evaluate(&mut self, domain: String, want_exp: bool) -> BoxFuture<'_, Evaluated> {
+    fn evaluate<'d>(&'d mut self, domain: &'d str, want_exp: bool) -> BoxFuture<'d, Evaluated> {
         async move {
             self.depth += 1;
             let out = self.evaluate_record(domain, want_exp).await;
@@ -594,17 +685,22 @@ impl<'c> Eval<'c> {
         self.trace || self.depth == 1
     }
 
-    async fn evaluate_record(&mut self, domain: String, want_exp: bool) -> Evaluated {
+    async fn evaluate_record(&mut self, domain: &str, want_exp: bool) -> Evaluated {
         {
             let mut trace = Trace {
-                domain: domain.clone(),
+                // Without a trace only the top level's is shown.
+                domain: if self.keep_text() {
+                    domain.to_string()
+                } else {
+                    String::new()
+                },
                 record: None,
                 fetch: None,
                 steps: vec![],
                 result: Verdict::None,
                 reason: String::new(),
             };
-            let record = match self.fetch(&domain, &mut trace).await {
+            let record = match self.fetch(domain, &mut trace).await {
                 Ok(Some(r)) => r,
                 Ok(None) => {
                     trace.result = Verdict::None;
@@ -615,30 +711,29 @@ impl<'c> Eval<'c> {
                     return (v, trace, None);
                 }
             };
+            if self.trace {
+                trace.steps.reserve_exact(record.terms.len());
+            }
             let mut result = None;
             for d in record.directives() {
                 let text = record.term_text(d.span);
                 let mut step = Step {
-                    term: if self.trace {
-                        text.to_string()
-                    } else {
-                        String::new()
-                    },
+                    term: d.text.clone(),
                     position: d.span.start,
                     outcome: StepOutcome::NoMatch,
-                    detail: String::new(),
+                    detail: Cow::Borrowed(""),
                     questions: vec![],
                     lookups: 0,
                     void_lookups: 0,
                     target: None,
                 };
                 let r = if d.mechanism.queries_dns() {
-                    self.count_term(text, &domain)
+                    self.count_term(text, domain)
                 } else {
                     Ok(())
                 };
                 let r = match r {
-                    Ok(()) => self.mechanism(&d.mechanism, &domain, text, &mut step).await,
+                    Ok(()) => self.mechanism(&d.mechanism, domain, text, &mut step).await,
                     Err(e) => Err(e),
                 };
                 step.lookups = self.lookups;
@@ -648,7 +743,7 @@ impl<'c> Eval<'c> {
                         step.outcome = StepOutcome::Match;
                         let v = Verdict::of(d.qualifier);
                         if step.detail.is_empty() {
-                            step.detail = "matches".into();
+                            step.detail = Cow::Borrowed("matches");
                         }
                         if self.keep_text() {
                             trace.reason = format!("{text} matched: {}", v.as_str());
@@ -661,7 +756,7 @@ impl<'c> Eval<'c> {
                     }
                     Ok(false) => {
                         if step.detail.is_empty() {
-                            step.detail = "does not match".into();
+                            step.detail = Cow::Borrowed("does not match");
                         }
                         if self.trace {
                             trace.steps.push(step);
@@ -669,7 +764,7 @@ impl<'c> Eval<'c> {
                     }
                     Err(Stop::Temp(why)) => {
                         step.outcome = StepOutcome::TempError;
-                        step.detail = why.clone();
+                        step.detail = Cow::Owned(why.clone());
                         if self.trace {
                             trace.steps.push(step);
                         }
@@ -679,7 +774,7 @@ impl<'c> Eval<'c> {
                     }
                     Err(Stop::Perm(why)) => {
                         step.outcome = StepOutcome::PermError;
-                        step.detail = why.clone();
+                        step.detail = Cow::Owned(why.clone());
                         if self.trace {
                             trace.steps.push(step);
                         }
@@ -697,7 +792,7 @@ impl<'c> Eval<'c> {
                 None => match record.redirect() {
                     Some(target) if !has_all => {
                         let (v, exp) = self
-                            .redirect(&record, target, &domain, &mut trace, want_exp)
+                            .redirect(&record, target, domain, &mut trace, want_exp)
                             .await;
                         trace.result = v;
                         return (v, trace, exp);
@@ -713,7 +808,7 @@ impl<'c> Eval<'c> {
             trace.result = result;
             let explanation = if result == Verdict::Fail && want_exp {
                 match record.exp() {
-                    Some(exp) => self.explanation(exp, &domain).await,
+                    Some(exp) => self.explanation(exp, domain).await,
                     None => None,
                 }
             } else {
@@ -754,10 +849,10 @@ impl<'c> Eval<'c> {
             .unwrap_or(parse::Span { start: 0, end: 0 });
         let text = record.term_text(span).to_string();
         let mut step = Step {
-            term: text.clone(),
+            term: Arc::from(text.as_str()),
             position: span.start,
             outcome: StepOutcome::Match,
-            detail: String::new(),
+            detail: Cow::Borrowed(""),
             questions: vec![],
             lookups: 0,
             void_lookups: 0,
@@ -765,7 +860,7 @@ impl<'c> Eval<'c> {
         };
         let finish = |mut step: Step, trace: &mut Trace, this: &Self, outcome, detail: String| {
             step.outcome = outcome;
-            step.detail = detail.clone();
+            step.detail = Cow::Owned(detail.clone());
             step.lookups = this.lookups;
             step.void_lookups = this.voids;
             trace.reason = format!("{}: {detail}", step.term);
@@ -789,8 +884,10 @@ impl<'c> Eval<'c> {
             );
             return (Verdict::PermError, None);
         }
-        let (v, child, exp) = self.evaluate(name.clone(), want_exp).await;
-        step.target = Some(Box::new(child));
+        let (v, child, exp) = self.evaluate(&name, want_exp).await;
+        if self.trace {
+            step.target = Some(Box::new(child));
+        }
         if v == Verdict::None {
             self.set_problem(Problem::TargetWithoutRecord {
                 via: "redirect".into(),
@@ -843,61 +940,40 @@ impl<'c> Eval<'c> {
             }
             _ => {}
         }
-        // Only SPF records are joined (the others, often many, are only looked at).
-        let mut spf: Vec<Vec<u8>> = answer
-            .records()
-            .filter_map(|d| match d {
-                crate::dns::Data::Txt { strings } => {
-                    let mut head = [0u8; 7];
-                    let mut n = 0;
-                    for (slot, b) in head.iter_mut().zip(strings.iter().flatten()) {
-                        *slot = *b;
-                        n += 1;
-                    }
-                    parse::is_spf_record(&head[..n]).then(|| strings.concat())
-                }
-                _ => None,
-            })
-            .collect();
-        match spf.len() {
-            0 => {
+        match &*answer.derived(Selection::of) {
+            Selection::NoRecord => {
                 trace.reason = "no TXT record starts with v=spf1: none".into();
                 Ok(None)
             }
-            1 => {
-                let Ok(text) = String::from_utf8(spf.pop().unwrap_or_default()) else {
-                    trace.record = Some(String::from_utf8_lossy(&answer.txt()[0]).into_owned());
-                    self.set_problem(Problem::NotAscii {
-                        domain: domain.to_string(),
-                    });
-                    trace.reason = "the record is not ASCII text: permerror".into();
-                    return Err(Verdict::PermError);
-                };
-                if self.keep_text() {
-                    trace.record = Some(text.clone());
-                }
-                match parse_cached(&text) {
-                    Ok(r) => Ok(Some(r)),
-                    Err(e) => {
-                        trace.reason = format!("syntax error: {e}: permerror");
-                        self.set_problem(Problem::Syntax {
-                            domain: domain.to_string(),
-                            record: text,
-                            error: e,
-                        });
-                        Err(Verdict::PermError)
-                    }
-                }
+            Selection::NotAscii { lossy } => {
+                trace.record = Some(lossy.clone());
+                self.set_problem(Problem::NotAscii {
+                    domain: domain.to_string(),
+                });
+                trace.reason = "the record is not ASCII text: permerror".into();
+                Err(Verdict::PermError)
             }
-            _ => {
-                let records: Vec<String> = spf
-                    .iter()
-                    .map(|r| String::from_utf8_lossy(r).into_owned())
-                    .collect();
+            Selection::One(Ok(record)) => {
+                if self.keep_text() {
+                    trace.record = Some(record.text.clone());
+                }
+                Ok(Some(record.clone()))
+            }
+            Selection::One(Err((text, e))) => {
+                trace.record = Some(text.clone());
+                trace.reason = format!("syntax error: {e}: permerror");
+                self.set_problem(Problem::Syntax {
+                    domain: domain.to_string(),
+                    record: text.clone(),
+                    error: e.clone(),
+                });
+                Err(Verdict::PermError)
+            }
+            Selection::Multiple(records) => {
                 trace.reason = format!("{} SPF records: permerror (RFC 7208 §4.5)", records.len());
                 self.set_problem(Problem::MultipleRecords {
                     domain: domain.to_string(),
-                    records,
+                    records: records.clone(),
                 });
                 Err(Verdict::PermError)
             }
@@ -923,22 +999,15 @@ impl<'c> Eval<'c> {
         }
     }
 
-    /// The domain a term applies to: its expanded domain-spec or the current domain.
-    async fn target(&mut self, spec: Option<&MacroString>, domain: &str) -> String {
+    /// The domain a term applies to: its expanded domain-spec or the current domain. A literal
+    /// domain-spec (the usual case) is borrowed, not copied.
+    async fn target<'m>(&mut self, spec: Option<&'m MacroString>, domain: &'m str) -> Cow<'m, str> {
         match spec {
-            Some(ms) if ms.is_literal() => {
-                let lit: String = ms
-                    .parts()
-                    .iter()
-                    .map(|p| match p {
-                        super::macros::Part::Literal(l) => l.as_str(),
-                        super::macros::Part::Macro(_) => "",
-                    })
-                    .collect();
-                truncate_name(&lit).to_ascii_lowercase()
-            }
-            Some(ms) => self.expand(ms, domain).await,
-            None => domain.to_string(),
+            Some(ms) => match ms.literal() {
+                Some(lit) => Cow::Borrowed(truncate_name(lit)),
+                None => Cow::Owned(self.expand(ms, domain).await),
+            },
+            None => Cow::Borrowed(domain),
         }
     }
 
@@ -951,20 +1020,20 @@ impl<'c> Eval<'c> {
     ) -> Result<bool, Stop> {
         match mech {
             Mechanism::All => {
-                step.detail = "all always matches".into();
+                step.detail = Cow::Borrowed("all always matches");
                 Ok(true)
             }
             Mechanism::Ip4 { net } => {
                 let hit = matches!(self.ip, IpAddr::V4(me) if net.contains(&me));
-                if self.trace && hit {
-                    step.detail = format!("{} is in {net}", self.ip);
+                if hit {
+                    note!(self, step, "{} is in {net}", self.ip);
                 }
                 Ok(hit)
             }
             Mechanism::Ip6 { net } => {
                 let hit = matches!(self.ip, IpAddr::V6(me) if net.contains(&me));
-                if self.trace && hit {
-                    step.detail = format!("{} is in {net}", self.ip);
+                if hit {
+                    note!(self, step, "{} is in {net}", self.ip);
                 }
                 Ok(hit)
             }
@@ -978,12 +1047,16 @@ impl<'c> Eval<'c> {
                 let answer = self.query(&target, RecordType::MX, &mut qs).await;
                 step.questions.append(&mut qs);
                 let Some(answer) = answer else {
-                    step.detail = format!("{target:?} is not a valid domain name: no match");
+                    note!(
+                        self,
+                        step,
+                        "{target:?} is not a valid domain name: no match"
+                    );
                     return Ok(false);
                 };
                 match &answer.outcome {
                     Outcome::NxDomain | Outcome::NoData => {
-                        step.detail = format!("{target} has no MX records");
+                        note!(self, step, "{target} has no MX records");
                         self.void(&answer, text, domain)?;
                         return Ok(false);
                     }
@@ -993,7 +1066,7 @@ impl<'c> Eval<'c> {
                 let hosts = answer.mx();
                 if hosts.len() > self.limits.mx_names {
                     self.set_problem(Problem::MxLimit {
-                        domain: target.clone(),
+                        domain: target.to_string(),
                         count: hosts.len(),
                     });
                     return Err(Stop::Perm(format!(
@@ -1010,11 +1083,16 @@ impl<'c> Eval<'c> {
                         .match_a(&host, *cidr, text, domain, step, false)
                         .await?
                     {
-                        step.detail = format!("{} is an address of MX host {host}", self.ip);
+                        note!(self, step, "{} is an address of MX host {host}", self.ip);
                         return Ok(true);
                     }
                 }
-                step.detail = format!("{} is not an address of any MX host of {target}", self.ip);
+                note!(
+                    self,
+                    step,
+                    "{} is not an address of any MX host of {target}",
+                    self.ip
+                );
                 Ok(false)
             }
             Mechanism::Ptr { domain: spec } => {
@@ -1024,11 +1102,11 @@ impl<'c> Eval<'c> {
                 step.questions.append(&mut qs);
                 match names.iter().find(|n| name_under(n, &target)) {
                     Some(n) => {
-                        step.detail = format!("validated reverse name {n} is under {target}");
+                        note!(self, step, "validated reverse name {n} is under {target}");
                         Ok(true)
                     }
                     None => {
-                        step.detail = format!("no validated reverse name under {target}");
+                        note!(self, step, "no validated reverse name under {target}");
                         Ok(false)
                     }
                 }
@@ -1039,17 +1117,21 @@ impl<'c> Eval<'c> {
                 let answer = self.query(&target, RecordType::A, &mut qs).await;
                 step.questions.append(&mut qs);
                 let Some(answer) = answer else {
-                    step.detail = format!("{target:?} is not a valid domain name: no match");
+                    note!(
+                        self,
+                        step,
+                        "{target:?} is not a valid domain name: no match"
+                    );
                     return Ok(false);
                 };
                 match &answer.outcome {
                     Outcome::Records(_) if answer.records().next().is_some() => {
-                        step.detail = format!("{target} exists");
+                        note!(self, step, "{target} exists");
                         Ok(true)
                     }
                     o if o.is_temporary_failure() => Err(self.temp(&answer)),
                     _ => {
-                        step.detail = format!("{target} has no A record");
+                        note!(self, step, "{target} has no A record");
                         self.void(&answer, text, domain)?;
                         Ok(false)
                     }
@@ -1058,19 +1140,23 @@ impl<'c> Eval<'c> {
             Mechanism::Include { domain: spec } => {
                 let target = self.target(Some(spec), domain).await;
                 if !is_valid_domain(&target) {
-                    step.detail = format!("{target:?} is not a valid domain name");
-                    self.set_problem(Problem::InvalidTarget { name: target });
-                    return Err(Stop::Perm(step.detail.clone()));
+                    let why = format!("{target:?} is not a valid domain name");
+                    self.set_problem(Problem::InvalidTarget {
+                        name: target.into_owned(),
+                    });
+                    return Err(Stop::Perm(why));
                 }
-                let (v, child, _) = self.evaluate(target.clone(), false).await;
-                step.target = Some(Box::new(child));
+                let (v, child, _) = self.evaluate(&target, false).await;
+                if self.trace {
+                    step.target = Some(Box::new(child));
+                }
                 match v {
                     Verdict::Pass => {
-                        step.detail = format!("{target} gives pass");
+                        note!(self, step, "{target} gives pass");
                         Ok(true)
                     }
                     Verdict::Fail | Verdict::SoftFail | Verdict::Neutral => {
-                        step.detail = format!("{target} gives {v}: no match");
+                        note!(self, step, "{target} gives {v}: no match");
                         Ok(false)
                     }
                     Verdict::TempError => Err(Stop::Temp(format!("{target} gives temperror"))),
@@ -1078,7 +1164,7 @@ impl<'c> Eval<'c> {
                     Verdict::None => {
                         self.set_problem(Problem::TargetWithoutRecord {
                             via: "include".into(),
-                            domain: target.clone(),
+                            domain: target.to_string(),
                         });
                         Err(Stop::Perm(format!(
                             "{target} has no SPF record: permerror (RFC 7208 §5.2)"
@@ -1104,13 +1190,17 @@ impl<'c> Eval<'c> {
         let answer = self.query(target, self.family_type(), &mut qs).await;
         step.questions.append(&mut qs);
         let Some(answer) = answer else {
-            step.detail = format!("{target:?} is not a valid domain name: no match");
+            note!(
+                self,
+                step,
+                "{target:?} is not a valid domain name: no match"
+            );
             return Ok(false);
         };
         match &answer.outcome {
             o if o.is_temporary_failure() => Err(self.temp(&answer)),
             Outcome::NxDomain | Outcome::NoData => {
-                step.detail = format!("{target} has no {} records", answer.rtype);
+                note!(self, step, "{target} has no {} records", answer.rtype);
                 if count_void {
                     self.void(&answer, text, domain)?;
                 }
@@ -1122,10 +1212,10 @@ impl<'c> Eval<'c> {
                     self.void(&answer, text, domain)?;
                 }
                 if let Some(hit) = ips.iter().find(|a| self.in_prefix(**a, cidr)) {
-                    step.detail = format!("{} is within {hit} of {target}", self.ip);
+                    note!(self, step, "{} is within {hit} of {target}", self.ip);
                     Ok(true)
                 } else {
-                    step.detail = format!("{} is not an address of {target}", self.ip);
+                    note!(self, step, "not an address of {target}");
                     Ok(false)
                 }
             }
@@ -1157,24 +1247,62 @@ impl<'c> Eval<'c> {
     }
 }
 
-/// Parsed records by text. Parsing is a pure function of the text, so one bounded memo serves
-/// every evaluation of the process: warm evaluations do not parse the same records again.
-fn parse_cached(text: &str) -> Result<Arc<Record>, SyntaxError> {
-    type Memo = std::collections::HashMap<Box<str>, Result<Arc<Record>, SyntaxError>>;
-    static MEMO: std::sync::OnceLock<std::sync::Mutex<Memo>> = std::sync::OnceLock::new();
-    const CAPACITY: usize = 4096;
-    let memo = MEMO.get_or_init(Default::default);
-    if let Some(hit) = memo.lock().ok().and_then(|m| m.get(text).cloned()) {
-        return hit;
-    }
-    let parsed = parse::parse(text).map(Arc::new);
-    if let Ok(mut m) = memo.lock() {
-        if m.len() >= CAPACITY {
-            m.clear();
+/// The SPF record selected from one TXT answer (RFC 7208 §4.5), already parsed. It is kept on
+/// the cached answer ([`Answer::derived`]), so evaluations against a warm cache neither join
+/// character-strings nor parse again, and it expires with the answer's TTL.
+enum Selection {
+    /// No TXT record starts with `v=spf1`: result none.
+    NoRecord,
+    /// Exactly one: its parse, or the text and the syntax error.
+    One(Result<Arc<Record>, (String, SyntaxError)>),
+    /// One SPF record that is not UTF-8 text (shown lossily).
+    NotAscii {
+        /// The record with invalid bytes replaced.
+        lossy: String,
+    },
+    /// Several SPF records: permerror.
+    Multiple(Vec<String>),
+}
+
+impl Selection {
+    fn of(answer: &Answer) -> Selection {
+        // Only SPF records are joined (the others, often many, are only looked at).
+        let mut spf: Vec<Vec<u8>> = answer
+            .records()
+            .filter_map(|d| match d {
+                crate::dns::Data::Txt { strings } => {
+                    let mut head = [0u8; 7];
+                    let mut n = 0;
+                    for (slot, b) in head.iter_mut().zip(strings.iter().flatten()) {
+                        *slot = *b;
+                        n += 1;
+                    }
+                    parse::is_spf_record(&head[..n]).then(|| strings.concat())
+                }
+                _ => None,
+            })
+            .collect();
+        match spf.len() {
+            0 => Selection::NoRecord,
+            1 => {
+                let bytes = spf.pop().unwrap_or_default();
+                match String::from_utf8(bytes) {
+                    Ok(text) => Selection::One(match parse::parse(&text) {
+                        Ok(r) => Ok(Arc::new(r)),
+                        Err(e) => Err((text, e)),
+                    }),
+                    Err(e) => Selection::NotAscii {
+                        lossy: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    },
+                }
+            }
+            _ => Selection::Multiple(
+                spf.iter()
+                    .map(|r| String::from_utf8_lossy(r).into_owned())
+                    .collect(),
+            ),
         }
-        m.insert(text.into(), parsed.clone());
     }
-    parsed
 }
 
 fn name_under(name: &str, domain: &str) -> bool {

@@ -27,6 +27,9 @@ pub const MAX_EXPANSION: usize = 8192;
 pub struct MacroString {
     raw: String,
     parts: Vec<Part>,
+    /// For a string without `%{...}`: its text, lowercase (a domain-spec compared and asked as
+    /// is; kept so that evaluating `include:_spf.example.com` copies nothing).
+    literal: Option<String>,
 }
 
 impl Serialize for MacroString {
@@ -137,15 +140,26 @@ impl MacroString {
         if !lit.is_empty() {
             parts.push(Part::Literal(lit));
         }
+        let literal = match parts.as_slice() {
+            [] => Some(String::new()),
+            [Part::Literal(l)] => Some(l.to_ascii_lowercase()),
+            _ => None,
+        };
         Ok(MacroString {
             raw: text.to_string(),
             parts,
+            literal,
         })
     }
 
     /// The pieces.
     pub fn parts(&self) -> &[Part] {
         &self.parts
+    }
+
+    /// The lowercase text of a string without `%{...}` expansions (`%%`, `%_`, `%-` decoded).
+    pub fn literal(&self) -> Option<&str> {
+        self.literal.as_deref()
     }
 
     /// True when the string contains no `%{...}` expansion (it may still contain `%%`).

@@ -216,7 +216,7 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
             .trace
             .fetch
             .as_ref()
-            .is_some_and(|q| matches!(q.outcome, "servfail" | "refused" | "timeout"));
+            .is_some_and(|q| matches!(q.outcome(), "servfail" | "refused" | "timeout"));
         if !failed {
             c.push(
                 Finding::new(
@@ -283,7 +283,7 @@ fn lookups_per_include(t: &Trace) -> serde_json::Value {
     let mut prev = 0;
     let mut out = serde_json::Map::new();
     for s in &t.steps {
-        out.insert(s.term.clone(), json!(s.lookups - prev));
+        out.insert(s.term.to_string(), json!(s.lookups - prev));
         prev = s.lookups;
     }
     serde_json::Value::Object(out)
@@ -376,7 +376,7 @@ fn render_into(t: &Trace, depth: usize, out: &mut Vec<String>) {
             let qs: Vec<String> = s
                 .questions
                 .iter()
-                .map(|q| format!("{} {} {}", q.name, q.rtype, q.outcome))
+                .map(|q| format!("{} {} {}", q.name(), q.rtype(), q.outcome()))
                 .collect();
             line.push_str(&format!(" (asked: {})", qs.join("; ")));
         }

@@ -9,6 +9,7 @@
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -68,6 +69,10 @@ pub struct Directive {
     pub mechanism: Mechanism,
     /// Where the directive sits in the record.
     pub span: Span,
+    /// The directive as written, shared with every trace step that shows it (a traced
+    /// evaluation against a cached record copies no term text).
+    #[serde(skip)]
+    pub text: Arc<str>,
 }
 
 /// The result a matching mechanism produces.
@@ -470,6 +475,7 @@ fn parse_term(raw: &str, span: Span) -> Result<Term, SyntaxErrorKind> {
         qualifier,
         mechanism,
         span,
+        text: Arc::from(raw),
     }))
 }
 
