@@ -407,8 +407,8 @@ pub struct QueryLogEntry {
 
 type Pending = Shared<BoxFuture<'static, Arc<Answer>>>;
 
-/// A cache key: the lowercase name with its trailing dot (presentation form, `\DDD` escapes
-/// for odd octets) and the type.
+/// A cache key: the lowercase name without its trailing dot (presentation form, `\DDD`
+/// escapes for odd octets) and the type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Key {
     name: String,
@@ -422,33 +422,25 @@ impl Hash for Key {
     }
 }
 
-/// A question as the caller wrote it, looked up without building a [`Key`]: it hashes and
-/// compares as its lowercase form with one trailing dot. A name that finds no entry this way
-/// still takes the full path (validation, canonical key), so a differently written name for
-/// the same question is never asked twice.
+/// A question as the caller wrote it (trailing dot removed), looked up without building a
+/// [`Key`]: it finds the entry when written as the key is, lowercase, which is how checks
+/// pass names on. Any other spelling misses here and takes the full path (validation,
+/// canonical key), which finds the same entry, so a question is never asked twice.
 struct Lookup<'a> {
-    /// The name without its trailing dot, at most 253 octets.
     name: &'a str,
     rtype: RecordType,
 }
 
 impl Hash for Lookup<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let mut buf = [0u8; 254];
-        let n = self.name.len();
-        buf[..n].copy_from_slice(self.name.as_bytes());
-        buf[..n].make_ascii_lowercase();
-        buf[n] = b'.';
-        state.write(&buf[..=n]);
+        state.write(self.name.as_bytes());
         state.write_u16(u16::from(self.rtype));
     }
 }
 
 impl hashbrown::Equivalent<Key> for Lookup<'_> {
     fn equivalent(&self, key: &Key) -> bool {
-        key.rtype == self.rtype
-            && key.name.len() == self.name.len() + 1
-            && key.name.as_bytes()[..self.name.len()].eq_ignore_ascii_case(self.name.as_bytes())
+        key.rtype == self.rtype && key.name == self.name
     }
 }
 
@@ -556,12 +548,11 @@ impl Dns {
         self.inner.asked.fetch_add(1, Ordering::Relaxed);
         // Cache hits are the hot path (an SPF evaluation asks the same few questions again and
         // again): look the name up as written, without validating it or building a key.
-        let trimmed = name.strip_suffix('.').unwrap_or(name);
-        if trimmed.len() <= 253 {
-            let lookup = Lookup {
-                name: trimmed,
-                rtype,
-            };
+        let lookup = Lookup {
+            name: name.strip_suffix('.').unwrap_or(name),
+            rtype,
+        };
+        {
             let cache = self.inner.cache.lock().expect("dns cache lock");
             if let Some(Slot::Ready(answer)) = cache.get(&lookup) {
                 if answer.expires > Instant::now() {
@@ -573,7 +564,8 @@ impl Dns {
             Some(k) => (Key { name: k, rtype }, None),
             None => {
                 let n = normalize_name(name)?;
-                let k = n.to_ascii().to_ascii_lowercase();
+                let mut k = n.to_ascii().to_ascii_lowercase();
+                k.pop(); // the trailing dot of the fully qualified name
                 (Key { name: k, rtype }, Some(n))
             }
         };
@@ -629,8 +621,9 @@ impl Dns {
 }
 
 /// The cache key of a plain host name (letters, digits, `-`, `_`; valid label and name
-/// lengths): the lowercase name with its trailing dot, exactly what `normalize_name(name)
-/// .to_ascii()` lowercased gives. None for anything else, which takes the general path.
+/// lengths): the lowercase name without its trailing dot, exactly what `normalize_name(name)
+/// .to_ascii()` lowercased gives without its dot. None for anything else, which takes the
+/// general path.
 fn plain_key(name: &str) -> Option<String> {
     let trimmed = name.strip_suffix('.').unwrap_or(name);
     if trimmed.is_empty() || trimmed.len() > 253 {
@@ -653,10 +646,8 @@ fn plain_key(name: &str) -> Option<String> {
     if label == 0 {
         return None;
     }
-    let mut key = String::with_capacity(trimmed.len() + 1);
-    key.push_str(trimmed);
+    let mut key = trimmed.to_string();
     key.make_ascii_lowercase();
-    key.push('.');
     Some(key)
 }
 
@@ -973,7 +964,8 @@ mod plain_key_tests {
             "com",
         ] {
             let slow = normalize_name(n).unwrap().to_ascii().to_ascii_lowercase();
-            assert_eq!(plain_key(n).as_deref(), Some(slow.as_str()), "{n}");
+            let slow = slow.strip_suffix('.').unwrap();
+            assert_eq!(plain_key(n).as_deref(), Some(slow), "{n}");
         }
         for n in ["", ".", "a..b", "a b.c", "é.example", &"a".repeat(64)] {
             assert_eq!(plain_key(n), None, "{n:?}");

@@ -487,6 +487,12 @@ fn truncate_name(name: &str) -> &str {
 /// Writes a step's detail, formatting it only when the trace is kept: an evaluation without
 /// a trace formats nothing for terms that do not end it.
 macro_rules! note {
+    // Pieces joined with one allocation (the common no-match details).
+    ($this:expr, $step:expr; [$($piece:expr),+]) => {
+        if $this.trace {
+            $step.detail = Cow::Owned([$($piece),+].concat());
+        }
+    };
     ($this:expr, $step:expr, $($fmt:tt)*) => {
         if $this.trace {
             $step.detail = Cow::Owned(format!($($fmt)*));
@@ -727,14 +733,16 @@ impl<'c> Eval<'c> {
                     void_lookups: 0,
                     target: None,
                 };
-                let r = if d.mechanism.queries_dns() {
-                    self.count_term(text, domain)
-                } else {
-                    Ok(())
-                };
-                let r = match r {
-                    Ok(()) => self.mechanism(&d.mechanism, domain, text, &mut step).await,
-                    Err(e) => Err(e),
+                // The terms that ask no DNS are decided here, without building the (large)
+                // future of `mechanism`: most terms of real records are ip4/ip6.
+                let r = match &d.mechanism {
+                    Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {
+                        Ok(self.match_local(&d.mechanism, &mut step))
+                    }
+                    m => match self.count_term(text, domain) {
+                        Ok(()) => self.mechanism(m, domain, text, &mut step).await,
+                        Err(e) => Err(e),
+                    },
                 };
                 step.lookups = self.lookups;
                 step.void_lookups = self.voids;
@@ -746,7 +754,7 @@ impl<'c> Eval<'c> {
                             step.detail = Cow::Borrowed("matches");
                         }
                         if self.keep_text() {
-                            trace.reason = format!("{text} matched: {}", v.as_str());
+                            trace.reason = [text, " matched: ", v.as_str()].concat();
                         }
                         if self.trace {
                             trace.steps.push(step);
@@ -917,9 +925,21 @@ impl<'c> Eval<'c> {
         domain: &str,
         trace: &mut Trace,
     ) -> Result<Option<Arc<Record>>, Verdict> {
-        let mut qs = vec![];
-        let answer = self.query(domain, RecordType::TXT, &mut qs).await;
-        trace.fetch = qs.pop();
+        let answer = match self.ctx.dns.query(domain, RecordType::TXT).await {
+            Ok(a) => {
+                if self.trace {
+                    trace.fetch = Some(Question::answered(a.clone()));
+                }
+                Some(a)
+            }
+            Err(_) => {
+                trace.fetch = Some(Question(Asked::InvalidName {
+                    name: domain.to_string(),
+                    rtype: RecordType::TXT,
+                }));
+                None
+            }
+        };
         let Some(answer) = answer else {
             trace.reason = "not a valid domain name: none".into();
             return Ok(None);
@@ -1011,6 +1031,21 @@ impl<'c> Eval<'c> {
         }
     }
 
+    /// `all`, `ip4` and `ip6`: decided from the client address alone.
+    fn match_local(&self, mech: &Mechanism, step: &mut Step) -> bool {
+        let net = match (mech, self.ip) {
+            (Mechanism::All, _) => {
+                step.detail = Cow::Borrowed("all always matches");
+                return true;
+            }
+            (Mechanism::Ip4 { net }, IpAddr::V4(me)) if net.contains(&me) => ipnet::IpNet::V4(*net),
+            (Mechanism::Ip6 { net }, IpAddr::V6(me)) if net.contains(&me) => ipnet::IpNet::V6(*net),
+            _ => return false,
+        };
+        note!(self, step, "{} is in {net}", self.ip);
+        true
+    }
+
     async fn mechanism(
         &mut self,
         mech: &Mechanism,
@@ -1019,23 +1054,8 @@ impl<'c> Eval<'c> {
         step: &mut Step,
     ) -> Result<bool, Stop> {
         match mech {
-            Mechanism::All => {
-                step.detail = Cow::Borrowed("all always matches");
-                Ok(true)
-            }
-            Mechanism::Ip4 { net } => {
-                let hit = matches!(self.ip, IpAddr::V4(me) if net.contains(&me));
-                if hit {
-                    note!(self, step, "{} is in {net}", self.ip);
-                }
-                Ok(hit)
-            }
-            Mechanism::Ip6 { net } => {
-                let hit = matches!(self.ip, IpAddr::V6(me) if net.contains(&me));
-                if hit {
-                    note!(self, step, "{} is in {net}", self.ip);
-                }
-                Ok(hit)
+            Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {
+                Ok(self.match_local(mech, step))
             }
             Mechanism::A { domain: spec, cidr } => {
                 let target = self.target(spec.as_ref(), domain).await;
@@ -1043,9 +1063,9 @@ impl<'c> Eval<'c> {
             }
             Mechanism::Mx { domain: spec, cidr } => {
                 let target = self.target(spec.as_ref(), domain).await;
-                let mut qs = vec![];
-                let answer = self.query(&target, RecordType::MX, &mut qs).await;
-                step.questions.append(&mut qs);
+                let answer = self
+                    .query(&target, RecordType::MX, &mut step.questions)
+                    .await;
                 let Some(answer) = answer else {
                     note!(
                         self,
@@ -1063,7 +1083,8 @@ impl<'c> Eval<'c> {
                     o if o.is_temporary_failure() => return Err(self.temp(&answer)),
                     _ => {}
                 }
-                let hosts = answer.mx();
+                // Sorted once per cached answer, not per evaluation.
+                let hosts = answer.derived(Answer::mx);
                 if hosts.len() > self.limits.mx_names {
                     self.set_problem(Problem::MxLimit {
                         domain: target.to_string(),
@@ -1075,31 +1096,21 @@ impl<'c> Eval<'c> {
                         self.limits.mx_names
                     )));
                 }
-                for (_, host) in hosts {
+                for (_, host) in hosts.iter() {
                     if host == "." {
                         continue;
                     }
-                    if self
-                        .match_a(&host, *cidr, text, domain, step, false)
-                        .await?
-                    {
+                    if self.match_a(host, *cidr, text, domain, step, false).await? {
                         note!(self, step, "{} is an address of MX host {host}", self.ip);
                         return Ok(true);
                     }
                 }
-                note!(
-                    self,
-                    step,
-                    "{} is not an address of any MX host of {target}",
-                    self.ip
-                );
+                note!(self, step; ["not an address of any MX host of ", &target]);
                 Ok(false)
             }
             Mechanism::Ptr { domain: spec } => {
                 let target = self.target(spec.as_ref(), domain).await;
-                let mut qs = vec![];
-                let names = self.validated_names(&mut qs).await;
-                step.questions.append(&mut qs);
+                let names = self.validated_names(&mut step.questions).await;
                 match names.iter().find(|n| name_under(n, &target)) {
                     Some(n) => {
                         note!(self, step, "validated reverse name {n} is under {target}");
@@ -1113,9 +1124,9 @@ impl<'c> Eval<'c> {
             }
             Mechanism::Exists { domain: spec } => {
                 let target = self.target(Some(spec), domain).await;
-                let mut qs = vec![];
-                let answer = self.query(&target, RecordType::A, &mut qs).await;
-                step.questions.append(&mut qs);
+                let answer = self
+                    .query(&target, RecordType::A, &mut step.questions)
+                    .await;
                 let Some(answer) = answer else {
                     note!(
                         self,
@@ -1152,11 +1163,11 @@ impl<'c> Eval<'c> {
                 }
                 match v {
                     Verdict::Pass => {
-                        note!(self, step, "{target} gives pass");
+                        note!(self, step; [&target, " gives pass"]);
                         Ok(true)
                     }
                     Verdict::Fail | Verdict::SoftFail | Verdict::Neutral => {
-                        note!(self, step, "{target} gives {v}: no match");
+                        note!(self, step; [&target, " gives ", v.as_str(), ": no match"]);
                         Ok(false)
                     }
                     Verdict::TempError => Err(Stop::Temp(format!("{target} gives temperror"))),
@@ -1186,9 +1197,9 @@ impl<'c> Eval<'c> {
         step: &mut Step,
         count_void: bool,
     ) -> Result<bool, Stop> {
-        let mut qs = vec![];
-        let answer = self.query(target, self.family_type(), &mut qs).await;
-        step.questions.append(&mut qs);
+        let answer = self
+            .query(target, self.family_type(), &mut step.questions)
+            .await;
         let Some(answer) = answer else {
             note!(
                 self,
@@ -1207,15 +1218,24 @@ impl<'c> Eval<'c> {
                 Ok(false)
             }
             _ => {
-                let ips = answer.ips();
-                if ips.is_empty() && count_void {
+                let mut ips = answer.records().filter_map(|d| match d {
+                    crate::dns::Data::A { address } => Some(IpAddr::V4(*address)),
+                    crate::dns::Data::Aaaa { address } => Some(IpAddr::V6(*address)),
+                    _ => None,
+                });
+                let mut any = false;
+                let hit = ips.find(|a| {
+                    any = true;
+                    self.in_prefix(*a, cidr)
+                });
+                if !any && count_void {
                     self.void(&answer, text, domain)?;
                 }
-                if let Some(hit) = ips.iter().find(|a| self.in_prefix(**a, cidr)) {
+                if let Some(hit) = hit {
                     note!(self, step, "{} is within {hit} of {target}", self.ip);
                     Ok(true)
                 } else {
-                    note!(self, step, "not an address of {target}");
+                    note!(self, step; ["not an address of ", target]);
                     Ok(false)
                 }
             }
