@@ -147,6 +147,11 @@ fn classify(r: &DkimResult) -> (&'static str, Option<FailReason>, Option<String>
     };
     match r {
         DkimResult::Pass => ("pass", None, None),
+        // mail-auth reports a body hash mismatch as neutral; RFC 6376 §6.1.3 makes it a
+        // failure ("body hash did not verify"), and receivers record dkim=fail.
+        DkimResult::Neutral(e @ Error::Dkim(DkimError::FailedBodyHashMatch)) => {
+            ("fail", Some(reason(e)), Some(e.to_string()))
+        }
         DkimResult::Neutral(e) => ("neutral", Some(reason(e)), Some(e.to_string())),
         DkimResult::Fail(e) => ("fail", Some(reason(e)), Some(e.to_string())),
         DkimResult::PermError(e) => ("permerror", Some(reason(e)), Some(e.to_string())),
@@ -235,11 +240,10 @@ pub async fn verify(ctx: &Context, raw: &[u8]) -> (CheckOutcome, Vec<SignatureRe
         results.push(r);
     }
     let passed = results.iter().filter(|r| r.result == "pass").count();
-    (
-        c.done(format!(
-            "{passed} of {} DKIM signatures verify",
-            results.len()
-        )),
-        results,
-    )
+    let detail = if results.is_empty() {
+        "the message has no DKIM signature".to_string()
+    } else {
+        format!("{passed} of {} DKIM signatures verify", results.len())
+    };
+    (c.done(detail), results)
 }

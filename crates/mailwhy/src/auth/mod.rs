@@ -6,8 +6,9 @@
 //! discovery), [`dkim_key`] (key records), [`rdns`] (forward-confirmed reverse DNS),
 //! [`alignment`] (pure identifier-alignment functions) and [`requirements`] (the providers'
 //! rules as data). SPF evaluation belongs to the SPF engine; this module reaches it through the
-//! one function [`spf_evidence`]. DKIM signature verification and the DMARC result of a
-//! received message belong to the message checks (not here yet).
+//! one function [`spf_evidence`]. [`dkim_verify`] verifies a message's signatures, and
+//! [`received`] computes a received message's SPF, DKIM and DMARC and sets them beside the
+//! receivers' own Authentication-Results.
 
 pub mod alignment;
 pub mod dkim_key;
@@ -16,6 +17,7 @@ pub mod dmarc;
 pub mod evaluate;
 pub mod predict;
 pub mod rdns;
+pub mod received;
 pub mod requirements;
 
 use std::net::IpAddr;
