@@ -230,8 +230,8 @@ pub async fn verify(ctx: &Context, raw: &[u8]) -> (CheckOutcome, Vec<SignatureRe
                     ),
                     match why {
                         FailReason::BodyChanged | FailReason::HeaderChanged => "The recipient's admin finds the gateway or list that modified the message (footer, disclaimer, link rewriting, subject tagging) and exempts this sender from it; otherwise the sender checks that the published key matches its signing key.",
-                        FailReason::KeyNotFound | FailReason::KeyRevoked => "The sender's mail admin publishes the selector's key (or signs with a selector that is published).",
-                        _ => "The sender's mail admin fixes its DKIM signing (a current rsa-sha256 or ed25519 key of at least 2048 bits, no past x= expiry).",
+                        FailReason::KeyNotFound | FailReason::KeyRevoked => "The vendor's mail admin publishes the selector's key (or signs with a selector that is published).",
+                        _ => "The vendor's mail admin fixes its DKIM signing (a current rsa-sha256 or ed25519 key of at least 2048 bits, no past x= expiry).",
                     },
                 )
                 .with_evidence(serde_json::json!({"domain": r.domain, "selector": r.selector, "result": r.result, "reason": r.reason, "detail": r.detail})),
