@@ -423,8 +423,8 @@ fn compare(ar: &AuthResults, c: &Computed, ex: &Explain<'_>) -> Vec<Difference> 
     out
 }
 
-/// The ARC-Seal sets of `raw`: `(i=, d=)` each.
-fn arc_seals(raw: &[u8]) -> Vec<(u32, String)> {
+/// The ARC-Seal sets of `raw`: `(i=, d=)` each, by instance.
+pub fn arc_seals(raw: &[u8]) -> Vec<(u32, String)> {
     let mut out: Vec<(u32, String)> = header_values(raw, "arc-seal")
         .iter()
         .map(|v| {
@@ -680,35 +680,27 @@ fn dmarc_result(
     if result != "fail" {
         return out;
     }
-    let spf_words = match spf {
-        Some(s) => format!(
-            "SPF {} for {}{}",
-            s.result,
-            s.domain,
-            if is_pass(s.result) && !aligned(&s.domain, from, aspf) {
+    // "SPF pass for sendgrid.net (not aligned)": a result, and whether a pass counts for DMARC.
+    let words = |method: &str, result: &str, domain: &str, mode| {
+        format!(
+            "{method} {result} for {}{domain}{}",
+            if method == "DKIM" { "d=" } else { "" },
+            if is_pass(result) && !aligned(domain, from, mode) {
                 " (not aligned)"
             } else {
                 ""
             }
-        ),
+        )
+    };
+    let spf_words = match spf {
+        Some(s) => words("SPF", s.result, &s.domain, aspf),
         None => "SPF not checkable".into(),
     };
     let dkim_words = if dkim.is_empty() {
         "no DKIM signature".to_string()
     } else {
         dkim.iter()
-            .map(|s| {
-                format!(
-                    "DKIM {} for d={}{}",
-                    s.result,
-                    s.domain,
-                    if is_pass(s.result) && !aligned(&s.domain, from, adkim) {
-                        " (not aligned)"
-                    } else {
-                        ""
-                    }
-                )
-            })
+            .map(|s| words("DKIM", s.result, &s.domain, adkim))
             .collect::<Vec<_>>()
             .join(", ")
     };

@@ -441,12 +441,11 @@ pub async fn report_authenticated(
     Ok(assemble(subject, &a, outcomes, stats, computed.as_ref()))
 }
 
-/// Parses `raw` and runs the header checks of `mailwhy message`.
-fn header_checks(
+/// Reads `raw` (size cap, mail or not) and runs the checks every message gets: Received chain,
+/// authentication results, spam verdicts, bounce.
+fn read_and_check(
     raw: &[u8],
     opts: &Options,
-    ticket_address: Option<&str>,
-    list: Option<&crate::allowlist::Allowlist>,
 ) -> Result<(Analysis, Vec<CheckOutcome>), super::NotMail> {
     if raw.len() as u64 > opts.max_bytes {
         return Err(super::NotMail::TooLarge {
@@ -456,12 +455,23 @@ fn header_checks(
     }
     let msg = super::parse(raw)?;
     let a = analyze(&msg);
-    let mut outcomes = vec![
+    let outcomes = vec![
         check_received(&a, opts),
         check_authentication(&a),
         check_spam(&a),
         check_bounce(&a),
     ];
+    Ok((a, outcomes))
+}
+
+/// Parses `raw` and runs the header checks of `mailwhy message`.
+fn header_checks(
+    raw: &[u8],
+    opts: &Options,
+    ticket_address: Option<&str>,
+    list: Option<&crate::allowlist::Allowlist>,
+) -> Result<(Analysis, Vec<CheckOutcome>), super::NotMail> {
+    let (a, mut outcomes) = read_and_check(raw, opts)?;
     if let Some(t) = ticket_address {
         outcomes.push(check_recipient(&a, t));
     }
@@ -717,20 +727,7 @@ pub fn checks(
     ticket_address: &str,
     list: Option<&crate::allowlist::Allowlist>,
 ) -> Result<(Vec<CheckOutcome>, Analysis), super::NotMail> {
-    if raw.len() as u64 > opts.max_bytes {
-        return Err(super::NotMail::TooLarge {
-            size: raw.len() as u64,
-            cap: opts.max_bytes,
-        });
-    }
-    let msg = super::parse(raw)?;
-    let a = analyze(&msg);
-    let mut outcomes = vec![
-        check_received(&a, opts),
-        check_authentication(&a),
-        check_spam(&a),
-        check_bounce(&a),
-    ];
+    let (a, mut outcomes) = read_and_check(raw, opts)?;
     if a.bounce.is_bounce {
         // A bounce is addressed to the sender; the recipient that matters is the one it reports.
         let mut c = CheckOutcome::start("message-recipient");
