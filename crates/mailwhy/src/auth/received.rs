@@ -364,9 +364,17 @@ fn compare(ar: &AuthResults, c: &Computed, ex: &Explain<'_>) -> Vec<Difference> 
         }
     }
     for theirs in ar.results.iter().filter(|r| r.method == "dkim") {
+        // Gmail records the signing identity as header.i=@domain rather than header.d.
         let d = theirs
             .properties
             .get("header.d")
+            .cloned()
+            .or_else(|| {
+                theirs
+                    .properties
+                    .get("header.i")
+                    .and_then(|i| i.rsplit_once('@').map(|(_, d)| d.to_string()))
+            })
             .map(|d| d.to_ascii_lowercase());
         let s = theirs
             .properties
