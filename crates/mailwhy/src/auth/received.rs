@@ -960,6 +960,8 @@ mod tests {
         assert!(ex
             .spf("mx.example", Some(ours), true)
             .contains("changed since delivery"));
+        // DKIM the other way round: the receiver failed what verifies here.
+        assert!(Explain::dkim("mx.example", None, false).contains("modified copy"));
         let arc = [(1, "fwd.example".to_string())];
         let ex = Explain { arc: &arc, ..ex };
         assert!(ex
