@@ -13,6 +13,7 @@ mod dns_layer;
 mod message_fixtures;
 mod pop3_dovecot;
 mod pop3_lint;
+mod received_auth;
 mod spf_conformance;
 mod spf_findings;
 mod spf_properties;

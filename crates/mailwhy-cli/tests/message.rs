@@ -7,7 +7,15 @@ use mailwhy_tests::workspace;
 use serde::Deserialize;
 
 fn mailwhy(args: &[&str]) -> Output {
+    // `message` authenticates the message through DNS: answer from the loopback zone server,
+    // never the network.
+    let zones: &[&str] = if args.first() == Some(&"message") {
+        &["--dns-zones", "fixtures/auth/zones"]
+    } else {
+        &[]
+    };
     Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(zones)
         .args(args)
         .current_dir(workspace())
         .env_remove("NO_COLOR")
@@ -228,4 +236,34 @@ fn the_sender_is_checked_against_an_allowlist_or_a_sender_profile() {
             .all(|f| f["id"] != "allowlist.sender-not-listed"),
         "{v}"
     );
+}
+
+#[test]
+fn message_computes_authentication_beside_the_receivers() {
+    // Signed by dkimpy (fixtures/auth/messages/generate.py): SPF and DKIM pass for the sending
+    // service, which does not align with From, so DMARC fails; the receiver agrees.
+    let o = mailwhy(&["message", "fixtures/auth/messages/received-dmarc-fail.eml"]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let out = stdout(&o);
+    assert!(out.contains("dmarc.fail"), "{out}");
+    assert!(
+        out.contains("Authentication: ours beside the receivers'"),
+        "{out}"
+    );
+    assert!(
+        out.contains("DMARC  ours: fail (From signed.example, p=reject) | mx.acme.example: fail"),
+        "{out}"
+    );
+    let o = mailwhy(&[
+        "message",
+        "--format",
+        "json",
+        "fixtures/auth/messages/received-forwarded.eml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "warnings and notes only: {o:?}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let c = &v["data"]["authentication_computed"];
+    assert_eq!(c["spf"]["result"], "fail");
+    assert_eq!(c["dmarc"]["result"], "pass");
+    assert_eq!(c["differences"][0]["receiver"], "mx.alumni.example");
 }

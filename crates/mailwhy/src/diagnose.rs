@@ -200,6 +200,36 @@ impl Diagnoser {
             .unwrap_or(&allowlist::profile::DEFAULT_FOLLOW_UP_DAYS)
     }
 
+    /// The vendor's sender authentication (DMARC policy, DKIM keys of its selectors, predicted
+    /// DMARC per sending IP, reverse DNS, the providers' sender rules), per From domain, when the
+    /// sender profile names From domains, envelope domains or DKIM selectors.
+    async fn auth_checks(&self, ctx: &Context) -> Vec<CheckOutcome> {
+        let Some(p) = &self.sender else {
+            return vec![];
+        };
+        if p.from_domains.is_empty() && p.envelope_domains.is_empty() && p.dkim_selectors.is_empty()
+        {
+            return vec![];
+        }
+        let inputs = crate::auth::AuthInput::from_profile(p);
+        let several = inputs.len() > 1;
+        let per_domain =
+            futures::future::join_all(inputs.iter().map(|i| crate::auth::checks(ctx, i))).await;
+        per_domain
+            .into_iter()
+            .zip(&inputs)
+            .flat_map(|(c, i)| {
+                c.outcomes.into_iter().map(move |mut o| {
+                    o.name = format!("auth {}", o.name);
+                    if several {
+                        o.detail = format!("{}: {}", i.domain, o.detail);
+                    }
+                    o
+                })
+            })
+            .collect()
+    }
+
     /// The gateway allowlist audit on its own (the same for every user), when both the sender
     /// profile and the allowlist are given.
     pub fn audit_allowlist(&self) -> Option<CheckOutcome> {
@@ -264,8 +294,9 @@ impl Diagnoser {
             }
         };
         let address_checks = crate::address::address_and_domain(&ctx, address);
-        let (dir_outcome, (addr_outcomes, addr_data)) =
-            futures::join!(directory_check, address_checks);
+        let auth_checks = self.auth_checks(&ctx);
+        let (dir_outcome, (addr_outcomes, addr_data), auth_outcomes) =
+            futures::join!(directory_check, address_checks, auth_checks);
         // The recipient's provider (from its MX) tells the admin where allowlist entries go and
         // where filtered mail waits.
         let provider = addr_data
@@ -291,17 +322,26 @@ impl Diagnoser {
         outcomes.extend(addr_outcomes);
         outcomes.push(allow_outcome);
         outcomes.push(spf_outcome);
+        outcomes.extend(auth_outcomes);
         let opts = crate::message::Options::default();
         for (name, raw) in &self.messages {
             match crate::message::checks(raw, &opts, address, self.allowlist.as_ref()) {
-                Ok((msg_outcomes, _)) => outcomes.extend(msg_outcomes.into_iter().map(|mut o| {
-                    o.name = format!("message {}", o.name);
-                    o.detail = format!("{name}: {}", o.detail);
-                    o
-                })),
+                Ok((mut msg_outcomes, a)) => {
+                    // A received message (not a bounce) is authenticated as its receiver did.
+                    if !a.bounce.is_bounce {
+                        let (auth, _) = crate::auth::received::check(&ctx, raw, &a).await;
+                        msg_outcomes.extend(auth);
+                    }
+                    outcomes.extend(msg_outcomes.into_iter().map(|mut o| {
+                        o.name = format!("message {}", o.name);
+                        o.detail = format!("{name}: {}", o.detail);
+                        o
+                    }))
+                }
                 Err(e) => outcomes.push(CheckOutcome::skipped("message", format!("{name}: {e}"))),
             }
         }
+        dedupe_findings(&mut outcomes);
         let mut report = Report::from_outcomes(
             address,
             outcomes,
@@ -339,5 +379,15 @@ impl Diagnoser {
             report = report.with_section("next steps", lines);
         }
         report.with_data(serde_json::json!({ "address": addr_data }))
+    }
+}
+
+/// Drops a finding that an earlier check already reported word for word (the vendor's DMARC
+/// policy is checked for the sender profile and again for a received message from it).
+fn dedupe_findings(outcomes: &mut [CheckOutcome]) {
+    let mut seen = std::collections::HashSet::new();
+    for o in outcomes.iter_mut() {
+        o.findings
+            .retain(|f| seen.insert((f.id.clone(), f.detail.clone())));
     }
 }

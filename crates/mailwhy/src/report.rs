@@ -21,19 +21,21 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Cause classes by id prefix, most likely explanation of a missing email first.
 /// A bounce is the receiver's own word; the account switch and status are the commonest causes;
-/// then the address, the recipient's domain, the gateway, the message verdicts, sender
-/// authentication, mailbox fetching, and DNS trouble last (it only makes checks inconclusive).
+/// then the address and the recipient's domain; then the vendor's sender authentication (a
+/// failure there loses the mail at every receiver, gateway or not, so it explains more than one
+/// customer's allowlist gap); then the gateway, the message verdicts, mailbox fetching, and DNS
+/// trouble last (it only makes checks inconclusive).
 pub const CAUSE_CLASSES: &[(&str, &str)] = &[
     ("bounce.", "bounce"),
     ("user.", "account"),
     ("address.", "address"),
     ("domain.", "recipient domain"),
-    ("allowlist.", "gateway allowlist"),
-    ("message.", "message"),
     ("spf.", "sender authentication"),
     ("dmarc.", "sender authentication"),
     ("dkim.", "sender authentication"),
     ("sender.", "sender authentication"),
+    ("allowlist.", "gateway allowlist"),
+    ("message.", "message"),
     ("mailbox.", "mailbox retrieval"),
     ("dns.", "dns"),
 ];

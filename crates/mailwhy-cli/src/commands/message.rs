@@ -1,5 +1,6 @@
 //! `mailwhy message FILE`: the full report on one received message or bounce: the Received
-//! chain with hop delays, authentication results, spam verdicts and the bounce reading.
+//! chain with hop delays, authentication results, spam verdicts and the bounce reading, and for a
+//! received message its SPF, DKIM and DMARC computed by mailwhy beside the receivers' results.
 
 use std::path::PathBuf;
 
@@ -45,16 +46,22 @@ pub fn run(settings: &Settings, args: MessageArgs) -> Result<u8, mailwhy::Error>
         )),
         (None, None) => None,
     };
-    let report = mailwhy::message::report_with(
-        &name,
-        &raw,
-        &opts,
-        args.ticket_address.as_deref(),
-        list.as_ref(),
-    )
-    .map_err(|e| mailwhy::Error::Input {
-        file: name.clone(),
-        message: e.to_string(),
-    })?;
-    crate::output::emit(settings, &[report], None)
+    crate::runtime().block_on(async {
+        let resolving = settings.start_dns().await?;
+        let ctx = mailwhy::check::Context::new(resolving.dns.clone());
+        let report = mailwhy::message::report_authenticated(
+            &ctx,
+            &name,
+            &raw,
+            &opts,
+            args.ticket_address.as_deref(),
+            list.as_ref(),
+        )
+        .await
+        .map_err(|e| mailwhy::Error::Input {
+            file: name.clone(),
+            message: e.to_string(),
+        })?;
+        crate::output::emit(settings, &[report], Some(&resolving.dns))
+    })
 }

@@ -147,6 +147,11 @@ fn classify(r: &DkimResult) -> (&'static str, Option<FailReason>, Option<String>
     };
     match r {
         DkimResult::Pass => ("pass", None, None),
+        // mail-auth reports a body hash mismatch as neutral; RFC 6376 §6.1.3 makes it a
+        // failure ("body hash did not verify"), and receivers record dkim=fail.
+        DkimResult::Neutral(e @ Error::Dkim(DkimError::FailedBodyHashMatch)) => {
+            ("fail", Some(reason(e)), Some(e.to_string()))
+        }
         DkimResult::Neutral(e) => ("neutral", Some(reason(e)), Some(e.to_string())),
         DkimResult::Fail(e) => ("fail", Some(reason(e)), Some(e.to_string())),
         DkimResult::PermError(e) => ("permerror", Some(reason(e)), Some(e.to_string())),
@@ -225,8 +230,8 @@ pub async fn verify(ctx: &Context, raw: &[u8]) -> (CheckOutcome, Vec<SignatureRe
                     ),
                     match why {
                         FailReason::BodyChanged | FailReason::HeaderChanged => "The recipient's admin finds the gateway or list that modified the message (footer, disclaimer, link rewriting, subject tagging) and exempts this sender from it; otherwise the sender checks that the published key matches its signing key.",
-                        FailReason::KeyNotFound | FailReason::KeyRevoked => "The sender's mail admin publishes the selector's key (or signs with a selector that is published).",
-                        _ => "The sender's mail admin fixes its DKIM signing (a current rsa-sha256 or ed25519 key of at least 2048 bits, no past x= expiry).",
+                        FailReason::KeyNotFound | FailReason::KeyRevoked => "The vendor's mail admin publishes the selector's key (or signs with a selector that is published).",
+                        _ => "The vendor's mail admin fixes its DKIM signing (a current rsa-sha256 or ed25519 key of at least 2048 bits, no past x= expiry).",
                     },
                 )
                 .with_evidence(serde_json::json!({"domain": r.domain, "selector": r.selector, "result": r.result, "reason": r.reason, "detail": r.detail})),
@@ -235,11 +240,10 @@ pub async fn verify(ctx: &Context, raw: &[u8]) -> (CheckOutcome, Vec<SignatureRe
         results.push(r);
     }
     let passed = results.iter().filter(|r| r.result == "pass").count();
-    (
-        c.done(format!(
-            "{passed} of {} DKIM signatures verify",
-            results.len()
-        )),
-        results,
-    )
+    let detail = if results.is_empty() {
+        "the message has no DKIM signature".to_string()
+    } else {
+        format!("{passed} of {} DKIM signatures verify", results.len())
+    };
+    (c.done(detail), results)
 }

@@ -69,10 +69,11 @@ impl Policy {
 /// dmarc-adkim = "adkim" *WSP "=" *WSP ( "r" / "s" )
 /// dmarc-aspf = "aspf" *WSP "=" *WSP ( "r" / "s" )
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AlignmentMode {
     /// Organizational domains must match (the default).
+    #[default]
     Relaxed,
     /// The domains must be identical.
     Strict,

@@ -6,8 +6,9 @@
 //! discovery), [`dkim_key`] (key records), [`rdns`] (forward-confirmed reverse DNS),
 //! [`alignment`] (pure identifier-alignment functions) and [`requirements`] (the providers'
 //! rules as data). SPF evaluation belongs to the SPF engine; this module reaches it through the
-//! one function [`spf_evidence`]. DKIM signature verification and the DMARC result of a
-//! received message belong to the message checks (not here yet).
+//! one function [`spf_evidence`]. [`dkim_verify`] verifies a message's signatures, and
+//! [`received`] computes a received message's SPF, DKIM and DMARC and sets them beside the
+//! receivers' own Authentication-Results.
 
 pub mod alignment;
 pub mod dkim_key;
@@ -16,6 +17,7 @@ pub mod dmarc;
 pub mod evaluate;
 pub mod predict;
 pub mod rdns;
+pub mod received;
 pub mod requirements;
 
 use std::net::IpAddr;
@@ -191,7 +193,7 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                             n.pos,
                             sanitize::line(&n.message)
                         ),
-                        "The domain's DNS admin corrects the DMARC TXT record so that every tag has a valid value (RFC 7489 §6.3), then runs `mailwhy auth DOMAIN` again.",
+                        "The vendor's mail admin (for the From domain's DNS) corrects the DMARC TXT record so that every tag has a valid value (RFC 7489 §6.3), then runs `mailwhy auth DOMAIN` again.",
                     )
                     .with_severity(sev)
                     .with_evidence(serde_json::json!({"name": at, "record": text, "tag": n.tag, "position": n.pos, "note": n.kind})),
@@ -206,7 +208,7 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                             if *organizational { " for subdomains" } else { "" },
                             sanitize::line(at)
                         ),
-                        "The sender domain's DNS admin reads the aggregate (rua) reports, makes sure all legitimate mail passes SPF or DKIM aligned, then raises the policy to p=quarantine and later p=reject.",
+                        "The vendor's mail admin (for the From domain's DNS) reads the aggregate (rua) reports, makes sure all legitimate mail passes SPF or DKIM aligned, then raises the policy to p=quarantine and later p=reject.",
                     )
                     .with_evidence(serde_json::json!({"name": at, "record": text, "organizational": organizational})),
                 );
@@ -226,7 +228,7 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                         sanitize::line(at),
                         sanitize::line(&error.to_string())
                     ),
-                    "The domain's DNS admin fixes the record (v=DMARC1 first, then p=none|quarantine|reject, then the other tags, each once), then runs `mailwhy auth DOMAIN` again.",
+                    "The vendor's mail admin (for the From domain's DNS) fixes the record (v=DMARC1 first, then p=none|quarantine|reject, then the other tags, each once), then runs `mailwhy auth DOMAIN` again.",
                 )
                 .with_evidence(serde_json::json!({"name": at, "record": text, "tag": error.tag, "position": error.pos, "error": error.message})),
             );
@@ -241,7 +243,7 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                         sanitize::line(at),
                         records.len()
                     ),
-                    "The domain's DNS admin merges them into one TXT record starting with v=DMARC1 and deletes the others.",
+                    "The vendor's mail admin (for the From domain's DNS) merges them into one TXT record starting with v=DMARC1 and deletes the others.",
                 )
                 .with_evidence(serde_json::json!({"name": at, "records": records})),
             );
@@ -263,7 +265,7 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                         "{shown} publishes no DMARC policy (asked {}).{nm}",
                         asked.join(" and ")
                     ),
-                    "The sender domain's DNS admin publishes a TXT record at _dmarc.DOMAIN such as \"v=DMARC1; p=none; rua=mailto:dmarc-reports@DOMAIN\".",
+                    "The vendor's mail admin (for the From domain's DNS) publishes a TXT record at _dmarc.DOMAIN such as \"v=DMARC1; p=none; rua=mailto:dmarc-reports@DOMAIN\".",
                 )
                 .with_evidence(serde_json::json!({"asked": asked, "near_misses": near_misses})),
             );
@@ -399,7 +401,7 @@ pub async fn check_dkim_keys(
                     "dkim.key-missing",
                     format!("No DKIM key is published for selector {} of {}: {how} at {}{delegated}. Receivers cannot verify mail signed with s={}, d={}.",
                         sanitize::line(sel), sanitize::line(dom), sanitize::line(&name), sanitize::line(sel), sanitize::line(dom)),
-                    "The sender's mail admin publishes the selector's public key (or the CNAME its sending service gives) at SELECTOR._domainkey.DOMAIN, or signs with a selector that is published.",
+                    "The vendor's mail admin publishes the selector's public key (or the CNAME its sending service gives) at SELECTOR._domainkey.DOMAIN, or signs with a selector that is published.",
                 )
                 .with_evidence(ev(serde_json::json!({"outcome": answer.outcome.kind()}))),
             );
@@ -416,7 +418,7 @@ pub async fn check_dkim_keys(
                     Finding::new(
                         "dkim.key-syntax-error",
                         format!("The DKIM key record at {}{delegated} does not parse: {}.", sanitize::line(&name), sanitize::line(&e.to_string())),
-                        "The sender's mail admin republishes the key record exactly as the signing system (or sending service) gives it: v=DKIM1; k=rsa; p=BASE64.",
+                        "The vendor's mail admin republishes the key record exactly as the signing system (or sending service) gives it: v=DKIM1; k=rsa; p=BASE64.",
                     )
                     .with_evidence(ev(serde_json::json!({"tag": e.tag, "position": e.pos, "error": e.message}))),
                 );
@@ -433,7 +435,7 @@ pub async fn check_dkim_keys(
                         Finding::new(
                             "dkim.key-revoked",
                             format!("The DKIM key for selector {} of {} is revoked (empty p=){delegated}: every signature with this selector fails.", sanitize::line(sel), sanitize::line(dom)),
-                            "The sender's mail admin stops signing with this selector and signs with a current key, or publishes the current public key at this name.",
+                            "The vendor's mail admin stops signing with this selector and signs with a current key, or publishes the current public key at this name.",
                         )
                         .with_evidence(ev(serde_json::json!({}))),
                     );
@@ -450,7 +452,7 @@ pub async fn check_dkim_keys(
                             "dkim.key-weak",
                             format!("The DKIM key for selector {} of {} is RSA {bits} bits{delegated}{}.", sanitize::line(sel), sanitize::line(dom),
                                 if bits < 1024 { ": receivers treat signatures with keys under 1024 bits as failing (RFC 8301)" } else { ": accepted today, but 2048 bits is the recommended size" }),
-                            "The sender's mail admin generates a 2048-bit RSA key, publishes it under a new selector, switches signing to it, then revokes the old selector.",
+                            "The vendor's mail admin generates a 2048-bit RSA key, publishes it under a new selector, switches signing to it, then revokes the old selector.",
                         )
                         .with_severity(sev)
                         .with_evidence(ev(serde_json::json!({"bits": bits}))),
@@ -461,7 +463,7 @@ pub async fn check_dkim_keys(
                         Finding::new(
                             "dkim.testing-mode",
                             format!("The DKIM key for selector {} of {} is in testing mode (t=y): receivers may treat its signatures as if the mail were unsigned.", sanitize::line(sel), sanitize::line(dom)),
-                            "Once signing works, the sender's mail admin removes t=y from the key record.",
+                            "Once signing works, the vendor's mail admin removes t=y from the key record.",
                         )
                         .with_evidence(ev(serde_json::json!({"flags": k.flags}))),
                     );
@@ -562,6 +564,37 @@ pub fn selector_and_domain(s: &str, default_domain: &str) -> (String, String) {
 pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
     let started = Instant::now();
     let before = ctx.dns.queries_sent();
+    let domain = input.domain.trim_end_matches('.').to_ascii_lowercase();
+    let c = checks(ctx, input).await;
+    let mut report = Report::from_outcomes(
+        format!("auth {domain}"),
+        c.outcomes,
+        Stats {
+            dns_queries: ctx.dns.queries_sent() - before,
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
+    )
+    .with_data(c.data);
+    for (title, lines) in c.sections {
+        report = report.with_section(title, lines);
+    }
+    report
+}
+
+/// The outcomes of the auth checks of one From domain, with their data and text sections.
+#[derive(Debug)]
+pub struct Checks {
+    /// `dmarc`, `dkim-keys`, `reverse-dns`, `dmarc-result` and `sender-rules`.
+    pub outcomes: Vec<CheckOutcome>,
+    /// The structured data (`mailwhy auth`'s `data`).
+    pub data: serde_json::Value,
+    /// Text blocks: predicted DMARC result, provider sender rules, delegated keys.
+    pub sections: Vec<(String, Vec<String>)>,
+}
+
+/// Runs every auth check for `input` (what `mailwhy auth` and `mailwhy diagnose` with a sender
+/// profile show).
+pub async fn checks(ctx: &Context, input: &AuthInput) -> Checks {
     let domain = input.domain.trim_end_matches('.').to_ascii_lowercase();
     let keys: Vec<(String, String)> = input
         .selectors
@@ -696,20 +729,16 @@ pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
         "spf_engine": if spf.is_some() { "evaluated" } else { "not checkable: give --ip and --envelope-domain" },
         "provider_requirements": items,
     });
-    let mut report = Report::from_outcomes(
-        format!("auth {domain}"),
-        vec![dmarc_c, dkim_c, rdns_c, pred_c, req_c],
-        Stats {
-            dns_queries: ctx.dns.queries_sent() - before,
-            duration_ms: started.elapsed().as_millis() as u64,
-        },
-    )
-    .with_data(data)
-    .with_section(
-        "Predicted DMARC result",
-        predictions.iter().map(|p| p.sentence.clone()).collect(),
-    )
-    .with_section("Provider sender rules", requirements::lines(&items));
+    let mut sections = vec![
+        (
+            "Predicted DMARC result".to_string(),
+            predictions.iter().map(|p| p.sentence.clone()).collect(),
+        ),
+        (
+            "Provider sender rules".to_string(),
+            requirements::lines(&items),
+        ),
+    ];
     let delegated: Vec<String> = key_status
         .iter()
         .filter_map(|k| {
@@ -726,9 +755,16 @@ pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
         })
         .collect();
     if !delegated.is_empty() {
-        report = report.with_section("DKIM keys delegated to sending services", delegated);
+        sections.push((
+            "DKIM keys delegated to sending services".to_string(),
+            delegated,
+        ));
     }
-    report
+    Checks {
+        outcomes: vec![dmarc_c, dkim_c, rdns_c, pred_c, req_c],
+        data,
+        sections,
+    }
 }
 
 #[cfg(test)]

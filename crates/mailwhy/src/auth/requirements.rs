@@ -353,15 +353,34 @@ pub fn judge(point: Point, ev: &Evidence) -> (Status, String) {
                 "no envelope domain and sending IP given".into(),
             ),
             Some(v) => {
-                let bad: Vec<String> = v
+                // A vendor sends through several services, each with its own envelope domain
+                // (its own servers with the main domain, SendGrid with em.DOMAIN): every IP needs
+                // SPF to pass for one of them, not for all.
+                let mut ips: Vec<std::net::IpAddr> = v.iter().map(|s| s.ip).collect();
+                ips.sort();
+                ips.dedup();
+                let bad: Vec<String> = ips
                     .iter()
-                    .filter(|s| s.result != "pass")
-                    .map(|s| format!("{} for {}: {}", s.domain, s.ip, s.result))
+                    .filter(|ip| !v.iter().any(|s| s.ip == **ip && s.result == "pass"))
+                    .map(|ip| {
+                        let got: Vec<String> = v
+                            .iter()
+                            .filter(|s| s.ip == *ip)
+                            .map(|s| format!("{} {}", s.domain, s.result))
+                            .collect();
+                        format!("{ip} ({})", got.join(", "))
+                    })
                     .collect();
                 if bad.is_empty() {
-                    (Met, "SPF passes for every envelope domain and IP".into())
+                    (
+                        Met,
+                        "SPF passes for every sending IP with one of the envelope domains".into(),
+                    )
                 } else {
-                    (NotMet, format!("SPF does not pass: {}", bad.join("; ")))
+                    (
+                        NotMet,
+                        format!("SPF passes for no envelope domain from {}", bad.join("; ")),
+                    )
                 }
             }
         },
@@ -495,6 +514,14 @@ mod tests {
             result: "softfail".into(),
         }]);
         assert_eq!(judge(Point::Spf, &e).0, Status::NotMet);
+        // Another envelope domain (the vendor's own servers) passes for that IP: met.
+        e.spf.as_mut().unwrap().push(SpfVerdict {
+            domain: "vendor.example".into(),
+            ip: "137.22.225.98".parse().unwrap(),
+            result: "pass".into(),
+        });
+        assert_eq!(judge(Point::Spf, &e).0, Status::Met);
+        e.spf.as_mut().unwrap().pop();
         e.dkim_keys.clear();
         assert_eq!(judge(Point::Alignment, &e).0, Status::NotMet);
     }

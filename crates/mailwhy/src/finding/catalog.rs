@@ -434,6 +434,17 @@ catalog! {
         fix: "Check which address the account really uses and correct it in the directory if \
               needed; otherwise tell the person which mailbox the email went to.";
 
+    "message.auth-disagreement", Info, "a receiver's authentication result differs from ours",
+        what: "mailwhy computed SPF, DKIM and DMARC for the received message itself and one of \
+               them differs from what a receiver recorded in its Authentication-Results header. \
+               The evidence names the method, both results and the likely reason.",
+        why: "A difference shows where the message changed on its way: forwarding changes the \
+              connecting IP and breaks SPF, a gateway or mailing list footer breaks the DKIM body \
+              hash, an ARC seal means a forwarder vouched for the original results.",
+        fix: "Nothing to change for the difference itself. Act on the dmarc, dkim or spf findings; \
+              if a gateway of the recipient modifies the vendor's mail, its admin exempts the \
+              vendor from footers and link rewriting.";
+
     // ---- mailbox: POP3 retrieval -----------------------------------------------------------
 
     "mailbox.port-tls-mismatch", Error, "the POP3 port and TLS setting do not match",

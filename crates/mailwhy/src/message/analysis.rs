@@ -246,18 +246,26 @@ pub fn check_authentication(a: &Analysis) -> CheckOutcome {
             .map(|r| format!("{}={}", r.method, r.result))
             .collect::<Vec<_>>()
             .join(", ");
+        // An SPF or DKIM failure in a header that also records dmarc=pass did not cost the
+        // message its authentication (the other method passed aligned): a warning, not a cause.
+        let dmarc_passed = ar
+            .results
+            .iter()
+            .any(|r| r.method == "dmarc" && r.result == "pass");
         c.push(
             Finding::new(
                 "message.auth-failed",
                 format!(
-                    "{} at {} recorded {}.",
+                    "{} at {} recorded {}{}.",
                     ar.header,
                     sanitize::line(if ar.authserv_id.is_empty() { "the receiver" } else { &ar.authserv_id }),
-                    sanitize::line(&what)
+                    sanitize::line(&what),
+                    if dmarc_passed { ", but dmarc=pass: the message passed authentication through the other method" } else { "" }
                 ),
                 "Fix the sending domain's authentication: SPF must list the sending IP, DKIM must sign with a published key, and the From domain must align (run `mailwhy auth DOMAIN`). Receivers junk or reject failing mail.",
             )
-            .with_evidence(serde_json::to_value(ar).unwrap_or_default()),
+            .with_evidence(serde_json::to_value(ar).unwrap_or_default())
+            .with_severity(if dmarc_passed { crate::finding::Severity::Warning } else { crate::finding::Severity::Error }),
         );
     }
     let n: usize = a.authentication.iter().map(|r| r.results.len()).sum();
@@ -388,7 +396,7 @@ pub fn report(
 }
 
 /// [`report`], also checking the message's sender against an allowlist
-/// (`allowlist.sender-not-listed`).
+/// (`allowlist.sender-not-listed`). Reads the headers only: no DNS (see [`report_authenticated`]).
 pub fn report_with(
     subject: &str,
     raw: &[u8],
@@ -397,6 +405,48 @@ pub fn report_with(
     list: Option<&crate::allowlist::Allowlist>,
 ) -> Result<crate::Report, super::NotMail> {
     let started = Instant::now();
+    let (a, outcomes) = header_checks(raw, opts, ticket_address, list)?;
+    let stats = crate::report::Stats {
+        dns_queries: 0,
+        duration_ms: started.elapsed().as_millis() as u64,
+    };
+    Ok(assemble(subject, &a, outcomes, stats, None))
+}
+
+/// [`report_with`] plus the message's authentication computed by us through `ctx`'s DNS layer
+/// (SPF, every DKIM signature, the DMARC policy and result) beside the receivers' own
+/// Authentication-Results, as `mailwhy message` shows it.
+pub async fn report_authenticated(
+    ctx: &crate::check::Context,
+    subject: &str,
+    raw: &[u8],
+    opts: &Options,
+    ticket_address: Option<&str>,
+    list: Option<&crate::allowlist::Allowlist>,
+) -> Result<crate::Report, super::NotMail> {
+    let started = Instant::now();
+    let before = ctx.dns.queries_sent();
+    let (a, mut outcomes) = header_checks(raw, opts, ticket_address, list)?;
+    let computed = if a.bounce.kind == bounce::Kind::NotBounce {
+        let (auth_outcomes, computed) = crate::auth::received::check(ctx, raw, &a).await;
+        outcomes.extend(auth_outcomes);
+        Some(computed)
+    } else {
+        None
+    };
+    let stats = crate::report::Stats {
+        dns_queries: ctx.dns.queries_sent() - before,
+        duration_ms: started.elapsed().as_millis() as u64,
+    };
+    Ok(assemble(subject, &a, outcomes, stats, computed.as_ref()))
+}
+
+/// Reads `raw` (size cap, mail or not) and runs the checks every message gets: Received chain,
+/// authentication results, spam verdicts, bounce.
+fn read_and_check(
+    raw: &[u8],
+    opts: &Options,
+) -> Result<(Analysis, Vec<CheckOutcome>), super::NotMail> {
     if raw.len() as u64 > opts.max_bytes {
         return Err(super::NotMail::TooLarge {
             size: raw.len() as u64,
@@ -405,27 +455,57 @@ pub fn report_with(
     }
     let msg = super::parse(raw)?;
     let a = analyze(&msg);
-    let mut outcomes = vec![
+    let outcomes = vec![
         check_received(&a, opts),
         check_authentication(&a),
         check_spam(&a),
         check_bounce(&a),
     ];
+    Ok((a, outcomes))
+}
+
+/// Parses `raw` and runs the header checks of `mailwhy message`.
+fn header_checks(
+    raw: &[u8],
+    opts: &Options,
+    ticket_address: Option<&str>,
+    list: Option<&crate::allowlist::Allowlist>,
+) -> Result<(Analysis, Vec<CheckOutcome>), super::NotMail> {
+    let (a, mut outcomes) = read_and_check(raw, opts)?;
     if let Some(t) = ticket_address {
         outcomes.push(check_recipient(&a, t));
     }
     if let Some(l) = list {
         outcomes.push(check_sender_listed(&a, l));
     }
-    let stats = crate::report::Stats {
-        dns_queries: 0,
-        duration_ms: started.elapsed().as_millis() as u64,
-    };
-    let mut r = crate::Report::from_outcomes(subject, outcomes, stats)
-        .with_data(serde_json::to_value(&a).unwrap_or_default());
+    Ok((a, outcomes))
+}
+
+/// The `mailwhy message` report from the analysis and the outcomes.
+fn assemble(
+    subject: &str,
+    a: &Analysis,
+    outcomes: Vec<CheckOutcome>,
+    stats: crate::report::Stats,
+    computed: Option<&crate::auth::received::Computed>,
+) -> crate::Report {
+    let mut data = serde_json::to_value(a).unwrap_or_default();
+    if let (Some(c), Some(obj)) = (computed, data.as_object_mut()) {
+        obj.insert(
+            "authentication_computed".into(),
+            serde_json::to_value(c).unwrap_or_default(),
+        );
+    }
+    let mut r = crate::Report::from_outcomes(subject, outcomes, stats).with_data(data);
     r = r.with_section("Received chain (oldest first)", chain_lines(&a.received));
     if !a.authentication.is_empty() {
         r = r.with_section("Authentication results", auth_lines(&a.authentication));
+    }
+    if let Some(c) = computed {
+        r = r.with_section(
+            "Authentication: ours beside the receivers'",
+            crate::auth::received::lines(c, &a.authentication),
+        );
     }
     if !a.spam.is_empty() {
         r = r.with_section("Spam filter verdicts", spam_lines(&a.spam));
@@ -433,7 +513,7 @@ pub fn report_with(
     if a.bounce.kind != bounce::Kind::NotBounce {
         r = r.with_section("Bounce", bounce_lines(&a.bounce));
     }
-    Ok(r)
+    r
 }
 
 fn chain_lines(c: &Chain) -> Vec<String> {
@@ -647,20 +727,7 @@ pub fn checks(
     ticket_address: &str,
     list: Option<&crate::allowlist::Allowlist>,
 ) -> Result<(Vec<CheckOutcome>, Analysis), super::NotMail> {
-    if raw.len() as u64 > opts.max_bytes {
-        return Err(super::NotMail::TooLarge {
-            size: raw.len() as u64,
-            cap: opts.max_bytes,
-        });
-    }
-    let msg = super::parse(raw)?;
-    let a = analyze(&msg);
-    let mut outcomes = vec![
-        check_received(&a, opts),
-        check_authentication(&a),
-        check_spam(&a),
-        check_bounce(&a),
-    ];
+    let (a, mut outcomes) = read_and_check(raw, opts)?;
     if a.bounce.is_bounce {
         // A bounce is addressed to the sender; the recipient that matters is the one it reports.
         let mut c = CheckOutcome::start("message-recipient");

@@ -14,8 +14,8 @@ pub mod spam;
 
 pub use analysis::{
     analyze, bounce_lines, check_authentication, check_bounce, check_received, check_recipient,
-    check_sender_listed, check_spam, checks, recipient_mismatch, report, report_with, Analysis,
-    Options, SenderFacts,
+    check_sender_listed, check_spam, checks, recipient_mismatch, report, report_authenticated,
+    report_with, Analysis, Options, SenderFacts,
 };
 
 use mail_parser::{Message, MessageParser};
