@@ -13,7 +13,7 @@ target/release/mailwhy --config fixtures/demo/mailwhy.toml -q serve --listen "12
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-url="http://127.0.0.1:$port/api/v1/diagnose?email=jane.doe@acme-builders.com"
+url="http://127.0.0.1:$port/v1/diagnose?email=jane.doe@acme-builders.com"
 curl -sf -o /dev/null "$url" # warm the cache
 # ab counts bodies of a different length as "failed"; the report's duration_ms varies in width.
 ab -q -n "$n" -c 64 "$url" | grep -E "Complete requests|Non-2xx|Requests per second|  50%|  99%"

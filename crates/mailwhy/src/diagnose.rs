@@ -184,6 +184,16 @@ impl Diagnoser {
         &self.resolving.dns
     }
 
+    /// The gateway allowlist given to the builder, if any.
+    pub fn allowlist(&self) -> Option<&Allowlist> {
+        self.allowlist.as_ref()
+    }
+
+    /// The vendor's sender profile given to the builder, if any.
+    pub fn sender(&self) -> Option<&SenderProfile> {
+        self.sender.as_ref()
+    }
+
     /// The context of one diagnosis: the shared DNS layer and "now" (fixed, or the clock).
     fn context(&self) -> Context {
         Context {
@@ -251,9 +261,24 @@ impl Diagnoser {
 
     /// Diagnoses one address: every check its inputs allow, concurrently.
     pub async fn diagnose(&self, address: &str) -> Report {
+        self.diagnose_with(address, None, &[]).await
+    }
+
+    /// [`Diagnoser::diagnose`] with inputs of this one diagnosis (a server's request): `now`
+    /// instead of the diagnoser's, and `messages` (name, raw bytes) read in addition to the
+    /// builder's, as `diagnose --message` reads them.
+    pub async fn diagnose_with(
+        &self,
+        address: &str,
+        now: Option<SystemTime>,
+        messages: &[(String, Vec<u8>)],
+    ) -> Report {
         let started = Instant::now();
         let queries_before = self.resolving.dns.queries_sent();
-        let ctx = self.context();
+        let mut ctx = self.context();
+        if let Some(n) = now {
+            ctx.now = n;
+        }
         let address = address.trim_matches(|c: char| c == '<' || c == '>');
         let schedule = self.reminder_schedule();
 
@@ -292,7 +317,7 @@ impl Diagnoser {
         outcomes.push(allow_outcome);
         outcomes.push(spf_outcome);
         let opts = crate::message::Options::default();
-        for (name, raw) in &self.messages {
+        for (name, raw) in self.messages.iter().chain(messages) {
             match crate::message::checks(raw, &opts, address, self.allowlist.as_ref()) {
                 Ok((msg_outcomes, _)) => outcomes.extend(msg_outcomes.into_iter().map(|mut o| {
                     o.name = format!("message {}", o.name);
