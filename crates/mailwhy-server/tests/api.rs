@@ -533,3 +533,57 @@ async fn address_list_and_spf_by_post() {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_of(&resp.text().await.unwrap())["code"], "bad-json");
 }
+
+#[tokio::test]
+async fn the_vendor_spf_comparison_is_reused_only_within_the_ttl() {
+    // The SPF drift check is the same for every recipient, so the diagnoser remembers it, but
+    // only until the first answer it used expires (the vendor's TXT lives 1 second here).
+    let d = std::sync::Arc::new(
+        mailwhy::diagnose::Diagnoser::builder()
+            .dns_zones(Some(mailwhy_tests::fixture("serve/zones")))
+            .sender_file(&mailwhy_tests::fixture("serve/short-ttl-vendor.toml"))
+            .unwrap()
+            .build()
+            .await
+            .unwrap(),
+    );
+    let s = start(d.clone(), Default::default()).await;
+    let c = client();
+    let post = || {
+        let c = c.clone();
+        let url = s.url("/v1/diagnose");
+        async move {
+            let r = c
+                .post(url)
+                .json(&serde_json::json!({ "email": "ops@short-ttl.com" }))
+                .send()
+                .await
+                .unwrap();
+            strict_report(&r.text().await.unwrap())
+        }
+    };
+    let vendor_txt = || {
+        d.dns()
+            .query_log()
+            .iter()
+            .filter(|q| q.name == "short-ttl-vendor.com" && q.rtype == "TXT")
+            .count()
+    };
+    let first = post().await;
+    assert!(first
+        .checks
+        .iter()
+        .any(|c| c.name == "spf-drift" && c.status == "ran"));
+    assert_eq!(vendor_txt(), 1);
+    let again = post().await;
+    assert_eq!(again.stats.dns_queries, 0, "within the TTL: nothing asked");
+    assert_eq!(again.findings, first.findings);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let later = post().await;
+    assert_eq!(
+        vendor_txt(),
+        2,
+        "after the TTL the vendor's SPF is asked again"
+    );
+    assert_eq!(later.findings, first.findings);
+}

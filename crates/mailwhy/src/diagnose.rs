@@ -50,6 +50,7 @@ pub struct Diagnoser {
     audit_options: AuditOptions,
     now: Option<SystemTime>,
     messages: Vec<(String, Vec<u8>)>,
+    spf_drift: allowlist::SpfDriftMemo,
 }
 
 /// Builds a [`Diagnoser`]; every input is optional.
@@ -164,6 +165,7 @@ impl DiagnoserBuilder {
             audit_options: self.audit_options,
             now: self.now,
             messages: self.messages,
+            spf_drift: Default::default(),
         })
     }
 }
@@ -309,7 +311,7 @@ impl Diagnoser {
             }
         };
         let spf_outcome = match &self.sender {
-            Some(s) => allowlist::spf_drift(&ctx, s).await,
+            Some(s) => self.spf_drift.get(&ctx, s).await,
             None => CheckOutcome::skipped("spf-drift", "no sender profile given (--sender)"),
         };
         let mut outcomes = vec![dir_outcome];

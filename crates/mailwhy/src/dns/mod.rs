@@ -377,6 +377,30 @@ type Pending = Shared<BoxFuture<'static, Arc<Answer>>>;
 #[derive(Clone)]
 pub struct Dns {
     inner: Arc<Inner>,
+    /// Set on a handle from [`Dns::watched`] only; every other handle pays one branch.
+    watch: Option<Arc<ExpiryWatch>>,
+}
+
+/// The earliest expiry of the answers handed out through a [`Dns::watched`] handle: a result
+/// computed from those answers stays true until then (what lets a long-running diagnoser
+/// reuse a vendor-wide comparison without outliving a record's TTL).
+#[derive(Debug, Default)]
+pub struct ExpiryWatch {
+    earliest: Mutex<Option<Instant>>,
+}
+
+impl ExpiryWatch {
+    fn note(&self, expires: Instant) {
+        let mut e = self.earliest.lock().expect("expiry watch lock");
+        if e.is_none_or(|t| expires < t) {
+            *e = Some(expires);
+        }
+    }
+
+    /// When the first answer seen expires (None when no answer was handed out).
+    pub fn earliest(&self) -> Option<Instant> {
+        *self.earliest.lock().expect("expiry watch lock")
+    }
 }
 
 struct Inner {
@@ -522,6 +546,7 @@ impl Dns {
             .build()
             .map_err(|e| ResolverSetupError(e.to_string()))?;
         Ok(Dns {
+            watch: None,
             inner: Arc::new(Inner {
                 resolver,
                 cache: Mutex::new(Cache::new()),
@@ -574,7 +599,24 @@ impl Dns {
                 }
             }
         };
-        Ok(fut.await)
+        let answer = fut.await;
+        if let Some(w) = &self.watch {
+            w.note(answer.expires);
+        }
+        Ok(answer)
+    }
+
+    /// A handle on the same layer and cache that also notes when the first answer it hands
+    /// out expires.
+    pub fn watched(&self) -> (Dns, Arc<ExpiryWatch>) {
+        let w = Arc::new(ExpiryWatch::default());
+        (
+            Dns {
+                inner: self.inner.clone(),
+                watch: Some(w.clone()),
+            },
+            w,
+        )
     }
 
     /// How many queries were sent (distinct questions that missed the cache).
