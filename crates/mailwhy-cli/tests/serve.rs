@@ -83,11 +83,11 @@ fn serves_the_demo_and_never_logs_the_token() {
             break rest.split('/').next().unwrap().to_string();
         }
     };
-    let denied = get(&addr, "/api/v1/health", None);
+    let denied = get(&addr, "/v1/health", None);
     assert!(denied.starts_with("HTTP/1.1 401"), "{denied}");
     let ok = get(
         &addr,
-        "/api/v1/diagnose?email=jane.doe@acme-builders.com",
+        "/v1/diagnose?email=jane.doe@acme-builders.com",
         Some("tok-81c2f9"),
     );
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
@@ -95,10 +95,7 @@ fn serves_the_demo_and_never_logs_the_token() {
     let _ = child.kill();
     let _ = child.wait();
     err.read_to_string(&mut log).unwrap();
-    assert!(
-        log.contains("/api/v1/diagnose"),
-        "one line per request: {log}"
-    );
+    assert!(log.contains("/v1/diagnose"), "one line per request: {log}");
     assert!(!log.contains("tok-81c2f9"), "{log}");
     assert!(!log.contains("jane.doe"), "no address in the log: {log}");
 }
@@ -167,7 +164,7 @@ fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() 
         .next()
         .unwrap()
         .to_string();
-    let jane = "/api/v1/diagnose?email=jane.doe@acme-builders.com";
+    let jane = "/v1/diagnose?email=jane.doe@acme-builders.com";
     assert!(get(&addr, jane, None).contains("\"user.messaging-disabled\""));
 
     // Jane's messages turned on, then SIGHUP: the next request sees the new directory.

@@ -1,17 +1,22 @@
-//! The JSON endpoints under `/api/v1`: input validation, the call into the shared
-//! [`mailwhy::diagnose::Diagnoser`], and JSON errors with a status code. Reports are the CLI's
-//! `schema_version 1` JSON; the Markdown rendering is the CLI's `--format markdown`.
+//! The JSON endpoints under `/v1`: input validation, the call into the shared
+//! [`mailwhy::diagnose::Diagnoser`] (or the library function the CLI command calls), and JSON
+//! errors with a status code. Reports are the CLI's `schema_version 1` JSON; the Markdown
+//! rendering is the CLI's `--format markdown`. Each handler carries its `#[utoipa::path]`, and
+//! the request and answer types derive their schema: `/openapi.json` is built from them.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use mailwhy::check::Context;
+use mailwhy::finding::Severity;
 use mailwhy::report::{render_markdown, Report};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 
@@ -19,18 +24,50 @@ use crate::AppState;
 /// longer is refused before it reaches a check.
 const MAX_ADDRESS_LEN: usize = 320;
 
-/// Most addresses in one `POST /api/v1/address` (a bigger list is a batch job: `mailwhy batch`).
+/// Most addresses in one `POST /v1/address` (a bigger list is a batch job: `mailwhy batch`).
 const MAX_ADDRESSES: usize = 100;
 
-/// Most IPs in one `POST /api/v1/spf`.
+/// Most IPs in one `POST /v1/spf`.
 const MAX_IPS: usize = 64;
 
-/// A JSON error body: `{"error": {"status", "code", "message", "field"?}}`.
+/// Most entries in one `POST /v1/allowlist/check`.
+const MAX_ENTRIES: usize = 1000;
+
+/// The name a pasted message carries in a report.
+const PASTED: &str = "pasted message";
+
+/// An error answer: a status code, a machine-readable code and a message for a person, sent as
+/// [`ErrorBody`].
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    field: Option<&'static str>,
+}
+
+/// The JSON body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ErrorDetail {
+    /// The HTTP status code, repeated.
+    #[schema(example = 400)]
+    status: u16,
+    /// Machine-readable: `missing-field`, `invalid-field`, `bad-json`, `not-mail`,
+    /// `no-allowlist`, `too-large`, `unsupported-media-type`, `unauthorized`, `not-found`,
+    /// `unknown-finding`, `overloaded`, `timeout`, `internal`.
+    #[schema(example = "missing-field")]
+    code: &'static str,
+    /// For a person: what was wrong and what was expected.
+    message: String,
+    /// The request field at fault, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "email")]
     field: Option<&'static str>,
 }
 
@@ -53,15 +90,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = serde_json::json!({
-            "status": self.status.as_u16(),
-            "code": self.code,
-            "message": self.message,
-        });
-        if let Some(f) = self.field {
-            error["field"] = f.into();
-        }
-        let body = serde_json::json!({ "error": error });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                status: self.status.as_u16(),
+                code: self.code,
+                message: self.message,
+                field: self.field,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -70,28 +106,111 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
         .route("/diagnose", get(diagnose_get).post(diagnose_post))
-        .route("/diagnose.md", get(diagnose_markdown))
+        .route(
+            "/diagnose.md",
+            get(diagnose_markdown).post(diagnose_markdown_post),
+        )
         .route("/address", get(address_get).post(address_post))
-        .route("/spf", axum::routing::post(spf_post))
+        .route("/spf", post(spf_post))
+        .route("/allowlist/check", post(allowlist_check))
+        .route("/message", post(message_post))
         .route("/findings/{id}", get(finding))
 }
 
-/// `GET /api/v1/health`, `GET /healthz`.
-pub(crate) async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+/// The liveness answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Health {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    status: &'static str,
+    /// The server's version.
+    version: &'static str,
 }
+
+/// Is the server up? (`/healthz` needs no token; `/v1/health` does when one is set.)
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "The server is up", body = Health)))]
+pub(crate) async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// Is the server up, and does the token work?
+#[utoipa::path(get, path = "/v1/health", tag = "service", security(("bearer" = [])),
+    responses((status = 200, description = "The server is up", body = Health),
+              (status = 401, description = "A token is set and was not sent", body = ErrorBody)))]
+#[allow(dead_code)] // documents the nested route that `health` serves
+pub(crate) fn health_v1() {}
 
 /// The query string of the address endpoints.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct EmailQuery {
+    /// The address from the ticket.
+    #[param(example = "jane.doe@acme-builders.com")]
     email: Option<String>,
 }
 
-/// The body of `POST /api/v1/diagnose`.
-#[derive(Debug, Deserialize)]
+/// Messages read with a diagnosis: (name in the report, raw bytes).
+type Messages = Vec<(String, Vec<u8>)>;
+
+/// The body of `POST /v1/diagnose` (and `POST /v1/diagnose.md`).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DiagnoseBody {
+    /// The address from the ticket.
+    #[schema(example = "jane.doe@acme-builders.com")]
     email: Option<String>,
+    /// The time to diagnose at (RFC 3339), e.g. for invitation reminders; default: the
+    /// server's `--now` or its clock.
+    #[schema(example = "2026-11-23T12:00:00Z")]
+    now: Option<String>,
+    /// A bounce or the headers of a received message, pasted as text (RFC 5322: it begins
+    /// with header fields); read as `mailwhy diagnose --message` reads a file.
+    message: Option<String>,
+}
+
+impl DiagnoseBody {
+    /// The address, the time and the pasted message, checked.
+    fn parts(self) -> Result<(String, Option<SystemTime>, Messages), ApiError> {
+        let email = email_param(self.email)?;
+        let now = self.now.as_deref().map(now_param).transpose()?;
+        let messages = match self.message {
+            Some(m) if !m.trim().is_empty() => {
+                let raw = m.into_bytes();
+                mailwhy::message::check_looks_like_mail(mailwhy::message::skip_mbox_line(&raw))
+                    .map_err(|e| {
+                        ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            "not-mail",
+                            format!("`message`: {e}; paste the whole bounce or the message's headers, starting with a header line such as \"Received:\" or \"From:\""),
+                        )
+                        .field("message")
+                    })?;
+                vec![(PASTED.to_string(), raw)]
+            }
+            _ => vec![],
+        };
+        Ok((email, now, messages))
+    }
+}
+
+fn now_param(raw: &str) -> Result<SystemTime, ApiError> {
+    // The CLI's `--now` accepts the same forms (RFC 3339, or a date at midnight UTC).
+    match mailwhy::directory::parse_time(raw) {
+        Ok(Some(t)) => Ok(SystemTime::from(t)),
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-field",
+            format!(
+                "`now` is {:?}; expected an RFC 3339 time such as 2026-11-23T12:00:00Z",
+                mailwhy::sanitize::line(raw)
+            ),
+        )
+        .field("now")),
+    }
 }
 
 fn email_param(raw: Option<String>) -> Result<String, ApiError> {
@@ -154,57 +273,121 @@ fn query_or_400(
     }
 }
 
-async fn diagnose_get(
+/// Every check the server's inputs allow for one address, the most likely cause first.
+#[utoipa::path(get, path = "/v1/diagnose", tag = "diagnose", params(EmailQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The report (schema_version 1)", body = Report),
+              (status = 400, description = "No address, or not one", body = ErrorBody),
+              (status = 401, description = "Token missing or wrong", body = ErrorBody),
+              (status = 503, description = "Overloaded or past the deadline", body = ErrorBody)))]
+pub(crate) async fn diagnose_get(
     State(st): State<AppState>,
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
     let email = email_param(query_or_400(q)?)?;
-    Ok(Json(st.diagnoser.current().diagnose(&email).await))
+    let report = st.diagnoser.current().diagnose(&email).await;
+    st.metrics.report(&report);
+    Ok(Json(report))
 }
 
-async fn diagnose_post(
+/// [`diagnose_get`] with a JSON body: the address, a `now`, and a pasted bounce or headers.
+#[utoipa::path(post, path = "/v1/diagnose", tag = "diagnose", request_body = DiagnoseBody,
+    security(("bearer" = [])),
+    responses((status = 200, description = "The report (schema_version 1)", body = Report),
+              (status = 400, description = "A field is missing or malformed (`field` names it)", body = ErrorBody),
+              (status = 401, description = "Token missing or wrong", body = ErrorBody),
+              (status = 413, description = "Body over the cap", body = ErrorBody),
+              (status = 415, description = "Not `application/json`", body = ErrorBody),
+              (status = 503, description = "Overloaded or past the deadline", body = ErrorBody)))]
+pub(crate) async fn diagnose_post(
     State(st): State<AppState>,
     body: JsonBody<DiagnoseBody>,
 ) -> Result<Json<Report>, ApiError> {
-    let body = json_or_400(body, r#"{"email": "jane@example.com"}"#)?;
-    let email = email_param(body.email)?;
-    Ok(Json(st.diagnoser.current().diagnose(&email).await))
+    let report = diagnose_body(&st, body).await?;
+    Ok(Json(report))
 }
 
-/// `GET /api/v1/diagnose.md?email=`: the Markdown rendering, for pasting into a ticket.
-async fn diagnose_markdown(
+async fn diagnose_body(st: &AppState, body: JsonBody<DiagnoseBody>) -> Result<Report, ApiError> {
+    let body = json_or_400(
+        body,
+        r#"{"email": "jane@example.com", "now"?: "2026-11-23T12:00:00Z", "message"?: "Received: ..."}"#,
+    )?;
+    let (email, now, messages) = body.parts()?;
+    let report = st
+        .diagnoser
+        .current()
+        .diagnose_with(&email, now, &messages)
+        .await;
+    st.metrics.report(&report);
+    Ok(report)
+}
+
+fn markdown(report: Report) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+        render_markdown(&[report]),
+    )
+        .into_response()
+}
+
+/// The Markdown rendering of the diagnosis, for pasting into a ticket.
+#[utoipa::path(get, path = "/v1/diagnose.md", tag = "diagnose", params(EmailQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The CLI's Markdown report", body = String, content_type = "text/markdown"),
+              (status = 400, description = "No address, or not one", body = ErrorBody)))]
+pub(crate) async fn diagnose_markdown(
     State(st): State<AppState>,
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let email = email_param(query_or_400(q)?)?;
     let report = st.diagnoser.current().diagnose(&email).await;
-    Ok((
-        [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
-        render_markdown(&[report]),
-    )
-        .into_response())
+    st.metrics.report(&report);
+    Ok(markdown(report))
 }
 
-/// `GET /api/v1/address?email=`: the address and recipient-domain checks alone.
-async fn address_get(
+/// The Markdown rendering of `POST /v1/diagnose` (same body).
+#[utoipa::path(post, path = "/v1/diagnose.md", tag = "diagnose", request_body = DiagnoseBody,
+    security(("bearer" = [])),
+    responses((status = 200, description = "The CLI's Markdown report", body = String, content_type = "text/markdown"),
+              (status = 400, description = "A field is missing or malformed", body = ErrorBody)))]
+pub(crate) async fn diagnose_markdown_post(
+    State(st): State<AppState>,
+    body: JsonBody<DiagnoseBody>,
+) -> Result<Response, ApiError> {
+    Ok(markdown(diagnose_body(&st, body).await?))
+}
+
+/// The address and recipient-domain checks alone.
+#[utoipa::path(get, path = "/v1/address", tag = "address", params(EmailQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The address report", body = Report),
+              (status = 400, description = "No address, or not one", body = ErrorBody)))]
+pub(crate) async fn address_get(
     State(st): State<AppState>,
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
     let email = email_param(query_or_400(q)?)?;
     let ctx = Context::new(st.diagnoser.current().dns().clone());
-    Ok(Json(address_report(&ctx, &email).await))
+    let report = address_report(&ctx, &email).await;
+    st.metrics.report(&report);
+    Ok(Json(report))
 }
 
-/// The body of `POST /api/v1/address`.
-#[derive(Debug, Deserialize)]
+/// The body of `POST /v1/address`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AddressBody {
+    /// 1 to 100 addresses.
+    #[schema(example = json!(["jane.doe@acme-builders.com", "someone@gmial.com"]))]
     emails: Vec<String>,
 }
 
-/// `POST /api/v1/address` `{"emails": [...]}`: one report per address, in order, over the
-/// shared cache.
-async fn address_post(
+/// One address report per address, in order, over the shared cache.
+#[utoipa::path(post, path = "/v1/address", tag = "address", request_body = AddressBody,
+    security(("bearer" = [])),
+    responses((status = 200, description = "One report per address, in order", body = Vec<Report>),
+              (status = 400, description = "`emails` empty, too long, or holding a blank", body = ErrorBody)))]
+pub(crate) async fn address_post(
     State(st): State<AppState>,
     body: JsonBody<AddressBody>,
 ) -> Result<Json<Vec<Report>>, ApiError> {
@@ -229,6 +412,7 @@ async fn address_post(
     let ctx = Context::new(d.dns().clone());
     // Concurrent over the shared cache; join_all keeps the order of the input.
     let reports = futures::future::join_all(emails.iter().map(|e| address_report(&ctx, e))).await;
+    reports.iter().for_each(|r| st.metrics.report(r));
     Ok(Json(reports))
 }
 
@@ -244,19 +428,29 @@ async fn address_report(ctx: &Context, email: &str) -> Report {
     report
 }
 
-/// The body of `POST /api/v1/spf`.
-#[derive(Debug, Deserialize)]
+/// The body of `POST /v1/spf`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SpfBody {
+    /// The domain whose SPF policy is evaluated.
+    #[schema(example = "procore.com")]
     domain: String,
+    /// Sending IPs to evaluate (IPv4 or IPv6), at most 64.
     #[serde(default)]
+    #[schema(value_type = Vec<String>, example = json!(["167.89.22.86"]))]
     ips: Vec<std::net::IpAddr>,
+    /// The envelope sender (MAIL FROM), for macros.
     mail_from: Option<String>,
+    /// The HELO name, for macros.
     helo: Option<String>,
 }
 
-/// `POST /api/v1/spf` `{"domain", "ips"?, "mail_from"?, "helo"?}`: the SPF report with its trace.
-async fn spf_post(
+/// The SPF report for a domain and sending IPs, with the evaluation trace.
+#[utoipa::path(post, path = "/v1/spf", tag = "spf", request_body = SpfBody,
+    security(("bearer" = [])),
+    responses((status = 200, description = "The SPF report", body = Report),
+              (status = 400, description = "Bad domain or IPs", body = ErrorBody)))]
+pub(crate) async fn spf_post(
     State(st): State<AppState>,
     body: JsonBody<SpfBody>,
 ) -> Result<Json<Report>, ApiError> {
@@ -296,11 +490,199 @@ async fn spf_post(
     )
     .await;
     report.stats.dns_queries = ctx.dns.queries_sent().saturating_sub(before);
+    st.metrics.report(&report);
     Ok(Json(report))
 }
 
-/// `GET /api/v1/findings/{id}`: the catalog's explanation of a finding id.
-async fn finding(Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+/// The body of `POST /v1/allowlist/check`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AllowlistCheckBody {
+    /// IP addresses or domains to look up, 1 to 1000.
+    #[schema(example = json!(["167.89.22.86", "mail.procore.com"]))]
+    entries: Vec<String>,
+}
+
+/// The answer of `POST /v1/allowlist/check`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AllowlistCheck {
+    /// The allowlist file asked.
+    allowlist: String,
+    /// True when every entry is listed.
+    all_listed: bool,
+    /// One result per entry, in the order sent.
+    results: Vec<EntryResult>,
+}
+
+/// Is one IP or domain on the allowlist, and by which entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct EntryResult {
+    /// The entry as asked (trimmed).
+    query: String,
+    /// Whether a line of the allowlist admits it.
+    listed: bool,
+    /// The line that admits it (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    /// That line's entry as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry: Option<String>,
+    /// Whether the vendor's sender profile publishes it (when the server has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vendor_publishes: Option<bool>,
+}
+
+/// Looks IPs and domains up in the server's gateway allowlist, as `mailwhy allowlist --check`.
+#[utoipa::path(post, path = "/v1/allowlist/check", tag = "allowlist",
+    request_body = AllowlistCheckBody, security(("bearer" = [])),
+    responses((status = 200, description = "One result per entry, in order", body = AllowlistCheck),
+              (status = 400, description = "No allowlist configured (`no-allowlist`), or an entry that is neither an IP nor a domain", body = ErrorBody)))]
+pub(crate) async fn allowlist_check(
+    State(st): State<AppState>,
+    body: JsonBody<AllowlistCheckBody>,
+) -> Result<Json<AllowlistCheck>, ApiError> {
+    let body = json_or_400(body, r#"{"entries": ["192.0.2.1", "mail.example.com"]}"#)?;
+    let d = st.diagnoser.current();
+    let Some(list) = d.allowlist() else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "no-allowlist",
+            "this server has no gateway allowlist to check `entries` against; start it with --allowlist FILE (or `allowlist` in --config)",
+        )
+        .field("entries"));
+    };
+    if body.entries.is_empty() || body.entries.len() > MAX_ENTRIES {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-field",
+            format!(
+                "`entries` has {} items; send 1 to {MAX_ENTRIES} IP addresses or domains",
+                body.entries.len()
+            ),
+        )
+        .field("entries"));
+    }
+    let ix = mailwhy::allowlist::Index::new(&list.entries);
+    let mut results = Vec::with_capacity(body.entries.len());
+    for (i, q) in body.entries.iter().enumerate() {
+        let r = mailwhy::allowlist::lookup(list, &ix, d.sender(), q);
+        if let Some(e) = r.error {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-field",
+                format!("`entries[{i}]`: {}", mailwhy::sanitize::line(&e)),
+            )
+            .field("entries"));
+        }
+        results.push(EntryResult {
+            query: r.query,
+            listed: r.entry.is_some(),
+            line: r.entry.as_ref().map(|(l, _)| *l),
+            entry: r.entry.map(|(_, t)| t),
+            vendor_publishes: r.vendor_publishes,
+        });
+    }
+    Ok(Json(AllowlistCheck {
+        allowlist: list.file.clone(),
+        all_listed: results.iter().all(|r| r.listed),
+        results,
+    }))
+}
+
+/// The query string of `POST /v1/message`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MessageQuery {
+    /// The address from the ticket: report when the message went elsewhere.
+    ticket_address: Option<String>,
+    /// Report hops that held the message longer than this many seconds (default 900).
+    hop_delay: Option<i64>,
+}
+
+/// The full report on one received message or bounce, as `mailwhy message FILE`: the
+/// Received chain with hop delays, authentication results, spam verdicts, the bounce reading,
+/// and the sender against the server's allowlist (or its sender profile).
+#[utoipa::path(post, path = "/v1/message", tag = "message", params(MessageQuery),
+    request_body(content = String, content_type = "message/rfc822",
+        description = "The raw message or bounce (RFC 5322), up to the body cap (25 MB by default)"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The message report", body = Report),
+              (status = 400, description = "Empty, or not a mail message", body = ErrorBody),
+              (status = 413, description = "Over the body cap", body = ErrorBody)))]
+pub(crate) async fn message_post(
+    State(st): State<AppState>,
+    q: Result<Query<MessageQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<Report>, ApiError> {
+    let Query(q) =
+        q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-query", e.body_text()))?;
+    let raw = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "the message is over this server's body cap (25 MB unless configured otherwise)",
+            )
+        } else {
+            ApiError::new(e.status(), "bad-body", e.body_text())
+        }
+    })?;
+    let ticket = q
+        .ticket_address
+        .map(|t| email_param(Some(t)).map_err(|e| e.field("ticket_address")))
+        .transpose()?;
+    let opts = mailwhy::message::Options {
+        hop_delay_threshold_secs: q
+            .hop_delay
+            .unwrap_or(mailwhy::message::Options::default().hop_delay_threshold_secs),
+        ..Default::default()
+    };
+    let d = st.diagnoser.current();
+    // As the CLI: the allowlist when there is one, else what the vendor's profile publishes.
+    let from_profile = d.sender().map(mailwhy::allowlist::Allowlist::from_profile);
+    let list = d.allowlist().or(from_profile.as_ref());
+    let report = mailwhy::message::report_with("message", &raw, &opts, ticket.as_deref(), list)
+        .map_err(|e| match e {
+            mailwhy::message::NotMail::TooLarge { .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.to_string())
+            }
+            _ => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "not-mail",
+                format!("the body is not a mail message: {e}"),
+            )
+            .field("body"),
+        })?;
+    st.metrics.report(&report);
+    Ok(Json(report))
+}
+
+/// The catalog's explanation of a finding id.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Explanation {
+    /// The id.
+    #[schema(example = "user.messaging-disabled")]
+    id: &'static str,
+    /// Its usual severity.
+    severity: Severity,
+    /// One line naming the problem.
+    title: &'static str,
+    /// "What it means".
+    what_it_means: &'static str,
+    /// "Why it matters".
+    why_it_matters: &'static str,
+    /// "How to fix it".
+    how_to_fix: &'static str,
+}
+
+/// What a finding id means, why it matters and how to fix it (`mailwhy explain ID`).
+#[utoipa::path(get, path = "/v1/findings/{id}", tag = "findings",
+    params(("id" = String, Path, description = "A finding id, e.g. `user.messaging-disabled`")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The explanation", body = Explanation),
+              (status = 404, description = "No such id (the message suggests close ones)", body = ErrorBody)))]
+pub(crate) async fn finding(Path(id): Path<String>) -> Result<Json<Explanation>, ApiError> {
     let Some(k) = mailwhy::finding::lookup(&id) else {
         let close = mailwhy::finding::closest_ids(&id, 3);
         return Err(ApiError::new(
@@ -314,14 +696,26 @@ async fn finding(Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiE
         )
         .field("id"));
     };
-    Ok(Json(serde_json::json!({
-        "id": k.id,
-        "severity": k.severity,
-        "title": k.title,
-        "what_it_means": k.what_it_means,
-        "why_it_matters": k.why_it_matters,
-        "how_to_fix": k.how_to_fix,
-    })))
+    Ok(Json(Explanation {
+        id: k.id,
+        severity: k.severity,
+        title: k.title,
+        what_it_means: k.what_it_means,
+        why_it_matters: k.why_it_matters,
+        how_to_fix: k.how_to_fix,
+    }))
+}
+
+/// Counters and a latency histogram for Prometheus (no token: they hold no addresses).
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "OpenMetrics text: requests by route and status, latency, DNS queries sent, cache hits, inconclusive checks",
+        body = String, content_type = "application/openmetrics-text")))]
+pub(crate) async fn metrics(State(st): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+        st.metrics.encode(),
+    )
+        .into_response()
 }
 
 /// Anything else: a JSON 404.
@@ -330,7 +724,7 @@ pub(crate) async fn not_found(uri: axum::http::Uri) -> ApiError {
         StatusCode::NOT_FOUND,
         "not-found",
         format!(
-            "no such endpoint: {}; see /api/v1/health, /api/v1/diagnose?email=, /api/v1/address?email=",
+            "no such endpoint: {}; the endpoints are listed in /openapi.json",
             mailwhy::sanitize::line(uri.path())
         ),
     )

@@ -21,14 +21,17 @@
 
 mod api;
 mod auth;
+mod metrics;
+mod openapi;
 mod page;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
@@ -40,14 +43,16 @@ pub use api::ApiError;
 /// Limits and access rule of a server.
 #[derive(Clone)]
 pub struct Options {
-    /// The bearer token every `/api/` request must carry (`Authorization: Bearer …`); `None`
+    /// The bearer token every `/v1/` request must carry (`Authorization: Bearer …`); `None`
     /// lets every request in (only sensible on loopback).
     pub token: Option<String>,
-    /// Largest request body accepted (413 beyond it).
+    /// Largest request body accepted (413 beyond it); a raw message for `POST /v1/message` is
+    /// the largest body the API takes, hence the CLI's 25 MB message cap.
     pub max_body_bytes: usize,
     /// Deadline of one request (503 with a JSON error beyond it).
     pub request_timeout: Duration,
-    /// Requests handled at once; more are refused with 503 rather than queued without bound.
+    /// Requests handled at once, across all routes; more are refused with 503 rather than
+    /// queued without bound.
     pub max_in_flight: usize,
 }
 
@@ -79,29 +84,63 @@ impl std::fmt::Debug for Options {
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub diagnoser: SharedDiagnoser,
+    pub metrics: metrics::SharedMetrics,
 }
 
 /// The diagnoser a running server uses, replaceable while it serves: a reload of the input
 /// files builds a new [`Diagnoser`] and swaps it in; requests in flight finish on the one they
 /// started with.
 #[derive(Clone)]
-pub struct SharedDiagnoser(Arc<RwLock<Arc<Diagnoser>>>);
+pub struct SharedDiagnoser {
+    current: Arc<RwLock<Arc<Diagnoser>>>,
+    /// DNS queries sent and cache hits of the diagnosers replaced so far (each had its own
+    /// DNS layer), so the metrics' counters never go down on a reload.
+    retired: Arc<[AtomicU64; 2]>,
+}
+
+impl std::fmt::Debug for SharedDiagnoser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedDiagnoser").finish_non_exhaustive()
+    }
+}
 
 impl SharedDiagnoser {
     /// Starts with `diagnoser`.
     pub fn new(diagnoser: Arc<Diagnoser>) -> SharedDiagnoser {
-        SharedDiagnoser(Arc::new(RwLock::new(diagnoser)))
+        SharedDiagnoser {
+            current: Arc::new(RwLock::new(diagnoser)),
+            retired: Arc::new([AtomicU64::new(0), AtomicU64::new(0)]),
+        }
     }
 
     /// The diagnoser for a new request.
     pub fn current(&self) -> Arc<Diagnoser> {
         // A poisoned lock only means a panic elsewhere while swapping an Arc; the value is whole.
-        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Swaps in a new diagnoser for the requests that start from now on.
     pub fn replace(&self, diagnoser: Arc<Diagnoser>) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = diagnoser;
+        let old = std::mem::replace(
+            &mut *self.current.write().unwrap_or_else(|e| e.into_inner()),
+            diagnoser,
+        );
+        // Queries the old layer sends for requests still finishing on it after this are not
+        // counted: a reload is rare and those are few.
+        self.retired[0].fetch_add(old.dns().queries_sent(), Ordering::Relaxed);
+        self.retired[1].fetch_add(old.dns().cache_hits(), Ordering::Relaxed);
+    }
+
+    /// DNS queries sent and cache hits since the server started, across reloads.
+    pub fn dns_totals(&self) -> (u64, u64) {
+        let d = self.current();
+        (
+            self.retired[0].load(Ordering::Relaxed) + d.dns().queries_sent(),
+            self.retired[1].load(Ordering::Relaxed) + d.dns().cache_hits(),
+        )
     }
 }
 
@@ -118,26 +157,38 @@ pub fn router_with(diagnoser: Arc<Diagnoser>, options: Options) -> Router {
 
 /// The router over a diagnoser that can be replaced while it serves (reloads).
 pub fn router_shared(diagnoser: SharedDiagnoser, options: Options) -> Router {
-    let state = AppState { diagnoser };
+    let metrics = Arc::new(metrics::Metrics::new(diagnoser.clone()));
+    let state = AppState {
+        diagnoser,
+        metrics: metrics.clone(),
+    };
     let api = api::routes()
         .route_layer(axum::middleware::from_fn_with_state(
             auth::Token::new(options.token.clone()),
             auth::require_token,
         ))
-        .with_state(state);
+        .with_state(state.clone());
+    // `Router::layer` wraps each route on its own: the cap on requests in flight must be one
+    // semaphore for all of them, hence the global limit (a plain `concurrency_limit` would give
+    // every route its own cap).
     let limits = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(api::limit_error))
         .load_shed()
-        .concurrency_limit(options.max_in_flight)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            options.max_in_flight,
+        ))
         .timeout(options.request_timeout);
     Router::new()
-        .nest("/api/v1", api)
+        .nest("/v1", api)
         .route("/healthz", get(api::health))
+        .route("/metrics", get(api::metrics))
+        .route("/openapi.json", get(openapi::document))
+        .with_state(state)
         .merge(page::routes())
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(limits)
-        .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn_with_state(metrics, log_request))
 }
 
 /// Is `addr` a loopback address (where a server may run without a token)?
@@ -167,22 +218,37 @@ pub async fn serve(
 }
 
 /// One log line per request: method, path (never the query string, which holds addresses,
-/// nor any header, which may hold the token), status, duration.
+/// nor any header, which may hold the token, nor a body), status, duration; and the request
+/// counted in the metrics under its route template.
 async fn log_request(
+    axum::extract::State(metrics): axum::extract::State<metrics::SharedMetrics>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    // `Router::layer` runs this after routing, so the matched template is known; anything the
+    // router did not match (404s) shares one label.
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string());
     let started = std::time::Instant::now();
     let resp = next.run(req).await;
     let status: StatusCode = resp.status();
+    let elapsed = started.elapsed();
+    metrics.request(
+        route.as_deref().unwrap_or("unmatched"),
+        method.as_str(),
+        status.as_u16(),
+        elapsed.as_secs_f64(),
+    );
     tracing::info!(
         target: "mailwhy_server::request",
         %method,
         path = %mailwhy::sanitize::line(&path),
         status = status.as_u16(),
-        ms = started.elapsed().as_millis() as u64,
+        ms = elapsed.as_millis() as u64,
         "request"
     );
     resp

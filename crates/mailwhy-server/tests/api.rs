@@ -33,7 +33,7 @@ fn ids(r: &Report) -> Vec<&str> {
 async fn diagnose_returns_the_same_report_as_the_library() {
     let s = start(demo_diagnoser().await, Default::default()).await;
     let resp = client()
-        .get(s.url("/api/v1/diagnose"))
+        .get(s.url("/v1/diagnose"))
         .query(&[("email", JANE)])
         .send()
         .await
@@ -55,7 +55,7 @@ async fn diagnose_returns_the_same_report_as_the_library() {
 
     // POST with a JSON body gives the same answer.
     let resp = client()
-        .post(s.url("/api/v1/diagnose"))
+        .post(s.url("/v1/diagnose"))
         .json(&serde_json::json!({ "email": JANE }))
         .send()
         .await
@@ -71,7 +71,7 @@ async fn markdown_address_findings_and_health() {
     let c = client();
 
     let resp = c
-        .get(s.url("/api/v1/diagnose.md"))
+        .get(s.url("/v1/diagnose.md"))
         .query(&[("email", JANE)])
         .send()
         .await
@@ -95,7 +95,7 @@ async fn markdown_address_findings_and_health() {
 
     // The address checks alone: a typo'd provider domain is found.
     let resp = c
-        .get(s.url("/api/v1/address"))
+        .get(s.url("/v1/address"))
         .query(&[("email", "someone@gmial.com")])
         .send()
         .await
@@ -111,7 +111,7 @@ async fn markdown_address_findings_and_health() {
     assert!(r.stats.dns_queries <= 20);
 
     let resp = c
-        .get(s.url("/api/v1/findings/user.messaging-disabled"))
+        .get(s.url("/v1/findings/user.messaging-disabled"))
         .send()
         .await
         .unwrap();
@@ -121,7 +121,7 @@ async fn markdown_address_findings_and_health() {
     assert!(v["how_to_fix"].as_str().is_some_and(|s| !s.is_empty()));
 
     let resp = c
-        .get(s.url("/api/v1/findings/user.messaging-disabld"))
+        .get(s.url("/v1/findings/user.messaging-disabld"))
         .send()
         .await
         .unwrap();
@@ -133,7 +133,7 @@ async fn markdown_address_findings_and_health() {
         .unwrap()
         .contains("user.messaging-disabled"));
 
-    for path in ["/api/v1/health", "/healthz"] {
+    for path in ["/v1/health", "/healthz"] {
         let resp = c.get(s.url(path)).send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK, "{path}");
         let v: serde_json::Value = resp.json().await.unwrap();
@@ -156,7 +156,7 @@ async fn bad_input_is_a_json_error_with_a_status() {
     // Missing, empty and overlong addresses: 400 naming the field.
     for q in ["", "?email=", "?email=%20%20"] {
         let resp = c
-            .get(s.url(&format!("/api/v1/diagnose{q}")))
+            .get(s.url(&format!("/v1/diagnose{q}")))
             .send()
             .await
             .unwrap();
@@ -168,7 +168,7 @@ async fn bad_input_is_a_json_error_with_a_status() {
     }
     let long = format!("{}@example.com", "a".repeat(400));
     let resp = c
-        .get(s.url("/api/v1/address"))
+        .get(s.url("/v1/address"))
         .query(&[("email", long.as_str())])
         .send()
         .await
@@ -186,7 +186,7 @@ async fn bad_input_is_a_json_error_with_a_status() {
         r#"{"email": "a@b.example", "x": 1}"#,
     ] {
         let resp = c
-            .post(s.url("/api/v1/diagnose"))
+            .post(s.url("/v1/diagnose"))
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -197,7 +197,7 @@ async fn bad_input_is_a_json_error_with_a_status() {
     }
     // Not JSON at all: 415.
     let resp = c
-        .post(s.url("/api/v1/diagnose"))
+        .post(s.url("/v1/diagnose"))
         .body(r#"{"email": "a@b.example"}"#)
         .send()
         .await
@@ -208,7 +208,7 @@ async fn bad_input_is_a_json_error_with_a_status() {
     // Over the body cap: 413.
     let big = serde_json::json!({ "email": "x".repeat(4096) }).to_string();
     let resp = c
-        .post(s.url("/api/v1/diagnose"))
+        .post(s.url("/v1/diagnose"))
         .header("content-type", "application/json")
         .body(big)
         .send()
@@ -218,10 +218,10 @@ async fn bad_input_is_a_json_error_with_a_status() {
     assert_eq!(error_of(&resp.text().await.unwrap())["code"], "too-large");
 
     // No such endpoint, wrong method: JSON too.
-    let resp = c.get(s.url("/api/v1/nope")).send().await.unwrap();
+    let resp = c.get(s.url("/v1/nope")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert_eq!(error_of(&resp.text().await.unwrap())["code"], "not-found");
-    let resp = c.delete(s.url("/api/v1/diagnose")).send().await.unwrap();
+    let resp = c.delete(s.url("/v1/diagnose")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 
@@ -236,7 +236,7 @@ async fn token_is_required_when_set() {
     )
     .await;
     let c = client();
-    let url = s.url("/api/v1/diagnose?email=jane.doe@acme-builders.com");
+    let url = s.url("/v1/diagnose?email=jane.doe@acme-builders.com");
 
     let resp = c.get(&url).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -282,11 +282,7 @@ async fn token_is_required_when_set() {
         StatusCode::OK
     );
     assert_eq!(
-        c.get(s.url("/api/v1/health"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        c.get(s.url("/v1/health")).send().await.unwrap().status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -339,7 +335,7 @@ async fn a_request_past_the_deadline_is_a_503() {
     .await;
     let started = std::time::Instant::now();
     let resp = client()
-        .get(s.url("/api/v1/diagnose?email=someone@slow-domain.com"))
+        .get(s.url("/v1/diagnose?email=someone@slow-domain.com"))
         .send()
         .await
         .unwrap();
@@ -401,7 +397,7 @@ async fn concurrent_identical_requests_share_one_dns_cache() {
     // One request on its own diagnoser: how many questions one diagnosis asks.
     let alone = demo_diagnoser().await;
     let one = start(alone.clone(), Default::default()).await;
-    let url = one.url("/api/v1/diagnose?email=ops@northwind-bau.de");
+    let url = one.url("/v1/diagnose?email=ops@northwind-bau.de");
     assert_eq!(
         client().get(&url).send().await.unwrap().status(),
         StatusCode::OK
@@ -413,7 +409,7 @@ async fn concurrent_identical_requests_share_one_dns_cache() {
     // question once, so the total is the same as for one.
     let shared = demo_diagnoser().await;
     let s = start(shared.clone(), Default::default()).await;
-    let url = s.url("/api/v1/diagnose?email=ops@northwind-bau.de");
+    let url = s.url("/v1/diagnose?email=ops@northwind-bau.de");
     let c = client();
     let mut tasks = Vec::new();
     for _ in 0..16 {
@@ -446,7 +442,7 @@ async fn the_shared_cache_asks_again_after_the_ttl() {
             .unwrap(),
     );
     let s = start(d.clone(), Default::default()).await;
-    let url = s.url("/api/v1/address?email=ops@short-ttl.com");
+    let url = s.url("/v1/address?email=ops@short-ttl.com");
     let c = client();
     let first = strict_report(&c.get(&url).send().await.unwrap().text().await.unwrap());
     assert!(first.stats.dns_queries > 0);
@@ -469,7 +465,7 @@ async fn address_list_and_spf_by_post() {
     let c = client();
     let emails = ["jane.doe@acme-builders.com", "someone@gmial.com", "x@@bad"];
     let resp = c
-        .post(s.url("/api/v1/address"))
+        .post(s.url("/v1/address"))
         .json(&serde_json::json!({ "emails": emails }))
         .send()
         .await
@@ -482,7 +478,7 @@ async fn address_list_and_spf_by_post() {
     // Each is what the GET endpoint says for that address alone.
     for (r, e) in reports.iter().zip(emails) {
         let one = c
-            .get(s.url("/api/v1/address"))
+            .get(s.url("/v1/address"))
             .query(&[("email", e)])
             .send()
             .await
@@ -498,7 +494,7 @@ async fn address_list_and_spf_by_post() {
         serde_json::json!({ "emails": ["a@b.example", " "] }),
     ] {
         let resp = c
-            .post(s.url("/api/v1/address"))
+            .post(s.url("/v1/address"))
             .json(&bad)
             .send()
             .await
@@ -509,7 +505,7 @@ async fn address_list_and_spf_by_post() {
 
     // SPF for the vendor's domain, one IP, against the library's own report.
     let resp = c
-        .post(s.url("/api/v1/spf"))
+        .post(s.url("/v1/spf"))
         .json(&serde_json::json!({ "domain": "procore.com", "ips": ["167.89.22.86"] }))
         .send()
         .await
@@ -529,11 +525,65 @@ async fn address_list_and_spf_by_post() {
     assert_eq!(got.data, direct.data);
     assert_eq!(got.verdict, direct.verdict);
     let resp = c
-        .post(s.url("/api/v1/spf"))
+        .post(s.url("/v1/spf"))
         .json(&serde_json::json!({ "domain": "procore.com", "ips": ["not-an-ip"] }))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_of(&resp.text().await.unwrap())["code"], "bad-json");
+}
+
+#[tokio::test]
+async fn the_vendor_spf_comparison_is_reused_only_within_the_ttl() {
+    // The SPF drift check is the same for every recipient, so the diagnoser remembers it, but
+    // only until the first answer it used expires (the vendor's TXT lives 1 second here).
+    let d = std::sync::Arc::new(
+        mailwhy::diagnose::Diagnoser::builder()
+            .dns_zones(Some(mailwhy_tests::fixture("serve/zones")))
+            .sender_file(&mailwhy_tests::fixture("serve/short-ttl-vendor.toml"))
+            .unwrap()
+            .build()
+            .await
+            .unwrap(),
+    );
+    let s = start(d.clone(), Default::default()).await;
+    let c = client();
+    let post = || {
+        let c = c.clone();
+        let url = s.url("/v1/diagnose");
+        async move {
+            let r = c
+                .post(url)
+                .json(&serde_json::json!({ "email": "ops@short-ttl.com" }))
+                .send()
+                .await
+                .unwrap();
+            strict_report(&r.text().await.unwrap())
+        }
+    };
+    let vendor_txt = || {
+        d.dns()
+            .query_log()
+            .iter()
+            .filter(|q| q.name == "short-ttl-vendor.com" && q.rtype == "TXT")
+            .count()
+    };
+    let first = post().await;
+    assert!(first
+        .checks
+        .iter()
+        .any(|c| c.name == "spf-drift" && c.status == "ran"));
+    assert_eq!(vendor_txt(), 1);
+    let again = post().await;
+    assert_eq!(again.stats.dns_queries, 0, "within the TTL: nothing asked");
+    assert_eq!(again.findings, first.findings);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let later = post().await;
+    assert_eq!(
+        vendor_txt(),
+        2,
+        "after the TTL the vendor's SPF is asked again"
+    );
+    assert_eq!(later.findings, first.findings);
 }

@@ -1,7 +1,8 @@
 //! The page in a real browser: Debian's `chromium`, driven headless through `chromedriver`'s
 //! WebDriver HTTP API (W3C WebDriver, plain JSON calls). Type an address from the demo
 //! fixtures, press Diagnose, read the cause shown; press "Copy as Markdown" and read the
-//! Markdown; type an address holding HTML and see it shown as text with nothing run.
+//! Markdown; paste a bounce from the fixtures and read its finding; then outside text holding
+//! HTML (an address, a TXT record, a bounce's header field) is shown as text with nothing run.
 //!
 //! Without chromium and chromedriver the test prints a note and passes, except under `CI=true`
 //! (where `.ci/run` installs both from `.ci/apt-packages`), where their absence fails it.
@@ -97,12 +98,50 @@ impl Session {
     }
 
     async fn script(&self, js: &str) -> Value {
+        self.script_with(js, json!([])).await
+    }
+
+    async fn script_with(&self, js: &str, args: Value) -> Value {
         self.call(
             reqwest::Method::POST,
             "/execute/sync",
-            Some(json!({ "script": js, "args": [] })),
+            Some(json!({ "script": js, "args": args })),
         )
         .await
+    }
+
+    /// Pastes `text` into a field (as a paste does: the whole value at once).
+    async fn paste(&self, css: &str, text: &str) {
+        self.script_with(
+            "var e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input')); return true;",
+            json!([css, text]),
+        )
+        .await;
+    }
+
+    async fn clear(&self, css: &str) {
+        let e = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{e}/clear"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    /// Diagnoses `email` (with a pasted message when given) and waits for the new report.
+    async fn diagnose(&self, email: &str, message: Option<&str>) {
+        self.script("document.getElementById('result').hidden = true; return true;")
+            .await;
+        self.clear("#email").await;
+        self.type_into("#email", email).await;
+        self.paste("#message", message.unwrap_or("")).await;
+        self.click("#diagnose").await;
+        self.wait_for_text(
+            "var r = document.getElementById('result'); return r.hidden ? '' : document.getElementById('result-title').textContent;",
+            "the report",
+        )
+        .await;
     }
 
     /// Polls `js` until it returns a non-empty string (the page's fetch is asynchronous).
@@ -262,20 +301,45 @@ async fn an_agent_diagnoses_an_address_in_chromium() {
     );
     assert!(md.contains("user.messaging-disabled"));
 
-    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-page.png");
+    // The README shows this screenshot.
+    let shot = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/serve.png");
     s.screenshot(&shot).await;
+
+    // A bounce pasted with the address: its reading joins the report.
+    let bounce = std::fs::read_to_string(mailwhy_tests::fixture("message/bounce.user-unknown.eml"))
+        .expect("bounce fixture");
+    s.diagnose("jane@acme-corp.com", Some(&bounce)).await;
+    let expected = server
+        .diagnoser
+        .diagnose_with(
+            "jane@acme-corp.com",
+            None,
+            &[("pasted message".into(), bounce.clone().into_bytes())],
+        )
+        .await;
+    let shown = s
+        .script("return Array.prototype.map.call(document.querySelectorAll('#findings .finding-id'), function (e) { return e.textContent; });")
+        .await;
+    let expected_ids: Vec<&str> = expected.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(shown, json!(expected_ids));
+    assert!(
+        expected_ids.contains(&"bounce.user-unknown"),
+        "{expected_ids:?}"
+    );
+    let checks = s
+        .script("return document.getElementById('checks').textContent;")
+        .await;
+    assert!(
+        checks.as_str().unwrap().contains("message bounce"),
+        "{checks}"
+    );
 
     // Outside text holding HTML is shown as text and runs nothing.
     // (It starts with a letter: the diagnoser strips a leading `<` as from `<addr>`.)
     let hostile =
         "agent<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>@acme-builders.com";
-    let email = s.find("#email").await;
-    s.call(
-        reqwest::Method::POST,
-        &format!("/element/{email}/clear"),
-        Some(json!({})),
-    )
-    .await;
+    s.clear("#email").await;
+    s.paste("#message", "").await;
     s.type_into("#email", hostile).await;
     s.click("#diagnose").await;
     let title = s
@@ -290,6 +354,44 @@ async fn an_agent_diagnoses_an_address_in_chromium() {
     assert_eq!(pwned, "undefined");
     let injected = s
         .script("return document.querySelectorAll('main img, main script').length;")
+        .await;
+    assert_eq!(injected.as_u64(), Some(0));
+    // A TXT record and a bounce's header field holding HTML (fixtures/serve/injection): a
+    // vendor whose SPF record has a `<script>` and an `<img onerror>` term, and a bounce whose
+    // Diagnostic-Code holds both. The report quotes them; the page shows them as text.
+    let inj = mailwhy_tests::fixture("serve/injection");
+    let hostile_d = std::sync::Arc::new(
+        mailwhy::diagnose::Diagnoser::builder()
+            .dns_zones(Some(inj.join("zones")))
+            .sender_file(&inj.join("vendor.toml"))
+            .expect("vendor profile")
+            .build()
+            .await
+            .expect("diagnoser"),
+    );
+    let hostile_server = start(hostile_d, Default::default()).await;
+    s.goto(&hostile_server.url("/")).await;
+    let bounce = std::fs::read_to_string(inj.join("bounce.hostile.eml")).expect("bounce");
+    s.diagnose("someone@hostile-vendor.com", Some(&bounce))
+        .await;
+    // Open every fold, so the evidence is laid out too.
+    s.script("document.querySelectorAll('details').forEach(function (d) { d.open = true; }); return true;")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let text = s
+        .script("return document.getElementById('result').textContent;")
+        .await;
+    let text = text.as_str().unwrap_or_default();
+    for payload in [
+        "<script>window.pwned=3</script>", // the TXT record
+        "<script>window.pwned=5</script><img src=x onerror=\"window.pwned=6\">", // the header
+    ] {
+        assert!(text.contains(payload), "{payload} shown as text in: {text}");
+    }
+    let pwned = s.script("return typeof window.pwned;").await;
+    assert_eq!(pwned, "undefined", "nothing ran");
+    let injected = s
+        .script("return document.querySelectorAll('main img, main script, main [onerror]').length;")
         .await;
     assert_eq!(injected.as_u64(), Some(0));
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-page-injection.png");

@@ -5,4 +5,6 @@
 
 mod api;
 mod browser;
+mod endpoints;
+mod limits;
 mod support;

@@ -50,6 +50,7 @@ pub struct Diagnoser {
     audit_options: AuditOptions,
     now: Option<SystemTime>,
     messages: Vec<(String, Vec<u8>)>,
+    spf_drift: allowlist::SpfDriftMemo,
 }
 
 /// Builds a [`Diagnoser`]; every input is optional.
@@ -164,6 +165,7 @@ impl DiagnoserBuilder {
             audit_options: self.audit_options,
             now: self.now,
             messages: self.messages,
+            spf_drift: Default::default(),
         })
     }
 }
@@ -182,6 +184,16 @@ impl Diagnoser {
     /// The DNS layer shared by every diagnosis.
     pub fn dns(&self) -> &crate::dns::Dns {
         &self.resolving.dns
+    }
+
+    /// The gateway allowlist given to the builder, if any.
+    pub fn allowlist(&self) -> Option<&Allowlist> {
+        self.allowlist.as_ref()
+    }
+
+    /// The vendor's sender profile given to the builder, if any.
+    pub fn sender(&self) -> Option<&SenderProfile> {
+        self.sender.as_ref()
     }
 
     /// The context of one diagnosis: the shared DNS layer and "now" (fixed, or the clock).
@@ -281,9 +293,24 @@ impl Diagnoser {
 
     /// Diagnoses one address: every check its inputs allow, concurrently.
     pub async fn diagnose(&self, address: &str) -> Report {
+        self.diagnose_with(address, None, &[]).await
+    }
+
+    /// [`Diagnoser::diagnose`] with inputs of this one diagnosis (a server's request): `now`
+    /// instead of the diagnoser's, and `messages` (name, raw bytes) read in addition to the
+    /// builder's, as `diagnose --message` reads them.
+    pub async fn diagnose_with(
+        &self,
+        address: &str,
+        now: Option<SystemTime>,
+        messages: &[(String, Vec<u8>)],
+    ) -> Report {
         let started = Instant::now();
         let queries_before = self.resolving.dns.queries_sent();
-        let ctx = self.context();
+        let mut ctx = self.context();
+        if let Some(n) = now {
+            ctx.now = n;
+        }
         let address = address.trim_matches(|c: char| c == '<' || c == '>');
         let schedule = self.reminder_schedule();
 
@@ -315,7 +342,7 @@ impl Diagnoser {
             }
         };
         let spf_outcome = match &self.sender {
-            Some(s) => allowlist::spf_drift(&ctx, s).await,
+            Some(s) => self.spf_drift.get(&ctx, s).await,
             None => CheckOutcome::skipped("spf-drift", "no sender profile given (--sender)"),
         };
         let mut outcomes = vec![dir_outcome];
@@ -324,7 +351,7 @@ impl Diagnoser {
         outcomes.push(spf_outcome);
         outcomes.extend(auth_outcomes);
         let opts = crate::message::Options::default();
-        for (name, raw) in &self.messages {
+        for (name, raw) in self.messages.iter().chain(messages) {
             match crate::message::checks(raw, &opts, address, self.allowlist.as_ref()) {
                 Ok((mut msg_outcomes, a)) => {
                     // A received message (not a bounce) is authenticated as its receiver did.

@@ -50,6 +50,7 @@ pub fn cause_class(id: &str) -> (usize, &'static str) {
 }
 
 /// The overall answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
@@ -95,6 +96,7 @@ impl Verdict {
 }
 
 /// One check as the report lists it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckEntry {
     /// The check's name.
@@ -108,6 +110,7 @@ pub struct CheckEntry {
 }
 
 /// Counters of the run.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// DNS queries sent (cache misses).
@@ -126,6 +129,7 @@ pub struct Section {
 }
 
 /// A full report, serializable as DESIGN.md's JSON schema_version 1.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Always [`SCHEMA_VERSION`].

@@ -85,7 +85,7 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, mailwhy::Error> {
             .map_err(|e| mailwhy::Error::Usage(format!("--listen: {e}")))?;
         if !settings.quiet {
             eprintln!(
-                "mailwhy: serving on http://{bound}/ (API under /api/v1, {}); Ctrl-C to stop",
+                "mailwhy: serving on http://{bound}/ (API under /v1, described at /openapi.json; {}); Ctrl-C to stop",
                 if options.token.is_some() {
                     "bearer token required"
                 } else {

@@ -4,7 +4,7 @@
 
 (function () {
   var $ = function (id) { return document.getElementById(id); };
-  var lastEmail = null;
+  var lastBody = null;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -18,7 +18,7 @@
   }
 
   function headers() {
-    var h = { "Accept": "application/json" };
+    var h = { "Accept": "application/json", "Content-Type": "application/json" };
     var t = $("token").value.trim();
     if (t) { h["Authorization"] = "Bearer " + t; }
     return h;
@@ -61,7 +61,7 @@
       loaded = true;
       var p = el("p", "help", "Loading…");
       box.appendChild(p);
-      fetch("/api/v1/findings/" + encodeURIComponent(id), { headers: headers() })
+      fetch("/v1/findings/" + encodeURIComponent(id), { headers: headers() })
         .then(function (r) { return r.json(); })
         .then(function (k) {
           if (!k || !k.id) { p.textContent = "No explanation for this id."; return; }
@@ -155,11 +155,14 @@
     ev.preventDefault();
     var email = $("email").value.trim();
     if (!email) { status("Type the address from the ticket first."); $("email").focus(); return; }
+    var body = { email: email };
+    var pasted = $("message").value;
+    if (pasted.trim()) { body.message = pasted; }
     $("diagnose").disabled = true;
     $("copy-md").disabled = true;
     $("markdown-box").hidden = true;
-    status("Checking " + email + "…");
-    fetch("/api/v1/diagnose?email=" + encodeURIComponent(email), { headers: headers() })
+    status("Checking " + email + (body.message ? " and the pasted message" : "") + "…");
+    fetch("/v1/diagnose", { method: "POST", headers: headers(), body: JSON.stringify(body) })
       .then(function (resp) {
         return resp.text().then(function (body) {
           if (!resp.ok) { throw new Error(errorText(resp, body)); }
@@ -167,7 +170,7 @@
         });
       })
       .then(function (r) {
-        lastEmail = email;
+        lastBody = body;
         render(r);
         $("copy-md").disabled = false;
         status("Done: " + r.findings.length + " findings.");
@@ -177,9 +180,9 @@
   }
 
   function copyMarkdown() {
-    if (!lastEmail) { return; }
+    if (!lastBody) { return; }
     status("Preparing the Markdown…");
-    fetch("/api/v1/diagnose.md?email=" + encodeURIComponent(lastEmail), { headers: headers() })
+    fetch("/v1/diagnose.md", { method: "POST", headers: headers(), body: JSON.stringify(lastBody) })
       .then(function (resp) {
         return resp.text().then(function (body) {
           if (!resp.ok) { throw new Error(errorText(resp, body)); }

@@ -486,6 +486,31 @@ pub fn export(profile: &SenderProfile, format: ExportFormat) -> String {
     }
 }
 
+/// [`spf_drift`] remembered until the first DNS answer it used expires. The comparison is the
+/// same for every recipient (it is about the vendor), so a long-running diagnoser runs it once
+/// per record TTL instead of once per request, and never longer than the DNS cache would keep
+/// the answers it rests on.
+#[derive(Debug, Default)]
+pub struct SpfDriftMemo(std::sync::Mutex<Option<(std::time::Instant, CheckOutcome)>>);
+
+impl SpfDriftMemo {
+    /// The remembered outcome while its answers are fresh, else [`spf_drift`] again.
+    pub async fn get(&self, ctx: &crate::check::Context, profile: &SenderProfile) -> CheckOutcome {
+        if let Some((expires, outcome)) = &*self.0.lock().expect("spf drift memo lock") {
+            if std::time::Instant::now() < *expires {
+                return outcome.clone();
+            }
+        }
+        let (dns, watch) = ctx.dns.watched();
+        let watched = crate::check::Context { dns, now: ctx.now };
+        let outcome = spf_drift(&watched, profile).await;
+        if let Some(expires) = watch.earliest() {
+            *self.0.lock().expect("spf drift memo lock") = Some((expires, outcome.clone()));
+        }
+        outcome
+    }
+}
+
 /// `allowlist.spf-drift`: the vendor's published IPs against what its domains' SPF records
 /// authorize, both directions. IPs the profile lists that no vendor domain's SPF passes are
 /// "listed but not authorized" (mail from them fails SPF at the recipient); networks the vendor's

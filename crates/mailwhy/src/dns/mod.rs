@@ -451,17 +451,56 @@ enum Slot {
     Pending(Pending),
 }
 
+impl Slot {
+    /// When the answer expires; None while the query is in flight.
+    fn expires(&self) -> Option<Instant> {
+        match self {
+            Slot::Ready(a) => Some(a.expires),
+            Slot::Pending(f) => f.peek().map(|a| a.expires),
+        }
+    }
+}
+
 /// The DNS layer shared by every check of a run: cheap to clone, safe to share.
 #[derive(Clone)]
 pub struct Dns {
     inner: Arc<Inner>,
+    /// Set on a handle from [`Dns::watched`] only; every other handle pays one branch.
+    watch: Option<Arc<ExpiryWatch>>,
+}
+
+/// The earliest expiry of the answers handed out through a [`Dns::watched`] handle: a result
+/// computed from those answers stays true until then (what lets a long-running diagnoser
+/// reuse a vendor-wide comparison without outliving a record's TTL).
+#[derive(Debug, Default)]
+pub struct ExpiryWatch {
+    earliest: Mutex<Option<Instant>>,
+}
+
+impl ExpiryWatch {
+    fn note(&self, expires: Instant) {
+        let mut e = self.earliest.lock().expect("expiry watch lock");
+        if e.is_none_or(|t| expires < t) {
+            *e = Some(expires);
+        }
+    }
+
+    /// When the first answer seen expires (None when no answer was handed out).
+    pub fn earliest(&self) -> Option<Instant> {
+        *self.earliest.lock().expect("expiry watch lock")
+    }
 }
 
 struct Inner {
     resolver: TokioResolver,
-    cache: Mutex<hashbrown::HashMap<Key, Slot>>,
+    cache: Mutex<Cache>,
     sent: AtomicU64,
     asked: AtomicU64,
+    /// Questions that started a query future (cache misses); hits are `asked - misses`, so the
+    /// hit path pays for no counter of its own.
+    misses: AtomicU64,
+    /// Keys put into a cache that did not hold them.
+    distinct: AtomicU64,
     log: Mutex<Vec<QueryLogEntry>>,
     query_timeout: Duration,
     deadline: Option<Instant>,
@@ -479,6 +518,67 @@ impl fmt::Debug for Dns {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot set up the DNS resolver: {0}")]
 pub struct ResolverSetupError(String);
+
+/// The answers by question, and when to next drop the expired ones.
+///
+/// A run of the command line ends before the map matters, but a long-running server asks about
+/// new names all day: without eviction the map would keep every answer it ever got. Expired
+/// entries are dropped on insert (never on the hit path) once the map reaches `sweep_at`, which
+/// then doubles from what is left, so the sweeps cost O(1) per insert on average. Should the
+/// map still hold [`CACHE_MAX_ENTRIES`] live answers, the ones that expire soonest go first.
+/// Queries still in flight are never dropped (single-flight holds while they run).
+struct Cache {
+    map: hashbrown::HashMap<Key, Slot>,
+    sweep_at: usize,
+    sweep_min: usize,
+    max: usize,
+}
+
+impl Cache {
+    fn new() -> Cache {
+        Cache::with_limits(CACHE_SWEEP_MIN, CACHE_MAX_ENTRIES)
+    }
+
+    fn with_limits(sweep_min: usize, max: usize) -> Cache {
+        Cache {
+            map: hashbrown::HashMap::new(),
+            sweep_at: sweep_min,
+            sweep_min,
+            max,
+        }
+    }
+
+    /// Inserts a new query's future, sweeping first when the map has grown to `sweep_at`.
+    /// True when the key was not in the map.
+    fn insert(&mut self, key: Key, f: Slot, now: Instant) -> bool {
+        if self.map.len() >= self.sweep_at {
+            self.sweep(now);
+        }
+        self.map.insert(key, f).is_none()
+    }
+
+    /// Drops expired answers, then, above the cap, the live answers that expire soonest.
+    fn sweep(&mut self, now: Instant) {
+        self.map.retain(|_, f| f.expires().is_none_or(|e| e > now));
+        if self.map.len() >= self.max {
+            let keep = self.max * 3 / 4;
+            let mut expiries: Vec<Instant> = self.map.values().filter_map(Slot::expires).collect();
+            let drop = self.map.len().saturating_sub(keep).min(expiries.len());
+            if drop > 0 {
+                let (_, cutoff, _) = expiries.select_nth_unstable(drop - 1);
+                let cutoff = *cutoff;
+                self.map
+                    .retain(|_, f| f.expires().is_none_or(|e| e > cutoff));
+            }
+        }
+        self.sweep_at = (self.map.len() * 2).clamp(self.sweep_min, self.max);
+    }
+}
+
+/// The cache size at which expired entries are first looked for.
+const CACHE_SWEEP_MIN: usize = 4096;
+/// The most answers the cache keeps (about 1 KB each: ~100 MB at worst).
+const CACHE_MAX_ENTRIES: usize = 100_000;
 
 /// The query log keeps at most this many entries.
 const QUERY_LOG_CAP: usize = 10_000;
@@ -529,11 +629,14 @@ impl Dns {
             .build()
             .map_err(|e| ResolverSetupError(e.to_string()))?;
         Ok(Dns {
+            watch: None,
             inner: Arc::new(Inner {
                 resolver,
-                cache: Mutex::new(hashbrown::HashMap::new()),
+                cache: Mutex::new(Cache::new()),
                 sent: AtomicU64::new(0),
                 asked: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
+                distinct: AtomicU64::new(0),
                 log: Mutex::new(Vec::new()),
                 query_timeout: config.query_timeout * (config.retries as u32 + 1)
                     + Duration::from_millis(500),
@@ -554,9 +657,11 @@ impl Dns {
         };
         {
             let cache = self.inner.cache.lock().expect("dns cache lock");
-            if let Some(Slot::Ready(answer)) = cache.get(&lookup) {
+            if let Some(Slot::Ready(answer)) = cache.map.get(&lookup) {
                 if answer.expires > Instant::now() {
-                    return Ok(answer.clone());
+                    let answer = answer.clone();
+                    drop(cache);
+                    return Ok(self.noted(answer));
                 }
             }
         }
@@ -572,16 +677,23 @@ impl Dns {
         let pending = {
             let mut cache = self.inner.cache.lock().expect("dns cache lock");
             let now = Instant::now();
-            match cache.get(&key) {
-                Some(Slot::Ready(answer)) if answer.expires > now => return Ok(answer.clone()),
-                Some(Slot::Pending(f)) => f.clone(),
+            match cache.map.get(&key) {
+                Some(Slot::Ready(answer)) if answer.expires > now => {
+                    let answer = answer.clone();
+                    drop(cache);
+                    return Ok(self.noted(answer));
+                }
+                Some(Slot::Pending(f)) if f.peek().is_none_or(|a| a.expires > now) => f.clone(),
                 _ => {
                     let fqdn = match fqdn.take() {
                         Some(n) => n,
                         None => normalize_name(name)?,
                     };
                     let f = run_query(self.inner.clone(), fqdn, rtype).boxed().shared();
-                    cache.insert(key.clone(), Slot::Pending(f.clone()));
+                    self.inner.misses.fetch_add(1, Ordering::Relaxed);
+                    if cache.insert(key.clone(), Slot::Pending(f.clone()), now) {
+                        self.inner.distinct.fetch_add(1, Ordering::Relaxed);
+                    }
                     f
                 }
             }
@@ -589,14 +701,37 @@ impl Dns {
         let answer = pending.await;
         // The first asker to see the answer makes it a ready entry (unless a newer query for
         // the same question has replaced it meanwhile).
-        let mut cache = self.inner.cache.lock().expect("dns cache lock");
-        if let Some(slot) = cache.get_mut(&key) {
-            if matches!(slot, Slot::Pending(f) if f.peek().is_some_and(|a| Arc::ptr_eq(a, &answer)))
-            {
-                *slot = Slot::Ready(answer.clone());
+        {
+            let mut cache = self.inner.cache.lock().expect("dns cache lock");
+            if let Some(slot) = cache.map.get_mut(&key) {
+                if matches!(slot, Slot::Pending(f) if f.peek().is_some_and(|a| Arc::ptr_eq(a, &answer)))
+                {
+                    *slot = Slot::Ready(answer.clone());
+                }
             }
         }
-        Ok(answer)
+        Ok(self.noted(answer))
+    }
+
+    /// Notes the answer's expiry on a watched handle (see [`Dns::watched`]).
+    fn noted(&self, answer: Arc<Answer>) -> Arc<Answer> {
+        if let Some(w) = &self.watch {
+            w.note(answer.expires);
+        }
+        answer
+    }
+
+    /// A handle on the same layer and cache that also notes when the first answer it hands
+    /// out expires.
+    pub fn watched(&self) -> (Dns, Arc<ExpiryWatch>) {
+        let w = Arc::new(ExpiryWatch::default());
+        (
+            Dns {
+                inner: self.inner.clone(),
+                watch: Some(w.clone()),
+            },
+            w,
+        )
     }
 
     /// How many queries were sent (distinct questions that missed the cache).
@@ -609,9 +744,21 @@ impl Dns {
         self.inner.asked.load(Ordering::Relaxed)
     }
 
-    /// How many distinct questions (name and type) have been asked so far.
+    /// How many questions were answered from the cache (or joined a query already in flight).
+    pub fn cache_hits(&self) -> u64 {
+        let asked = self.inner.asked.load(Ordering::Relaxed);
+        asked.saturating_sub(self.inner.misses.load(Ordering::Relaxed))
+    }
+
+    /// How many distinct questions (name and type) have been asked so far. A question asked
+    /// again after its expired answer was dropped from the cache counts again.
     pub fn distinct_questions(&self) -> u64 {
-        self.inner.cache.lock().expect("dns cache lock").len() as u64
+        self.inner.distinct.load(Ordering::Relaxed)
+    }
+
+    /// How many answers the cache holds now (expired ones included until they are dropped).
+    pub fn cache_len(&self) -> usize {
+        self.inner.cache.lock().expect("dns cache lock").map.len()
     }
 
     /// The queries sent so far, in the order they completed.
@@ -970,5 +1117,90 @@ mod plain_key_tests {
         for n in ["", ".", "a..b", "a b.c", "é.example", &"a".repeat(64)] {
             assert_eq!(plain_key(n), None, "{n:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    fn key(i: usize) -> Key {
+        Key {
+            name: format!("n{i}.example"),
+            rtype: RecordType::A,
+        }
+    }
+
+    /// A finished query future whose answer expires at `expires`.
+    fn done(expires: Instant) -> Slot {
+        Slot::Ready(Arc::new(Answer {
+            name: "n.example".into(),
+            rtype: RecordType::A,
+            outcome: Outcome::NoData,
+            elapsed: Duration::ZERO,
+            expires,
+            error: None,
+            derived: OnceLock::new(),
+        }))
+    }
+
+    fn pending() -> Slot {
+        Slot::Pending(futures::future::pending::<Arc<Answer>>().boxed().shared())
+    }
+
+    #[test]
+    fn expired_answers_are_dropped_when_the_map_grows() {
+        let t0 = Instant::now();
+        let mut c = Cache::with_limits(8, 1000);
+        // Eight entries: four expired by t0 + 10 s, two live, two still in flight.
+        for i in 0..4 {
+            assert!(c.insert(key(i), done(t0 + Duration::from_secs(5)), t0));
+        }
+        for i in 4..6 {
+            c.insert(key(i), done(t0 + Duration::from_secs(3600)), t0);
+        }
+        for i in 6..8 {
+            c.insert(key(i), pending(), t0);
+        }
+        assert_eq!(c.map.len(), 8, "no sweep below the bound");
+        // The ninth insert, later, sweeps first: the expired four go, the rest stay.
+        let later = t0 + Duration::from_secs(10);
+        assert!(c.insert(key(8), done(later + Duration::from_secs(60)), later));
+        assert_eq!(c.map.len(), 5);
+        for i in 0..4 {
+            assert!(!c.map.contains_key(&key(i)), "{i} expired");
+        }
+        for i in 4..9 {
+            assert!(c.map.contains_key(&key(i)), "{i} kept");
+        }
+        // The next sweep waits until the map doubles from what was left (amortized cost).
+        assert_eq!(c.sweep_at, 8);
+        // Re-asking an expired question replaces it and is not a new key.
+        assert!(!c.insert(key(4), done(later + Duration::from_secs(1)), later));
+    }
+
+    #[test]
+    fn above_the_cap_the_soonest_to_expire_go_first() {
+        let t0 = Instant::now();
+        let mut c = Cache::with_limits(4, 8);
+        // Eight live answers expiring at t0 + 100 s .. t0 + 800 s, and one in flight.
+        for i in 0..8 {
+            c.insert(
+                key(i),
+                done(t0 + Duration::from_secs(100 * (i as u64 + 1))),
+                t0,
+            );
+        }
+        c.insert(key(99), pending(), t0);
+        assert!(c.map.len() <= 8, "{}", c.map.len());
+        // Whatever was dropped expired sooner than whatever was kept; in flight is kept.
+        assert!(c.map.contains_key(&key(99)));
+        let kept: Vec<usize> = (0..8).filter(|i| c.map.contains_key(&key(*i))).collect();
+        let dropped: Vec<usize> = (0..8).filter(|i| !c.map.contains_key(&key(*i))).collect();
+        assert!(!dropped.is_empty());
+        assert!(
+            dropped.iter().max() < kept.iter().min(),
+            "{dropped:?} {kept:?}"
+        );
     }
 }

@@ -11,6 +11,7 @@ mod catalog;
 use serde::{Deserialize, Serialize};
 
 /// How bad a finding is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -99,6 +100,7 @@ pub fn closest_ids(id: &str, max: usize) -> Vec<&'static str> {
 }
 
 /// One thing a check found, with the evidence behind it and what to do.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The registered id (see [`registry`]).
