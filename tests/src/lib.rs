@@ -230,9 +230,17 @@ fn silenced(rule: &SilenceRule, query: &[u8]) -> bool {
 impl SilencingProxy {
     /// Starts a proxy to `upstream` on `127.0.0.1:0`.
     pub async fn start(upstream: SocketAddr, rule: SilenceRule) -> SilencingProxy {
-        let udp_sock = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind udp"));
-        let addr = udp_sock.local_addr().expect("addr");
-        let tcp_listener = TcpListener::bind(addr).await.expect("bind tcp");
+        // The UDP port the system picks may be taken for TCP by another test: pick again.
+        let mut attempt = 0;
+        let (udp_sock, addr, tcp_listener) = loop {
+            let udp = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
+            let addr = udp.local_addr().expect("addr");
+            match TcpListener::bind(addr).await {
+                Ok(tcp) => break (Arc::new(udp), addr, tcp),
+                Err(_) if attempt < 20 => attempt += 1,
+                Err(e) => panic!("no loopback port free for both UDP and TCP: {e}"),
+            }
+        };
         let r = rule.clone();
         let udp_task = tokio::spawn(async move {
             let mut buf = vec![0u8; 65535];
