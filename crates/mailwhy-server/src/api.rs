@@ -37,7 +37,7 @@ const MAX_ENTRIES: usize = 1000;
 const PASTED: &str = "pasted message";
 
 /// An error answer: a status code, a machine-readable code and a message for a person, sent as
-/// [`ErrorBody`].
+/// the JSON error body `{"error": {"status", "code", "message", "field"?}}`.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
