@@ -312,15 +312,25 @@ pub fn render_text(reports: &[Report], color: bool) -> String {
             }
         }
         let _ = writeln!(out, "\n{}", paint("1", "checks"));
+        // One column width for all names (`auth reverse-dns` is longer than most); the status
+        // is padded before it is painted, so colour codes do not shift the columns.
+        let width = r
+            .checks
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(14);
         for c in &r.checks {
+            let padded = format!("{:<12}", c.status);
             let status = match c.status.as_str() {
-                "ran" => paint("32", "ran"),
-                "inconclusive" => paint("33", "inconclusive"),
-                other => paint("2", other),
+                "ran" => paint("32", &padded),
+                "inconclusive" => paint("33", &padded),
+                _ => paint("2", &padded),
             };
             let _ = writeln!(
                 out,
-                "  {:<14} {status:<12} {} ({} ms)",
+                "  {:<width$} {status} {} ({} ms)",
                 c.name,
                 sanitize::line(&c.detail),
                 c.duration_ms
@@ -580,5 +590,33 @@ mod tests {
         }
         assert_eq!(v["checks"][0]["status"], "inconclusive");
         assert!(v["stats"]["dns_queries"].is_u64());
+    }
+
+    #[test]
+    fn check_columns_line_up_with_long_names_and_colour() {
+        let long = CheckOutcome::start("auth reverse-dns-and-more").done("8 of 8");
+        let short = CheckOutcome::start("mx").done("fine");
+        let r = Report::from_outcomes("x", vec![long, short], Stats::default());
+        for color in [false, true] {
+            let text = render_text(std::slice::from_ref(&r), color);
+            let plain: String = text
+                .split('\x1b')
+                .enumerate()
+                .map(|(i, part)| {
+                    if i == 0 {
+                        part
+                    } else {
+                        part.split_once('m').map_or("", |p| p.1)
+                    }
+                })
+                .collect();
+            let cols: Vec<usize> = plain
+                .lines()
+                .filter(|l| l.contains(" ran "))
+                .map(|l| l.find("ran").unwrap())
+                .collect();
+            assert_eq!(cols.len(), 2, "{plain}");
+            assert_eq!(cols[0], cols[1], "{plain}");
+        }
     }
 }
