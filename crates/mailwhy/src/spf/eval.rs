@@ -339,20 +339,30 @@ impl Identity {
     /// The identity for `MAIL FROM:<mail_from>` after `HELO helo`: an empty reverse-path checks
     /// `postmaster@helo`; a missing local part becomes `postmaster` (§4.3).
     pub fn from_mail_from(mail_from: &str, helo: &str) -> Identity {
-        let (local, domain) = match mail_from.rsplit_once('@') {
-            _ if mail_from.is_empty() => ("", helo),
-            Some((l, d)) => (l, d),
-            None => ("", mail_from),
-        };
+        let (local, domain) = identity_parts(mail_from, helo);
         Identity {
-            local: if local.is_empty() {
-                "postmaster".into()
-            } else {
-                local.to_string()
-            },
+            local: local.to_string(),
             domain: domain.to_string(),
         }
     }
+}
+
+/// The local part and domain of [`Identity::from_mail_from`], borrowed (an evaluation copies
+/// no input).
+fn identity_parts<'a>(mail_from: &'a str, helo: &'a str) -> (&'a str, &'a str) {
+    let (local, domain) = match mail_from.rsplit_once('@') {
+        _ if mail_from.is_empty() => ("", helo),
+        Some((l, d)) => (l, d),
+        None => ("", mail_from),
+    };
+    (
+        if local.is_empty() {
+            "postmaster"
+        } else {
+            local
+        },
+        domain,
+    )
 }
 
 /// Options of an evaluation.
@@ -394,20 +404,11 @@ pub async fn check_host_with(
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
     };
-    // The identity of Identity::from_mail_from, borrowed (an evaluation copies no input).
-    let (local, sender_domain) = match sender.rsplit_once('@') {
-        _ if sender.is_empty() => ("", helo),
-        Some((l, d)) => (l, d),
-        None => ("", sender),
-    };
+    let (local, sender_domain) = identity_parts(sender, helo);
     let mut ev = Eval {
         ctx,
         ip,
-        local: if local.is_empty() {
-            "postmaster"
-        } else {
-            local
-        },
+        local,
         sender_domain,
         helo,
         receiver: options.receiver.as_deref().unwrap_or("unknown"),
@@ -571,20 +572,25 @@ impl<'c> Eval<'c> {
         rtype: RecordType,
         qs: &mut Vec<Question>,
     ) -> Option<Arc<Answer>> {
-        match self.ctx.dns.query(name, rtype).await {
-            Ok(a) => {
-                if self.trace {
-                    qs.push(Question::answered(a.clone()));
-                }
-                Some(a)
-            }
-            Err(_) => {
-                qs.push(Question(Asked::InvalidName {
-                    name: name.to_string(),
-                    rtype,
-                }));
-                None
-            }
+        let answer = self.ctx.dns.query(name, rtype).await;
+        qs.extend(self.asked(name, rtype, &answer));
+        answer.ok()
+    }
+
+    /// What the trace records of one question: an invalid name always (it explains a
+    /// non-match), an answer only when the trace is kept.
+    fn asked(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        answer: &Result<Arc<Answer>, crate::dns::InvalidName>,
+    ) -> Option<Question> {
+        match answer {
+            Ok(a) => self.trace.then(|| Question::answered(a.clone())),
+            Err(_) => Some(Question(Asked::InvalidName {
+                name: name.to_string(),
+                rtype,
+            })),
         }
     }
 
@@ -925,21 +931,9 @@ impl<'c> Eval<'c> {
         domain: &str,
         trace: &mut Trace,
     ) -> Result<Option<Arc<Record>>, Verdict> {
-        let answer = match self.ctx.dns.query(domain, RecordType::TXT).await {
-            Ok(a) => {
-                if self.trace {
-                    trace.fetch = Some(Question::answered(a.clone()));
-                }
-                Some(a)
-            }
-            Err(_) => {
-                trace.fetch = Some(Question(Asked::InvalidName {
-                    name: domain.to_string(),
-                    rtype: RecordType::TXT,
-                }));
-                None
-            }
-        };
+        let answer = self.ctx.dns.query(domain, RecordType::TXT).await;
+        trace.fetch = self.asked(domain, RecordType::TXT, &answer);
+        let answer = answer.ok();
         let Some(answer) = answer else {
             trace.reason = "not a valid domain name: none".into();
             return Ok(None);
