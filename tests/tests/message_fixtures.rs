@@ -60,7 +60,7 @@ async fn each_fixture_produces_its_finding() {
             // The first recipient's reason is the fixture's, not merely one of several.
             let b = mailwhy::bounce::analyze_bytes(&raw).unwrap();
             assert_eq!(
-                b.recipients[0].reason.finding_id(),
+                b.recipients[0].reason.finding_id().as_str(),
                 id,
                 "{}",
                 path.display()
@@ -74,7 +74,7 @@ fn every_message_and_bounce_id_has_a_fixture() {
     let have: BTreeSet<String> = fixtures().into_iter().map(|(id, _)| id).collect();
     let missing: Vec<&str> = mailwhy::finding::registry()
         .iter()
-        .map(|k| k.id)
+        .map(|k| k.id.as_str())
         .filter(|id| id.starts_with("message.") || id.starts_with("bounce."))
         .filter(|id| !have.contains(*id))
         .collect();

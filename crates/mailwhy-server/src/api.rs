@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mailwhy::check::Context;
-use mailwhy::finding::Severity;
 use mailwhy::report::{render_markdown, Report};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -658,31 +657,15 @@ pub(crate) async fn message_post(
     Ok(Json(report))
 }
 
-/// The catalog's explanation of a finding id.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct Explanation {
-    /// The id.
-    #[schema(example = "user.messaging-disabled")]
-    id: &'static str,
-    /// Its usual severity.
-    severity: Severity,
-    /// One line naming the problem.
-    title: &'static str,
-    /// "What it means".
-    what_it_means: &'static str,
-    /// "Why it matters".
-    why_it_matters: &'static str,
-    /// "How to fix it".
-    how_to_fix: &'static str,
-}
-
 /// What a finding id means, why it matters and how to fix it (`mailwhy explain ID`).
 #[utoipa::path(get, path = "/v1/findings/{id}", tag = "findings",
     params(("id" = String, Path, description = "A finding id, e.g. `user.messaging-disabled`")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The explanation", body = Explanation),
+    responses((status = 200, description = "The explanation", body = mailwhy::finding::FindingKind),
               (status = 404, description = "No such id (the message suggests close ones)", body = ErrorBody)))]
-pub(crate) async fn finding(Path(id): Path<String>) -> Result<Json<Explanation>, ApiError> {
+pub(crate) async fn finding(
+    Path(id): Path<String>,
+) -> Result<Json<&'static mailwhy::finding::FindingKind>, ApiError> {
     let Some(k) = mailwhy::finding::lookup(&id) else {
         let close = mailwhy::finding::closest_ids(&id, 3);
         return Err(ApiError::new(
@@ -696,14 +679,7 @@ pub(crate) async fn finding(Path(id): Path<String>) -> Result<Json<Explanation>,
         )
         .field("id"));
     };
-    Ok(Json(Explanation {
-        id: k.id,
-        severity: k.severity,
-        title: k.title,
-        what_it_means: k.what_it_means,
-        why_it_matters: k.why_it_matters,
-        how_to_fix: k.how_to_fix,
-    }))
+    Ok(Json(k))
 }
 
 /// Counters and a latency histogram for Prometheus (no token: they hold no addresses).

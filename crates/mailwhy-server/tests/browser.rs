@@ -275,7 +275,7 @@ async fn an_agent_diagnoses_an_address_in_chromium() {
         .diagnoser
         .diagnose("jane.doe@acme-builders.com")
         .await;
-    assert_eq!(cause, expected.findings[0].id);
+    assert_eq!(cause, expected.findings[0].id.as_str());
     assert_eq!(cause, "user.messaging-disabled");
     let first = s
         .script("return document.querySelector('#findings .finding-id').textContent;")

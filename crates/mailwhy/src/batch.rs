@@ -86,8 +86,8 @@ impl Summary {
                 let mut seen: Vec<&str> = Vec::new();
                 for f in &r.findings {
                     if !seen.contains(&f.id.as_str()) {
-                        seen.push(&f.id);
-                        *self.findings.entry(f.id.clone()).or_default() += 1;
+                        seen.push(f.id.as_str());
+                        *self.findings.entry(f.id.as_str().to_string()).or_default() += 1;
                     }
                 }
                 let domain = r

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::dns::{Answer, Dns, Outcome};
 use crate::finding::Finding;
+use crate::finding::FindingId;
 use crate::sanitize;
 
 /// What every check shares: the DNS layer and the clock.
@@ -125,7 +126,7 @@ impl OutcomeBuilder {
         }
         let question = format!("{} {}", answer.name, answer.rtype);
         let already = self.findings.iter().any(|f| {
-            f.id == "dns.temporary-failure"
+            f.id == FindingId::DnsTemporaryFailure
                 && f.evidence.get("question").and_then(|q| q.as_str()) == Some(question.as_str())
         });
         if !already {
@@ -161,15 +162,12 @@ pub fn temporary_failure(answer: &Answer, needed_for: &str) -> Finding {
         Outcome::Timeout => "no DNS answer arrived in time",
         _ => "the lookup failed",
     };
-    Finding::new(
-        "dns.temporary-failure",
+    Finding::new(FindingId::DnsTemporaryFailure,
         format!(
             "Looking up {} {}: {what}, so {needed_for} could not be checked.",
             sanitize::line(&answer.name),
             answer.rtype
-        ),
-        "Try again in a few minutes. If it persists, check the domain's name servers (they may be down or misconfigured) or the resolver given with --nameserver.",
-    )
+        )).with_remedy("Try again in a few minutes. If it persists, check the domain's name servers (they may be down or misconfigured) or the resolver given with --nameserver.")
     .with_evidence(serde_json::json!({
         "question": format!("{} {}", answer.name, answer.rtype),
         "outcome": answer.outcome.kind(),

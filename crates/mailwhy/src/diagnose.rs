@@ -30,6 +30,7 @@ use crate::allowlist::{self, Allowlist, AuditOptions, SenderProfile};
 use crate::check::{CheckOutcome, Context};
 use crate::directory::{self, ColumnMap, MemoryDirectory, UserDirectory};
 use crate::dns::{DnsConfig, Resolving};
+use crate::finding::FindingId;
 use crate::report::{Report, Stats, Verdict};
 use crate::Result;
 
@@ -268,11 +269,8 @@ impl Diagnoser {
             directory::check_accounts(std::slice::from_ref(user), &user.email, schedule, ctx.now);
         if let Some(first) = duplicate_of {
             account.findings.push(
-                crate::finding::Finding::new(
-                    "user.duplicate-address",
-                    format!("Line {} has the same address as line {first}.", user.line),
-                    "Merge or deactivate the extra account; messages and invitations may be going to the other account's settings.",
-                )
+                crate::finding::Finding::new(FindingId::UserDuplicateAddress,
+                    format!("Line {} has the same address as line {first}.", user.line)).with_remedy("Merge or deactivate the extra account; messages and invitations may be going to the other account's settings.")
                 .with_evidence(serde_json::json!({ "line": user.line, "same_as_line": first })),
             );
         }

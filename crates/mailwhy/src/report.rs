@@ -201,7 +201,7 @@ impl Report {
         self.findings.sort_by_key(|f| {
             (
                 f.severity != Severity::Error,
-                cause_class(&f.id).0,
+                cause_class(f.id.as_str()).0,
                 f.severity,
             )
         });
@@ -287,7 +287,7 @@ pub fn render_text(reports: &[Report], color: bool) -> String {
                 out,
                 "\n{}. {sev} {}: {}",
                 i + 1,
-                paint("1", &f.id),
+                paint("1", f.id.as_str()),
                 sanitize::line(&f.title)
             );
             for l in sanitize::text(&f.detail).lines() {
@@ -530,17 +530,18 @@ pub fn render(reports: &[Report], format: Format, color: bool) -> String {
 mod tests {
     use super::*;
     use crate::check::CheckOutcome;
+    use crate::finding::FindingId;
 
     fn sample() -> Report {
         let mut dir = CheckOutcome::start("directory");
-        dir.push(Finding::new(
-            "user.messaging-disabled",
-            "Jane's switch is off.",
-            "Turn it on.",
-        ));
+        dir.push(
+            Finding::new(FindingId::UserMessagingDisabled, "Jane's switch is off.")
+                .with_remedy("Turn it on."),
+        );
         let mut dns = CheckOutcome::start("mx");
         dns.push(
-            Finding::new("dns.temporary-failure", "SERVFAIL \x1b[2J", "retry")
+            Finding::new(FindingId::DnsTemporaryFailure, "SERVFAIL \x1b[2J")
+                .with_remedy("retry")
                 .with_evidence(serde_json::json!({"question": "acme.example MX"})),
         );
         dns.inconclusive("servfail");

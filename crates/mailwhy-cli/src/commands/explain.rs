@@ -41,23 +41,9 @@ pub fn run(settings: &Settings, args: ExplainArgs) -> Result<u8, mailwhy::Error>
     };
     let text = match settings.format {
         mailwhy::report::Format::Json | mailwhy::report::Format::Jsonl => {
-            serde_json::json!({
-                "id": kind.id, "severity": kind.severity, "title": kind.title,
-                "what_it_means": kind.what_it_means, "why_it_matters": kind.why_it_matters,
-                "how_to_fix": kind.how_to_fix,
-            })
-            .to_string()
-                + "\n"
+            serde_json::to_string(kind).expect("a finding kind serializes") + "\n"
         }
-        mailwhy::report::Format::Markdown => format!(
-            "### `{}` ({}): {}\n\n**What it means**\n\n{}\n\n**Why it matters**\n\n{}\n\n**How to fix it**\n\n{}\n",
-            kind.id,
-            kind.severity.as_str(),
-            kind.title,
-            kind.what_it_means,
-            kind.why_it_matters,
-            kind.how_to_fix
-        ),
+        mailwhy::report::Format::Markdown => kind.explanation_markdown(),
         mailwhy::report::Format::Text => kind.explanation(),
     };
     crate::output::print(&text).ok();

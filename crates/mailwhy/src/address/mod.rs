@@ -28,6 +28,7 @@ use serde_json::json;
 use crate::check::{CheckOutcome, Context, OutcomeBuilder};
 use crate::dns::RecordType;
 use crate::finding::Finding;
+use crate::finding::FindingId;
 use crate::report::{Report, Stats};
 
 pub use data::{Reserved, RoleSource};
@@ -132,14 +133,11 @@ pub async fn inspect(ctx: &Context, input: &str) -> Checked {
     let shown = addr.display();
     if addr.local_is_non_ascii() {
         c.push(
-            Finding::new(
-                "address.non-ascii-local-part",
+            Finding::new(FindingId::AddressNonAsciiLocalPart,
                 format!(
                     "The part before the @, \"{}\", has characters outside ASCII; delivering to it needs SMTPUTF8 (RFC 6531).",
                     addr.local
-                ),
-                "Ask the person for a plain ASCII alias and use it, or have their mail admin confirm SMTPUTF8 support.",
-            )
+                )).with_remedy("Ask the person for a plain ASCII alias and use it, or have their mail admin confirm SMTPUTF8 support.")
             .with_evidence(json!({
                 "local_part": addr.local,
                 "non_ascii": addr.local.chars().filter(|c| !c.is_ascii()).map(|c| format!("U+{:04X}", c as u32)).collect::<Vec<_>>(),
@@ -149,32 +147,26 @@ pub async fn inspect(ctx: &Context, input: &str) -> Checked {
     }
     if let Some((name, source)) = role(&addr.local_content()) {
         c.push(
-            Finding::new(
-                "address.role-account",
+            Finding::new(FindingId::AddressRoleAccount,
                 format!(
                     "\"{}\" is a department or role mailbox ({}), not one person's mailbox.",
                     addr.local,
                     source.as_str()
-                ),
-                "Use the person's own address for their account; role mailboxes are refused for accounts and are often lists or filtered.",
-            )
+                )).with_remedy("Use the person's own address for their account; role mailboxes are refused for accounts and are often lists or filtered.")
             .with_evidence(json!({ "local_part": addr.local, "matched": name, "source": source.as_str() })),
         );
     }
     if let Some(domain) = addr.domain.name() {
         if let Some(r) = reserved(domain) {
             c.push(
-                Finding::new(
-                    "address.reserved-domain",
+                Finding::new(FindingId::AddressReservedDomain,
                     format!(
                         "The domain {} is under \"{}\", which is reserved for {} ({}); no mailbox there can receive internet mail.",
                         addr.domain.unicode(),
                         r.suffix,
                         r.purpose,
                         r.source
-                    ),
-                    "Ask the person for their real address and replace this placeholder.",
-                )
+                    )).with_remedy("Ask the person for their real address and replace this placeholder.")
                 .with_evidence(json!({ "domain": domain, "reserved": r.suffix, "source": r.source, "purpose": r.purpose })),
             );
         } else if let Some(s) = typo::suggest(domain) {
@@ -201,19 +193,23 @@ pub async fn inspect(ctx: &Context, input: &str) -> Checked {
 
 fn push_problems(c: &mut OutcomeBuilder, input: &str, problems: &[Problem]) {
     // One finding per id, listing every problem of that kind.
-    for id in ["address.syntax-invalid", "address.length-exceeded"] {
+    for id in [
+        FindingId::AddressSyntaxInvalid,
+        FindingId::AddressLengthExceeded,
+    ] {
         let mine: Vec<&Problem> = problems.iter().filter(|p| p.finding_id() == id).collect();
         if mine.is_empty() {
             continue;
         }
         let words: Vec<String> = mine.iter().map(|p| p.message.clone()).collect();
-        let remedy = if id == "address.length-exceeded" {
+        let remedy = if id == FindingId::AddressLengthExceeded {
             "Check the address with the person: it is usually pasted twice or has extra text attached. Correct it in the directory."
         } else {
             "Ask the person for their address again and correct it in the directory."
         };
         c.push(
-            Finding::new(id, format!("\"{}\": {}.", input, words.join("; ")), remedy)
+            Finding::new(id, format!("\"{}\": {}.", input, words.join("; ")))
+                .with_remedy(remedy)
                 .with_evidence(json!({
                     "input": input,
                     "problems": mine,
@@ -228,11 +224,8 @@ fn hidden_finding(input: &str, found: &[HiddenChar], fixed: Option<&str>) -> Fin
     if let Some(f) = fixed {
         detail.push_str(&format!(" Without them it reads \"{f}\"."));
     }
-    Finding::new(
-        "address.hidden-characters",
-        detail,
-        "Retype the address by hand (do not paste it) in the directory, save, and check again; if it was imported, clean the source file too.",
-    )
+    Finding::new(FindingId::AddressHiddenCharacters,
+        detail).with_remedy("Retype the address by hand (do not paste it) in the directory, save, and check again; if it was imported, clean the source file too.")
     .with_evidence(json!({
         "input": input,
         "characters": found,
@@ -280,16 +273,16 @@ async fn typo_finding(
     let suggested = format!("{}@{}", addr.local, s.domain);
     c.push(
         Finding::new(
-            "address.typo-domain",
+            FindingId::AddressTypoDomain,
             format!(
                 "The domain {} looks like a typo of {}{why}. Did the person mean {suggested}?",
                 addr.domain.unicode(),
                 s.domain
             ),
-            format!(
-                "Confirm with the person and correct the address to {suggested} if that is theirs."
-            ),
         )
+        .with_remedy(format!(
+            "Confirm with the person and correct the address to {suggested} if that is theirs."
+        ))
         .with_evidence(json!({
             "domain": domain,
             "suggestion": s.domain,

@@ -20,6 +20,7 @@
 //! the domain in its ASCII (A-label) form. Hidden characters are described by name here but
 //! are looked for as such by [`super::hidden`].
 
+use crate::finding::FindingId;
 use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -86,10 +87,10 @@ pub struct Problem {
 
 impl Problem {
     /// The finding id this problem is reported under.
-    pub fn finding_id(&self) -> &'static str {
+    pub fn finding_id(&self) -> FindingId {
         match self.kind {
-            ProblemKind::Syntax => "address.syntax-invalid",
-            ProblemKind::Length => "address.length-exceeded",
+            ProblemKind::Syntax => FindingId::AddressSyntaxInvalid,
+            ProblemKind::Length => FindingId::AddressLengthExceeded,
         }
     }
 }

@@ -18,6 +18,7 @@ use ipnet::IpNet;
 use serde_json::json;
 
 use crate::check::CheckOutcome;
+use crate::finding::FindingId;
 use crate::finding::{Finding, Severity};
 pub use index::{Coverage, Index};
 pub use list::{Allowlist, Entry, EntryKind, InvalidLine, ListFormat};
@@ -145,9 +146,9 @@ pub fn audit(
     for bad in &list.invalid {
         let host_bits = bad.reason.contains("host bits");
         let id = if host_bits {
-            "allowlist.host-bits-set"
+            FindingId::AllowlistHostBitsSet
         } else {
-            "allowlist.invalid-entry"
+            FindingId::AllowlistInvalidEntry
         };
         let remedy = match &bad.suggestion {
             Some(s) => {
@@ -162,7 +163,7 @@ pub fn audit(
             }
         };
         c.push(
-            Finding::new(id, format!("{} line {}: {}", list.file, bad.line, bad.reason), remedy)
+            Finding::new(id, format!("{} line {}: {}", list.file, bad.line, bad.reason)).with_remedy(remedy)
                 .with_evidence(json!({ "file": list.file, "line": bad.line, "entry": bad.text, "suggestion": bad.suggestion })),
         );
     }
@@ -194,7 +195,7 @@ pub fn audit(
         }
         c.push(
             Finding::new(
-                "allowlist.domain-missing",
+                FindingId::AllowlistDomainMissing,
                 format!(
                     "{} of {} sending domains of {} are not on the allowlist: {}.",
                     missing_domains.len(),
@@ -206,8 +207,8 @@ pub fn audit(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                remedy,
             )
+            .with_remedy(remedy)
             .with_evidence(json!({ "missing": missing_domains, "vendor": profile.name })),
         );
     }
@@ -227,8 +228,7 @@ pub fn audit(
     if !missing_ips.is_empty() || !partial.is_empty() {
         let all: Vec<&String> = missing_ips.iter().chain(partial.iter()).collect();
         c.push(
-            Finding::new(
-                "allowlist.ip-missing",
+            Finding::new(FindingId::AllowlistIpMissing,
                 format!(
                     "{} of {} sending addresses of {} are not (fully) admitted: {}{}.",
                     all.len(),
@@ -236,9 +236,7 @@ pub fn audit(
                     profile.name,
                     all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
                     if partial.is_empty() { String::new() } else { format!(" (partly covered: {})", partial.join(", ")) }
-                ),
-                format!("Add these addresses to the IP allowlist. {where_}"),
-            )
+                )).with_remedy(format!("Add these addresses to the IP allowlist. {where_}"))
             .with_evidence(json!({ "missing": missing_ips, "partly_covered": partial, "vendor": profile.name })),
         );
     }
@@ -264,8 +262,7 @@ pub fn audit(
             let vendor_asks =
                 matches!(&e.kind, EntryKind::Domain(d) if profile.domains.contains(d));
             c.push(
-                Finding::new(
-                    "allowlist.shared-infrastructure",
+                Finding::new(FindingId::AllowlistSharedInfrastructure,
                     format!(
                         "{} line {}: {} admits {} ({svc}), a service many senders share{}.",
                         list.file,
@@ -273,9 +270,7 @@ pub fn audit(
                         e.text,
                         svc_domain,
                         if vendor_asks { format!("; {} lists it among its sending domains", profile.name) } else { String::new() }
-                    ),
-                    format!("Every customer of {svc} can now reach your users unfiltered. Replace the entry with the vendor's own sending IPs, or a rule that also requires DKIM (d={}) or DMARC to pass.", profile.domains.first().map(String::as_str).unwrap_or("the vendor's domain")),
-                )
+                    )).with_remedy(format!("Every customer of {svc} can now reach your users unfiltered. Replace the entry with the vendor's own sending IPs, or a rule that also requires DKIM (d={}) or DMARC to pass.", profile.domains.first().map(String::as_str).unwrap_or("the vendor's domain")))
                 .with_severity(if vendor_asks { Severity::Info } else { Severity::Warning })
                 .with_evidence(json!({ "file": list.file, "line": e.line, "entry": e.text, "service": svc, "vendor_lists_it": vendor_asks })),
             );
@@ -311,8 +306,7 @@ pub fn audit(
                     let everything =
                         size == 1u128 << 32 && is_v4 || (!is_v4 && s == 0 && end == u128::MAX);
                     c.push(
-                        Finding::new(
-                            "allowlist.overbroad-entry",
+                        Finding::new(FindingId::AllowlistOverbroadEntry,
                             if everything {
                                 format!("{} line {}: {} admits every address on the Internet.", list.file, e.line, e.text)
                             } else {
@@ -323,9 +317,7 @@ pub fn audit(
                                     e.text,
                                     if vendor_covered > 0 { format!(" for {vendor_covered} that {} sends from", profile.name) } else { String::new() }
                                 )
-                            },
-                            "Replace it with the vendor's exact addresses (mailwhy allowlist --export plain lists them).",
-                        )
+                            }).with_remedy("Replace it with the vendor's exact addresses (mailwhy allowlist --export plain lists them).")
                         .with_severity(if everything { Severity::Error } else { Severity::Warning })
                         .with_evidence(json!({ "file": list.file, "line": e.line, "entry": e.text, "addresses": size.to_string(), "vendor_addresses_covered": vendor_covered.to_string() })),
                     );
@@ -349,17 +341,14 @@ pub fn audit(
     }
     if !stale.is_empty() {
         c.push(
-            Finding::new(
-                "allowlist.stale-entry",
+            Finding::new(FindingId::AllowlistStaleEntry,
                 format!(
                     "{} entr{} nothing {} publishes today: {}.",
                     stale.len(),
                     if stale.len() == 1 { "y matches" } else { "ies match" },
                     profile.name,
                     stale.iter().take(20).map(|e| format!("{} (line {})", e.text, e.line)).collect::<Vec<_>>().join(", ")
-                ),
-                format!("If these were added for {} (not for another sender), remove them: a stale entry admits whoever holds that address or domain now.", profile.name),
-            )
+                )).with_remedy(format!("If these were added for {} (not for another sender), remove them: a stale entry admits whoever holds that address or domain now.", profile.name))
             .with_evidence(json!({ "entries": stale.iter().map(|e| json!({"line": e.line, "entry": e.text})).collect::<Vec<_>>() })),
         );
     }
@@ -660,15 +649,12 @@ pub async fn spf_drift(ctx: &crate::check::Context, profile: &SenderProfile) -> 
             ));
         }
         c.push(
-            Finding::new(
-                "allowlist.spf-drift",
-                format!("{}'s published IPs and its SPF disagree: {}.", profile.name, parts.join("; ")),
-                format!(
+            Finding::new(FindingId::AllowlistSpfDrift,
+                format!("{}'s published IPs and its SPF disagree: {}.", profile.name, parts.join("; "))).with_remedy(format!(
                     "Ask {}'s mail admin which list is current{}. Until then, an IP-based allowlist may refuse mail from networks the SPF authorizes, and mail from listed IPs may fail SPF.",
                     profile.name,
                     profile.support.as_deref().map(|s| format!(" ({s})")).unwrap_or_default()
-                ),
-            )
+                ))
             .with_evidence(json!({
                 "domains_with_spf": with_spf,
                 "listed_not_authorized": listed_not_authorized,
@@ -694,14 +680,11 @@ pub fn gateway_in_front(
         .iter()
         .find(|p| p.kind == crate::routing::providers::ProviderKind::Gateway)?;
     Some(
-        Finding::new(
-            "allowlist.gateway-in-front",
-            format!("Mail for {domain} first reaches {} (its MX), which filters it before the mailboxes.", gw.name),
-            format!(
+        Finding::new(FindingId::AllowlistGatewayInFront,
+            format!("Mail for {domain} first reaches {} (its MX), which filters it before the mailboxes.", gw.name)).with_remedy(format!(
                 "Put the vendor's entries in {}'s allowlist. An allowlist in the mailbox provider behind it sees {}'s IPs, not the vendor's, so vendor IP entries there never match.",
                 gw.name, gw.name
-            ),
-        )
+            ))
         .with_evidence(json!({ "domain": domain, "gateway": gw.id })),
     )
 }
@@ -762,7 +745,7 @@ mod tests {
         let over: Vec<_> = c
             .findings
             .iter()
-            .filter(|f| f.id == "allowlist.overbroad-entry")
+            .filter(|f| f.id == FindingId::AllowlistOverbroadEntry)
             .collect();
         assert_eq!(over.len(), 2, "{over:?}");
         assert_eq!(over[0].severity, Severity::Error);
@@ -786,7 +769,7 @@ mod tests {
         let f = c
             .findings
             .iter()
-            .find(|f| f.id == "allowlist.ip-missing")
+            .find(|f| f.id == FindingId::AllowlistIpMissing)
             .unwrap();
         assert_eq!(f.evidence["missing"].as_array().unwrap().len(), 3);
         assert!(f.remedy.contains("Connection filter"));

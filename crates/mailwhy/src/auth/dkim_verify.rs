@@ -27,6 +27,7 @@ use serde::Serialize;
 use crate::check::{CheckOutcome, Context};
 use crate::dns::{Outcome, RecordType};
 use crate::finding::Finding;
+use crate::finding::FindingId;
 use crate::sanitize;
 
 /// Why a signature did not verify, as a support agent would say it.
@@ -220,20 +221,17 @@ pub async fn verify(ctx: &Context, raw: &[u8]) -> (CheckOutcome, Vec<SignatureRe
         };
         if let Some(why) = r.reason.filter(|w| *w != FailReason::DnsTemporary) {
             c.push(
-                Finding::new(
-                    "dkim.signature-failed",
+                Finding::new(FindingId::DkimSignatureFailed,
                     format!(
                         "The DKIM signature of {} (selector {}) does not verify: {}.",
                         sanitize::line(&r.domain),
                         sanitize::line(&r.selector),
                         why.words()
-                    ),
-                    match why {
+                    )).with_remedy(match why {
                         FailReason::BodyChanged | FailReason::HeaderChanged => "The recipient's admin finds the gateway or list that modified the message (footer, disclaimer, link rewriting, subject tagging) and exempts this sender from it; otherwise the sender checks that the published key matches its signing key.",
                         FailReason::KeyNotFound | FailReason::KeyRevoked => "The vendor's mail admin publishes the selector's key (or signs with a selector that is published).",
                         _ => "The vendor's mail admin fixes its DKIM signing (a current rsa-sha256 or ed25519 key of at least 2048 bits, no past x= expiry).",
-                    },
-                )
+                    })
                 .with_evidence(serde_json::json!({"domain": r.domain, "selector": r.selector, "result": r.result, "reason": r.reason, "detail": r.detail})),
             );
         }

@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::check::{CheckOutcome, Context};
 use crate::dns::{Outcome, RecordType};
+use crate::finding::FindingId;
 use crate::finding::{Finding, Severity};
 use crate::report::{Report, Stats};
 use crate::sanitize;
@@ -184,32 +185,26 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                     continue; // a remark for the data, not a syntax problem
                 }
                 c.push(
-                    Finding::new(
-                        "dmarc.syntax-error",
+                    Finding::new(FindingId::DmarcSyntaxError,
                         format!(
                             "The DMARC record at {} has a problem in tag {} at position {}: {}.",
                             sanitize::line(at),
                             n.tag,
                             n.pos,
                             sanitize::line(&n.message)
-                        ),
-                        "The vendor's mail admin (for the From domain's DNS) corrects the DMARC TXT record so that every tag has a valid value (RFC 7489 §6.3), then runs `mailwhy auth DOMAIN` again.",
-                    )
+                        )).with_remedy("The vendor's mail admin (for the From domain's DNS) corrects the DMARC TXT record so that every tag has a valid value (RFC 7489 §6.3), then runs `mailwhy auth DOMAIN` again.")
                     .with_severity(sev)
                     .with_evidence(serde_json::json!({"name": at, "record": text, "tag": n.tag, "position": n.pos, "note": n.kind})),
                 );
             }
             if applied == dmarc::Policy::None {
                 c.push(
-                    Finding::new(
-                        "dmarc.policy-none",
+                    Finding::new(FindingId::DmarcPolicyNone,
                         format!(
                             "{shown} has a DMARC policy of p=none{} (found at {}): receivers only monitor, so spoofed mail is not stopped.",
                             if *organizational { " for subdomains" } else { "" },
                             sanitize::line(at)
-                        ),
-                        "The vendor's mail admin (for the From domain's DNS) reads the aggregate (rua) reports, makes sure all legitimate mail passes SPF or DKIM aligned, then raises the policy to p=quarantine and later p=reject.",
-                    )
+                        )).with_remedy("The vendor's mail admin (for the From domain's DNS) reads the aggregate (rua) reports, makes sure all legitimate mail passes SPF or DKIM aligned, then raises the policy to p=quarantine and later p=reject.")
                     .with_evidence(serde_json::json!({"name": at, "record": text, "organizational": organizational})),
                 );
             }
@@ -221,30 +216,24 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
         }
         Discovery::SyntaxError { at, text, error } => {
             c.push(
-                Finding::new(
-                    "dmarc.syntax-error",
+                Finding::new(FindingId::DmarcSyntaxError,
                     format!(
                         "The DMARC record at {} does not parse ({}), so receivers apply no DMARC policy to {shown}.",
                         sanitize::line(at),
                         sanitize::line(&error.to_string())
-                    ),
-                    "The vendor's mail admin (for the From domain's DNS) fixes the record (v=DMARC1 first, then p=none|quarantine|reject, then the other tags, each once), then runs `mailwhy auth DOMAIN` again.",
-                )
+                    )).with_remedy("The vendor's mail admin (for the From domain's DNS) fixes the record (v=DMARC1 first, then p=none|quarantine|reject, then the other tags, each once), then runs `mailwhy auth DOMAIN` again.")
                 .with_evidence(serde_json::json!({"name": at, "record": text, "tag": error.tag, "position": error.pos, "error": error.message})),
             );
             format!("the DMARC record at {} does not parse", sanitize::line(at))
         }
         Discovery::Multiple { at, records } => {
             c.push(
-                Finding::new(
-                    "dmarc.multiple-records",
+                Finding::new(FindingId::DmarcMultipleRecords,
                     format!(
                         "{} has {} DMARC records; receivers then apply no DMARC policy at all (RFC 7489 §6.6.3).",
                         sanitize::line(at),
                         records.len()
-                    ),
-                    "The vendor's mail admin (for the From domain's DNS) merges them into one TXT record starting with v=DMARC1 and deletes the others.",
-                )
+                    )).with_remedy("The vendor's mail admin (for the From domain's DNS) merges them into one TXT record starting with v=DMARC1 and deletes the others.")
                 .with_evidence(serde_json::json!({"name": at, "records": records})),
             );
             format!("several DMARC records at {}", sanitize::line(at))
@@ -259,14 +248,11 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                 )
             };
             c.push(
-                Finding::new(
-                    "dmarc.missing",
+                Finding::new(FindingId::DmarcMissing,
                     format!(
                         "{shown} publishes no DMARC policy (asked {}).{nm}",
                         asked.join(" and ")
-                    ),
-                    "The vendor's mail admin (for the From domain's DNS) publishes a TXT record at _dmarc.DOMAIN such as \"v=DMARC1; p=none; rua=mailto:dmarc-reports@DOMAIN\".",
-                )
+                    )).with_remedy("The vendor's mail admin (for the From domain's DNS) publishes a TXT record at _dmarc.DOMAIN such as \"v=DMARC1; p=none; rua=mailto:dmarc-reports@DOMAIN\".")
                 .with_evidence(serde_json::json!({"asked": asked, "near_misses": near_misses})),
             );
             format!("no DMARC policy for {shown}")
@@ -348,13 +334,13 @@ pub async fn check_dkim_keys(
             Err(e) => {
                 c.push(
                     Finding::new(
-                        "dkim.key-missing",
+                        FindingId::DkimKeyMissing,
                         format!(
                             "{} is not a valid DNS name ({e}), so no key can be published there.",
                             sanitize::line(&name)
                         ),
-                        "Check the selector spelling in the sender profile or --selector.",
                     )
+                    .with_remedy("Check the selector spelling in the sender profile or --selector.")
                     .with_evidence(serde_json::json!({"name": name})),
                 );
                 st.state = "missing";
@@ -397,12 +383,9 @@ pub async fn check_dkim_keys(
                 _ => "the name has no TXT record",
             };
             c.push(
-                Finding::new(
-                    "dkim.key-missing",
+                Finding::new(FindingId::DkimKeyMissing,
                     format!("No DKIM key is published for selector {} of {}: {how} at {}{delegated}. Receivers cannot verify mail signed with s={}, d={}.",
-                        sanitize::line(sel), sanitize::line(dom), sanitize::line(&name), sanitize::line(sel), sanitize::line(dom)),
-                    "The vendor's mail admin publishes the selector's public key (or the CNAME its sending service gives) at SELECTOR._domainkey.DOMAIN, or signs with a selector that is published.",
-                )
+                        sanitize::line(sel), sanitize::line(dom), sanitize::line(&name), sanitize::line(sel), sanitize::line(dom))).with_remedy("The vendor's mail admin publishes the selector's public key (or the CNAME its sending service gives) at SELECTOR._domainkey.DOMAIN, or signs with a selector that is published.")
                 .with_evidence(ev(serde_json::json!({"outcome": answer.outcome.kind()}))),
             );
             st.state = "missing";
@@ -415,11 +398,8 @@ pub async fn check_dkim_keys(
         match dkim_key::parse(&text) {
             Err(e) => {
                 c.push(
-                    Finding::new(
-                        "dkim.key-syntax-error",
-                        format!("The DKIM key record at {}{delegated} does not parse: {}.", sanitize::line(&name), sanitize::line(&e.to_string())),
-                        "The vendor's mail admin republishes the key record exactly as the signing system (or sending service) gives it: v=DKIM1; k=rsa; p=BASE64.",
-                    )
+                    Finding::new(FindingId::DkimKeySyntaxError,
+                        format!("The DKIM key record at {}{delegated} does not parse: {}.", sanitize::line(&name), sanitize::line(&e.to_string()))).with_remedy("The vendor's mail admin republishes the key record exactly as the signing system (or sending service) gives it: v=DKIM1; k=rsa; p=BASE64.")
                     .with_evidence(ev(serde_json::json!({"tag": e.tag, "position": e.pos, "error": e.message}))),
                 );
                 st.state = "syntax-error";
@@ -432,11 +412,8 @@ pub async fn check_dkim_keys(
                 if k.revoked() {
                     st.state = "revoked";
                     c.push(
-                        Finding::new(
-                            "dkim.key-revoked",
-                            format!("The DKIM key for selector {} of {} is revoked (empty p=){delegated}: every signature with this selector fails.", sanitize::line(sel), sanitize::line(dom)),
-                            "The vendor's mail admin stops signing with this selector and signs with a current key, or publishes the current public key at this name.",
-                        )
+                        Finding::new(FindingId::DkimKeyRevoked,
+                            format!("The DKIM key for selector {} of {} is revoked (empty p=){delegated}: every signature with this selector fails.", sanitize::line(sel), sanitize::line(dom))).with_remedy("The vendor's mail admin stops signing with this selector and signs with a current key, or publishes the current public key at this name.")
                         .with_evidence(ev(serde_json::json!({}))),
                     );
                 }
@@ -448,23 +425,17 @@ pub async fn check_dkim_keys(
                     };
                     st.state = state;
                     c.push(
-                        Finding::new(
-                            "dkim.key-weak",
+                        Finding::new(FindingId::DkimKeyWeak,
                             format!("The DKIM key for selector {} of {} is RSA {bits} bits{delegated}{}.", sanitize::line(sel), sanitize::line(dom),
-                                if bits < 1024 { ": receivers treat signatures with keys under 1024 bits as failing (RFC 8301)" } else { ": accepted today, but 2048 bits is the recommended size" }),
-                            "The vendor's mail admin generates a 2048-bit RSA key, publishes it under a new selector, switches signing to it, then revokes the old selector.",
-                        )
+                                if bits < 1024 { ": receivers treat signatures with keys under 1024 bits as failing (RFC 8301)" } else { ": accepted today, but 2048 bits is the recommended size" })).with_remedy("The vendor's mail admin generates a 2048-bit RSA key, publishes it under a new selector, switches signing to it, then revokes the old selector.")
                         .with_severity(sev)
                         .with_evidence(ev(serde_json::json!({"bits": bits}))),
                     );
                 }
                 if k.testing() {
                     c.push(
-                        Finding::new(
-                            "dkim.testing-mode",
-                            format!("The DKIM key for selector {} of {} is in testing mode (t=y): receivers may treat its signatures as if the mail were unsigned.", sanitize::line(sel), sanitize::line(dom)),
-                            "Once signing works, the vendor's mail admin removes t=y from the key record.",
-                        )
+                        Finding::new(FindingId::DkimTestingMode,
+                            format!("The DKIM key for selector {} of {} is in testing mode (t=y): receivers may treat its signatures as if the mail were unsigned.", sanitize::line(sel), sanitize::line(dom))).with_remedy("Once signing works, the vendor's mail admin removes t=y from the key record.")
                         .with_evidence(ev(serde_json::json!({"flags": k.flags}))),
                     );
                 }
@@ -642,16 +613,13 @@ pub async fn checks(ctx: &Context, input: &AuthInput) -> Checks {
     let keys_known = key_status.iter().all(|k| k.state != "unknown");
     if keys_known && predict::nothing_can_align(&pin) {
         pred_c.push(
-            Finding::new(
-                "dmarc.not-aligned",
+            Finding::new(FindingId::DmarcNotAligned,
                 format!(
                     "Mail with From {} cannot pass DMARC: the DKIM signing domains ({}) and the envelope domains ({}) all differ from it, so even passing SPF and DKIM do not count.",
                     sanitize::line(&domain),
                     sanitize::line(&key_status.iter().map(|k| k.domain.clone()).collect::<Vec<_>>().join(", ")),
                     sanitize::line(&input.envelope_domains.join(", "))
-                ),
-                "The vendor's mail admin has its sending service sign with DKIM for the From domain (publish the service's key under SELECTOR._domainkey.FROM-DOMAIN) or use a return-path on the From domain.",
-            )
+                )).with_remedy("The vendor's mail admin has its sending service sign with DKIM for the From domain (publish the service's key under SELECTOR._domainkey.FROM-DOMAIN) or use a return-path on the From domain.")
             .with_evidence(serde_json::json!({"from": domain, "dkim_domains": key_status.iter().map(|k| &k.domain).collect::<Vec<_>>(), "envelope_domains": input.envelope_domains, "adkim": pin.adkim, "aspf": pin.aspf})),
         );
     }
@@ -696,15 +664,12 @@ pub async fn checks(ctx: &Context, input: &AuthInput) -> Checks {
             .map(|(p, who)| format!("{} ({})", p.label(), who.join(", ")))
             .collect();
         req_c.push(
-            Finding::new(
-                "sender.provider-requirements",
+            Finding::new(FindingId::SenderProviderRequirements,
                 format!(
                     "Mail with From {} misses Gmail / Yahoo / Microsoft sender rules: {}. Those providers reject or junk such mail for all their users.",
                     sanitize::line(&domain),
                     points.join(", ")
-                ),
-                "The vendor's mail admin fixes each unmet point (see the dmarc, dkim and sender findings); the checklist in the report lists the evidence and the provider's source.",
-            )
+                )).with_remedy("The vendor's mail admin fixes each unmet point (see the dmarc, dkim and sender findings); the checklist in the report lists the evidence and the provider's source.")
             .with_evidence(serde_json::json!({"checklist": items})),
         );
     }

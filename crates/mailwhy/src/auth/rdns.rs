@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::check::{CheckOutcome, Context};
 use crate::dns::{Outcome, RecordType};
 use crate::finding::Finding;
+use crate::finding::FindingId;
 use crate::sanitize;
 
 /// The reverse-lookup name of `ip` (RFC 1035 §3.5 `in-addr.arpa`, RFC 3596 §2.5 `ip6.arpa`).
@@ -130,11 +131,8 @@ pub async fn check(ctx: &Context, ips: &[IpAddr]) -> (CheckOutcome, Vec<ReverseD
                 )
             };
             c.push(
-                Finding::new(
-                    "sender.no-reverse-dns",
-                    detail,
-                    "The owner of the sending IP (the vendor's sending service, or its hosting provider) sets a PTR record naming a host whose A/AAAA record points back to this IP.",
-                )
+                Finding::new(FindingId::SenderNoReverseDns,
+                    detail).with_remedy("The owner of the sending IP (the vendor's sending service, or its hosting provider) sets a PTR record naming a host whose A/AAAA record points back to this IP.")
                 .with_evidence(evidence),
             );
         }

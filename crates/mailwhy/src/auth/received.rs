@@ -19,6 +19,7 @@ use super::dkim_verify::{self, FailReason, SignatureResult};
 use super::evaluate::{self, Evaluation, Identifiers};
 use super::Discovery;
 use crate::check::{CheckOutcome, Context};
+use crate::finding::FindingId;
 use crate::finding::{Finding, Severity};
 use crate::message::auth::AuthResults;
 use crate::message::received::Hop;
@@ -481,14 +482,11 @@ pub async fn check(ctx: &Context, raw: &[u8], a: &Analysis) -> (Vec<CheckOutcome
         let result = spf_at(ctx, ip, &domain, &sender, &helo).await;
         if result == "temperror" {
             c.push(
-                Finding::new(
-                    "spf.temporary-error",
+                Finding::new(FindingId::SpfTemporaryError,
                     format!(
                         "The SPF check of {} for {ip} hit a temporary DNS error, so the message's SPF result is unknown.",
                         sanitize::line(&domain)
-                    ),
-                    "Run the check again later; if it persists, the domain's DNS admin checks that its name servers answer.",
-                )
+                    )).with_remedy("Run the check again later; if it persists, the domain's DNS admin checks that its name servers answer.")
                 .with_evidence(serde_json::json!({"domain": domain, "ip": ip})),
             );
             c.inconclusive(format!("the SPF check of {domain} failed temporarily"));
@@ -561,7 +559,7 @@ pub async fn check(ctx: &Context, raw: &[u8], a: &Analysis) -> (Vec<CheckOutcome
         for f in dkim_c
             .findings
             .iter_mut()
-            .filter(|f| f.id == "dkim.signature-failed")
+            .filter(|f| f.id == FindingId::DkimSignatureFailed)
         {
             f.severity = Severity::Warning;
             f.detail
@@ -595,8 +593,7 @@ pub async fn check(ctx: &Context, raw: &[u8], a: &Analysis) -> (Vec<CheckOutcome
     }
     for d in &differences {
         cmp.push(
-            Finding::new(
-                "message.auth-disagreement",
+            Finding::new(FindingId::MessageAuthDisagreement,
                 format!(
                     "{} recorded {}={}, we compute {} {}: {}",
                     sanitize::line(&d.receiver),
@@ -605,9 +602,7 @@ pub async fn check(ctx: &Context, raw: &[u8], a: &Analysis) -> (Vec<CheckOutcome
                     d.method,
                     sanitize::line(&d.ours),
                     d.reason
-                ),
-                "Nothing to change for this difference itself: it tells where the message changed on the way. Act on the dmarc, dkim or spf findings, if any.",
-            )
+                )).with_remedy("Nothing to change for this difference itself: it tells where the message changed on the way. Act on the dmarc, dkim or spf findings, if any.")
             .with_evidence(serde_json::to_value(d).unwrap_or_default()),
         );
     }
@@ -728,8 +723,7 @@ fn dmarc_result(
     };
     let policy_words = policy.unwrap_or("none");
     c.push(
-        Finding::new(
-            "dmarc.fail",
+        Finding::new(FindingId::DmarcFail,
             format!(
                 "This message fails DMARC for From {}: {spf_words}; {dkim_words}. The domain's policy is p={policy_words}, so receivers {}.{accepted}",
                 sanitize::line(from),
@@ -738,9 +732,7 @@ fn dmarc_result(
                     "quarantine" => "send such mail to spam or quarantine",
                     _ => "only report it, but often treat it as suspicious",
                 },
-            ),
-            "The vendor's mail admin makes the mail pass DMARC: sign every message with DKIM for the From domain (d= the From domain or a subdomain, key published under it) and, if possible, use a return-path on the From domain that SPF authorizes for the sending servers. DKIM aligned with From is what survives forwarding.",
-        )
+            )).with_remedy("The vendor's mail admin makes the mail pass DMARC: sign every message with DKIM for the From domain (d= the From domain or a subdomain, key published under it) and, if possible, use a return-path on the From domain that SPF authorizes for the sending servers. DKIM aligned with From is what survives forwarding.")
         .with_severity(if receiver_pass.is_some() { Severity::Warning } else { Severity::Error })
         .with_evidence(serde_json::json!({
             "from": from,
@@ -766,16 +758,13 @@ fn dmarc_result(
             passed.push(format!("SPF for {}", s.domain));
         }
         c.push(
-            Finding::new(
-                "dmarc.not-aligned",
+            Finding::new(FindingId::DmarcNotAligned,
                 format!(
                     "{} passed, but for another domain than From {}: DMARC counts only results aligned with the From domain ({} alignment), so the passes do not help.",
                     sanitize::line(&passed.join(" and ")),
                     sanitize::line(from),
                     if adkim == super::dmarc::AlignmentMode::Strict || aspf == super::dmarc::AlignmentMode::Strict { "strict" } else { "relaxed" }
-                ),
-                "The vendor's mail admin has its sending service sign with DKIM for the From domain (publish the service's key under SELECTOR._domainkey.FROM-DOMAIN) or use a return-path on the From domain.",
-            )
+                )).with_remedy("The vendor's mail admin has its sending service sign with DKIM for the From domain (publish the service's key under SELECTOR._domainkey.FROM-DOMAIN) or use a return-path on the From domain.")
             .with_evidence(serde_json::json!({"from": from, "unaligned_dkim": dkim_unaligned.iter().map(|s| &s.domain).collect::<Vec<_>>(), "unaligned_spf": spf_unaligned.map(|s| &s.domain), "adkim": adkim, "aspf": aspf})),
         );
     }

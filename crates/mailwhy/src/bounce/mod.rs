@@ -357,7 +357,8 @@ pub fn findings(b: &Bounce) -> Vec<Finding> {
                 let d: String = d.chars().take(300).collect();
                 detail.push_str(&format!(": \"{d}\""));
             }
-            let mut f = Finding::new(r.reason.finding_id(), detail, r.reason.remedy())
+            let mut f = Finding::new(r.reason.finding_id(), detail)
+                .with_remedy(r.reason.remedy())
                 .with_evidence(serde_json::to_value(r).unwrap_or_default());
             if r.action.as_deref() == Some("delayed") && f.severity == Severity::Error {
                 f = f.with_severity(Severity::Warning);

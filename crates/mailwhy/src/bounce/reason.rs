@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
+use crate::finding::FindingId;
+
 macro_rules! reasons {
-    ($( $variant:ident = $name:literal, $id:literal, $remedy:literal; )*) => {
+    ($( $variant:ident = $name:literal, $id:ident, $remedy:literal; )*) => {
         /// Why a message bounced, in the Sisimai vocabulary (`userunknown`, `mailboxfull` ...).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
@@ -25,8 +27,8 @@ macro_rules! reasons {
             }
 
             /// The registered finding id (`bounce.user-unknown`).
-            pub fn finding_id(self) -> &'static str {
-                match self { $(Reason::$variant => $id,)* }
+            pub fn finding_id(self) -> FindingId {
+                match self { $(Reason::$variant => FindingId::$id,)* }
             }
 
             /// What a support agent should do about it.
@@ -43,73 +45,73 @@ macro_rules! reasons {
 }
 
 reasons! {
-    UserUnknown = "userunknown", "bounce.user-unknown",
+    UserUnknown = "userunknown", BounceUserUnknown,
         "Check the address for typos with the person (another channel: phone, chat). If it is right, their mail admin must create or restore the mailbox; otherwise correct the address on the account and resend.";
-    HostUnknown = "hostunknown", "bounce.host-unknown",
+    HostUnknown = "hostunknown", BounceHostUnknown,
         "The part after @ does not exist in DNS: check it for a typo (run `mailwhy address`), correct the address on the account and resend.";
-    MailboxFull = "mailboxfull", "bounce.mailbox-full",
+    MailboxFull = "mailboxfull", BounceMailboxFull,
         "Ask the person (by another channel) to delete or archive mail, or their admin to raise the quota; then resend.";
-    Suspend = "suspend", "bounce.suspend",
+    Suspend = "suspend", BounceSuspend,
         "The mailbox exists but is disabled or suspended: the person or their mail admin must reactivate it, or give a current address.";
-    HasMoved = "hasmoved", "bounce.has-moved",
+    HasMoved = "hasmoved", BounceHasMoved,
         "The person has moved to a new address (often named in the bounce): update the account's address and resend.";
-    Filtered = "filtered", "bounce.filtered",
+    Filtered = "filtered", BounceFiltered,
         "The recipient's server or the person's own rules refused it: ask them to allow the sender (safe senders list or the admin's gateway allowlist) and resend.";
-    Rejected = "rejected", "bounce.rejected",
+    Rejected = "rejected", BounceRejected,
         "The receiver refused the sender address: check that the envelope sender domain exists, is not blocked by the recipient, and passes SPF; the recipient's admin may need to allow it.";
-    Blocked = "blocked", "bounce.blocked",
+    Blocked = "blocked", BounceBlocked,
         "The sending server's IP is blocked by the receiver: check the IP on public blocklists, and ask the recipient's admin to allowlist the vendor's sending IPs.";
-    PolicyViolation = "policyviolation", "bounce.policy-violation",
+    PolicyViolation = "policyviolation", BouncePolicyViolation,
         "The recipient organization's policy refused the message (attachments, external senders, lists): their mail admin must allow it or tell what is permitted.";
-    SpamDetected = "spamdetected", "bounce.spam-detected",
+    SpamDetected = "spamdetected", BounceSpamDetected,
         "The receiver's filter judged the message spam: ask the recipient's admin to allowlist the sender and release it, and review the sender's authentication and content.";
-    VirusDetected = "virusdetected", "bounce.virus-detected",
+    VirusDetected = "virusdetected", BounceVirusDetected,
         "The receiver found malware or a blocked attachment type: resend without the attachment (or as a link) after scanning it.";
-    SecurityError = "securityerror", "bounce.security-error",
+    SecurityError = "securityerror", BounceSecurityError,
         "The receiver refused for a security reason (authentication or TLS required, unauthorized sender): check the sending account's credentials and TLS settings.";
-    AuthFailure = "authfailure", "bounce.auth-failure",
+    AuthFailure = "authfailure", BounceAuthFailure,
         "The message failed SPF, DKIM or DMARC at the receiver: fix the sending domain's SPF record and DKIM signing (run `mailwhy auth DOMAIN`) and resend.";
-    BadReputation = "badreputation", "bounce.bad-reputation",
+    BadReputation = "badreputation", BounceBadReputation,
         "The receiver distrusts the sending IP or domain: check blocklists and the provider's postmaster tools, slow down, and resend later.";
-    RequirePtr = "requireptr", "bounce.require-ptr",
+    RequirePtr = "requireptr", BounceRequirePtr,
         "The sending server's IP needs a reverse DNS (PTR) name that resolves back: the sender's hosting or mail provider must set it.";
-    NotCompliantRfc = "notcompliantrfc", "bounce.not-compliant-rfc",
+    NotCompliantRfc = "notcompliantrfc", BounceNotCompliantRfc,
         "The message breaks the email format standards (duplicate or malformed headers): the sending application must fix how it builds messages.";
-    MesgTooBig = "mesgtoobig", "bounce.message-too-big",
+    MesgTooBig = "mesgtoobig", BounceMessageTooBig,
         "The message exceeds the receiver's size limit: send large files as links or split them, then resend.";
-    ExceedLimit = "exceedlimit", "bounce.exceed-limit",
+    ExceedLimit = "exceedlimit", BounceExceedLimit,
         "A receiver limit (size, recipients or messages) was exceeded: send smaller messages or fewer recipients per message.";
-    Expired = "expired", "bounce.expired",
+    Expired = "expired", BounceExpired,
         "The sending server gave up after retrying: check that the recipient's mail servers are reachable (run `mailwhy diagnose`) and resend.";
-    TooManyConn = "toomanyconn", "bounce.too-many-connections",
+    TooManyConn = "toomanyconn", BounceTooManyConnections,
         "The receiver limits simultaneous connections: the sending server should open fewer connections and retry later; usually temporary.";
-    Speeding = "speeding", "bounce.speeding",
+    Speeding = "speeding", BounceSpeeding,
         "The receiver rate-limits the sender: send more slowly and retry later; usually temporary.";
-    NoRelaying = "norelaying", "bounce.no-relaying",
+    NoRelaying = "norelaying", BounceNoRelaying,
         "The server refused to relay: the recipient domain's MX records or the sender's outgoing server settings point to the wrong server.";
-    NetworkError = "networkerror", "bounce.network-error",
+    NetworkError = "networkerror", BounceNetworkError,
         "A network or DNS problem stopped delivery: check the recipient domain's DNS (run `mailwhy diagnose`) and resend later.";
-    SystemError = "systemerror", "bounce.system-error",
+    SystemError = "systemerror", BounceSystemError,
         "The receiving mail system failed internally: resend later; if it repeats, the recipient's mail admin must look at their server.";
-    SystemFull = "systemfull", "bounce.system-full",
+    SystemFull = "systemfull", BounceSystemFull,
         "The receiving server is out of storage: resend later; the recipient's mail admin must free space.";
-    NotAccept = "notaccept", "bounce.not-accept",
+    NotAccept = "notaccept", BounceNotAccept,
         "The recipient domain accepts no mail (null MX or no mail server): ask the person for an address that receives mail.";
-    ContentError = "contenterror", "bounce.content-error",
+    ContentError = "contenterror", BounceContentError,
         "The receiver refused the message's content or format: check attachments and encoding in the sending application.";
-    SyntaxError = "syntaxerror", "bounce.syntax-error",
+    SyntaxError = "syntaxerror", BounceSyntaxError,
         "The receiver rejected an SMTP command: the sending server or application speaks SMTP incorrectly; its operator must fix it.";
-    MailerError = "mailererror", "bounce.mailer-error",
+    MailerError = "mailererror", BounceMailerError,
         "The recipient's local delivery program failed: the recipient's mail admin must fix the mailbox's delivery (filters, forwarding scripts).";
-    OnHold = "onhold", "bounce.on-hold",
+    OnHold = "onhold", BounceOnHold,
         "The bounce does not say enough to decide: read its diagnostic text, and resend later or ask the recipient's admin.";
-    Undefined = "undefined", "bounce.undefined",
+    Undefined = "undefined", BounceUndefined,
         "The reason could not be determined: read the bounce's text, and ask the recipient's mail admin with the bounce attached.";
-    Vacation = "vacation", "bounce.vacation",
+    Vacation = "vacation", BounceVacation,
         "Not a bounce: an automatic out-of-office reply. The message was delivered; nothing to fix.";
-    Feedback = "feedback", "bounce.feedback",
+    Feedback = "feedback", BounceFeedback,
         "Not a bounce: the recipient marked the message as spam. Stop sending to them unless they opt in again, and review why it looked unwanted.";
-    Delivered = "delivered", "bounce.delivered",
+    Delivered = "delivered", BounceDelivered,
         "Not a bounce: a delivery notification saying the message was delivered.";
 }
 
@@ -132,12 +134,7 @@ mod tests {
     #[test]
     fn every_reason_has_a_registered_finding() {
         for r in Reason::ALL {
-            assert!(
-                crate::finding::lookup(r.finding_id()).is_some(),
-                "{} -> {} is not registered",
-                r.name(),
-                r.finding_id()
-            );
+            assert_eq!(r.finding_id().area(), "bounce", "{}", r.name());
             assert_eq!(Reason::from_name(r.name()), Some(*r));
         }
     }

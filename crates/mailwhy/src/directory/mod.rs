@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::check::CheckOutcome;
+use crate::finding::FindingId;
 use crate::finding::{Finding, Severity};
 pub use load::{
     load_file, parse_csv, parse_json, parse_time, stream_csv, ColumnMap, CsvRows, LoadedDirectory,
@@ -284,15 +285,12 @@ pub async fn check(
             )
         };
         c.push(
-            Finding::new(
-                "user.not-found",
-                detail,
-                if near.is_empty() {
+            Finding::new(FindingId::UserNotFound,
+                detail).with_remedy(if near.is_empty() {
                     "Add the person to the directory (only an account in the directory can be invited), then send the invitation."
                 } else {
                     "Check with the person which address is theirs; correct the account's address or add a new account, then re-invite."
-                },
-            )
+                })
             .with_evidence(json!({ "address": email, "near_matches": near })),
         );
         return c.done(format!("{email}: no account"));
@@ -315,15 +313,12 @@ pub fn check_accounts(
     }
     if accounts.len() > 1 {
         c.push(
-            Finding::new(
-                "user.duplicate-address",
+            Finding::new(FindingId::UserDuplicateAddress,
                 format!(
                     "{} accounts share the address {email} (lines {}).",
                     accounts.len(),
                     accounts.iter().map(|u| u.line.to_string()).collect::<Vec<_>>().join(", ")
-                ),
-                "Merge or deactivate the extra accounts; messages and invitations may be going to the other account's settings.",
-            )
+                )).with_remedy("Merge or deactivate the extra accounts; messages and invitations may be going to the other account's settings.")
             .with_evidence(json!({ "accounts": accounts.iter().map(|u| json!({"line": u.line, "email": u.email, "status": u.status})).collect::<Vec<_>>() })),
         );
     }
@@ -345,39 +340,27 @@ pub fn check_accounts(
     };
     if u.is_collaborator() {
         c.push(
-            Finding::new(
-                "user.collaborator",
-                format!("{} is an external collaborator ({}).", u.email, u.relationship.as_deref().unwrap_or("collaborator")),
-                "Changes to this account go through the project team that invited them, not through the person's own company.",
-            )
+            Finding::new(FindingId::UserCollaborator,
+                format!("{} is an external collaborator ({}).", u.email, u.relationship.as_deref().unwrap_or("collaborator"))).with_remedy("Changes to this account go through the project team that invited them, not through the person's own company.")
             .with_evidence(json!({ "relationship": u.relationship })),
         );
     }
     if !u.send_messages {
         c.push(
-            Finding::new(
-                "user.messaging-disabled",
-                format!("The account {} (line {}) has \"send messages to this user\" turned off: no notification, invitation or password-reset email is sent.", u.email, u.line),
-                format!("Turn \"send messages to this user\" on in the account. {who_changes}"),
-            )
+            Finding::new(FindingId::UserMessagingDisabled,
+                format!("The account {} (line {}) has \"send messages to this user\" turned off: no notification, invitation or password-reset email is sent.", u.email, u.line)).with_remedy(format!("Turn \"send messages to this user\" on in the account. {who_changes}"))
             .with_evidence(json!({ "line": u.line, "send_messages": false })),
         );
     }
     match u.status {
         Status::Inactive => c.push(
-            Finding::new(
-                "user.inactive",
-                format!("The account {} is inactive; inactive accounts get no email.", u.email),
-                format!("Reactivate the account. {who_changes}"),
-            )
+            Finding::new(FindingId::UserInactive,
+                format!("The account {} is inactive; inactive accounts get no email.", u.email)).with_remedy(format!("Reactivate the account. {who_changes}"))
             .with_evidence(json!({ "line": u.line, "status": "inactive", "last_login_at": u.last_login_at })),
         ),
         Status::NotInvited if u.invited_at.is_none() && u.last_invited_at.is_none() => c.push(
-            Finding::new(
-                "user.never-invited",
-                format!("The account {} exists but no invitation was ever sent.", u.email),
-                "Send the invitation from the directory (\"Invite\"; it becomes \"Re-invite\" after the first send).",
-            )
+            Finding::new(FindingId::UserNeverInvited,
+                format!("The account {} exists but no invitation was ever sent.", u.email)).with_remedy("Send the invitation from the directory (\"Invite\"; it becomes \"Re-invite\" after the first send).")
             .with_evidence(json!({ "line": u.line, "status": "not-invited" })),
         ),
         Status::Invited | Status::NotInvited => {
@@ -393,39 +376,30 @@ pub fn check_accounts(
                 });
                 match r.next {
                     Some(next) => c.push(
-                        Finding::new(
-                            "user.invite-pending",
+                        Finding::new(FindingId::UserInvitePending,
                             format!(
                                 "Invited on {}, not accepted yet; {} reminder{} sent, the next on {}.",
                                 day(&base),
                                 r.sent.len(),
                                 if r.sent.len() == 1 { "" } else { "s" },
                                 day(&next)
-                            ),
-                            "Ask the person to look for the invitation in their junk or spam folder and their gateway's quarantine, and to accept it; re-inviting restarts the reminders.",
-                        )
+                            )).with_remedy("Ask the person to look for the invitation in their junk or spam folder and their gateway's quarantine, and to accept it; re-inviting restarts the reminders.")
                         .with_evidence(evidence),
                     ),
                     None => c.push(
-                        Finding::new(
-                            "user.invite-reminders-exhausted",
+                        Finding::new(FindingId::UserInviteRemindersExhausted,
                             format!(
                                 "Invited on {}; the last automated reminder went out on {} and nothing more will be sent.",
                                 day(&base),
                                 r.sent.last().map(day).unwrap_or_default()
-                            ),
-                            "Re-invite the person from the directory; ask them to watch their junk folder and quarantine for it.",
-                        )
+                            )).with_remedy("Re-invite the person from the directory; ask them to watch their junk folder and quarantine for it.")
                         .with_evidence(evidence),
                     ),
                 }
             } else {
                 c.push(
-                    Finding::new(
-                        "user.never-invited",
-                        format!("The account {} is marked invited but has no invitation date.", u.email),
-                        "Send the invitation again from the directory (\"Re-invite\").",
-                    )
+                    Finding::new(FindingId::UserNeverInvited,
+                        format!("The account {} is marked invited but has no invitation date.", u.email)).with_remedy("Send the invitation again from the directory (\"Re-invite\").")
                     .with_severity(Severity::Warning)
                     .with_evidence(json!({ "line": u.line })),
                 );
@@ -472,7 +446,7 @@ anna@other.example,Anna,Active,yes,,,,\n";
 
     async fn ids(email: &str) -> (Vec<String>, CheckOutcome) {
         let c = check(&dir(), email, &[3, 7, 14], now()).await;
-        (c.findings.iter().map(|f| f.id.clone()).collect(), c)
+        (c.findings.iter().map(|f| f.id.to_string()).collect(), c)
     }
 
     #[tokio::test]

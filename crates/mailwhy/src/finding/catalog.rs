@@ -3,12 +3,34 @@
 
 use super::{FindingKind, Severity::*};
 
+/// Declares every finding id once: the [`FindingId`] enum and the [`CATALOG`] of kinds, in the
+/// same order (so an id's kind is an index, never a search).
 macro_rules! catalog {
-    ($( $id:literal, $sev:ident, $title:literal,
+    ($( $name:ident = $id:literal, $sev:ident, $title:literal,
         what: $what:literal, why: $why:literal, fix: $fix:literal; )*) => {
-        /// Every registered finding kind, in catalog order.
+        /// Every finding mailwhy can report, one variant per registered id.
+        ///
+        /// The variant's [`kind`](FindingId::kind) carries the stable string id (`area.kebab-name`,
+        /// what JSON shows), the default severity, the title and the three-part explanation.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum FindingId {
+            $( #[doc = concat!("`", $id, "`: ", $title, ".")] $name, )*
+        }
+
+        impl FindingId {
+            /// Every id, in catalog order.
+            pub const ALL: &'static [FindingId] = &[ $( FindingId::$name, )* ];
+
+            /// The stable string id (`area.kebab-name`).
+            pub const fn as_str(self) -> &'static str {
+                match self { $( FindingId::$name => $id, )* }
+            }
+        }
+
+        /// Every registered finding kind, in the order of [`FindingId`].
         pub(super) static CATALOG: &[FindingKind] = &[
-            $( FindingKind { id: $id, severity: $sev, title: $title,
+            $( FindingKind { id: FindingId::$name, severity: $sev, title: $title,
                              what_it_means: $what, why_it_matters: $why, how_to_fix: $fix }, )*
         ];
     };
@@ -17,7 +39,7 @@ macro_rules! catalog {
 catalog! {
     // ---- user: the account in the directory -------------------------------------------------
 
-    "user.not-found", Error, "no account with this address in the directory",
+    UserNotFound = "user.not-found", Error, "no account with this address in the directory",
         what: "No account in the user directory has this email address. Accounts that differ only \
                in letter case, dots or a few characters are listed in the evidence as near matches.",
         why: "Only people with an account receive notifications, invitations and password resets. \
@@ -27,7 +49,7 @@ catalog! {
               is the same person, correct the address on that account; otherwise the company admin \
               (for employees) or the project team (for collaborators) adds the person and invites them.";
 
-    "user.messaging-disabled", Error, "\"send messages to this user\" is off",
+    UserMessagingDisabled = "user.messaging-disabled", Error, "\"send messages to this user\" is off",
         what: "The account exists in the user directory, but its \"send messages to this user\" \
                switch is off.",
         why: "While the switch is off, no notification, invitation or password-reset email is sent \
@@ -36,7 +58,7 @@ catalog! {
               account settings. Collaborators (subcontractors, vendors) ask the project team, whose \
               admin changes it. Then resend the email or re-invite.";
 
-    "user.inactive", Error, "the account is inactive",
+    UserInactive = "user.inactive", Error, "the account is inactive",
         what: "The account is in the directory but its status is inactive, so the product treats \
                the person as no longer taking part.",
         why: "Inactive accounts receive no notifications, invitations or password-reset emails, \
@@ -45,7 +67,7 @@ catalog! {
               project team's admin (for collaborators) reactivates the account, then re-invites \
               the person or resends the email.";
 
-    "user.never-invited", Error, "the account was never invited",
+    UserNeverInvited = "user.never-invited", Error, "the account was never invited",
         what: "The account exists in the directory, but no invitation email has ever been sent to \
                it (its status is \"not invited\").",
         why: "The person cannot activate the account or get in until an invitation is sent, and \
@@ -54,7 +76,7 @@ catalog! {
               \"Re-invite\" after the first send). Ask the person to watch their inbox and their \
               spam/junk folder for it.";
 
-    "user.invite-pending", Info, "the invitation was sent but not yet accepted",
+    UserInvitePending = "user.invite-pending", Info, "the invitation was sent but not yet accepted",
         what: "The person was invited but has not accepted yet. The evidence lists the reminders \
                already sent and the date of the next one (reminders go out after 3, 7 and 14 days).",
         why: "The invitation did go out, so the question is usually where it landed, not whether \
@@ -63,7 +85,7 @@ catalog! {
               accept it. If it cannot be found, an admin clicks \"Re-invite\"; activating through \
               a password reset is the fallback.";
 
-    "user.invite-reminders-exhausted", Warning, "the last invitation reminder has passed",
+    UserInviteRemindersExhausted = "user.invite-reminders-exhausted", Warning, "the last invitation reminder has passed",
         what: "The invitation was never accepted and the last automated reminder (normally the \
                one after 14 days) has already been sent.",
         why: "After the last reminder nothing more is sent until someone re-invites the person, \
@@ -72,7 +94,7 @@ catalog! {
               the new invitation; if it still does not arrive, check the address and the other \
               findings in this report.";
 
-    "user.duplicate-address", Warning, "several accounts share this address",
+    UserDuplicateAddress = "user.duplicate-address", Warning, "several accounts share this address",
         what: "More than one account in the directory has this address, when compared without \
                regard to letter case. The evidence lists the accounts.",
         why: "Emails, invitations and password resets may be sent for a different account than \
@@ -82,7 +104,7 @@ catalog! {
               the real one, merges or deactivates the others, and checks that the remaining \
               account is active with \"send messages to this user\" on.";
 
-    "user.collaborator", Info, "the person is an external collaborator",
+    UserCollaborator = "user.collaborator", Info, "the person is an external collaborator",
         what: "The account belongs to an external collaborator (a subcontractor or vendor), not to \
                an employee of the company that owns the directory.",
         why: "Collaborators cannot change their own account settings through their company admin; \
@@ -93,7 +115,7 @@ catalog! {
 
     // ---- address: the email address itself ------------------------------------------------
 
-    "address.syntax-invalid", Error, "the address is not a valid email address",
+    AddressSyntaxInvalid = "address.syntax-invalid", Error, "the address is not a valid email address",
         what: "The address breaks the email address syntax of RFC 5321 and RFC 5322. The evidence \
                names the rule and the position of the first bad character.",
         why: "Mail servers refuse to send to an invalid address, so every email to it fails before \
@@ -102,7 +124,7 @@ catalog! {
               mistakes are a missing @, two @ signs, a comma instead of a dot, a trailing dot, or \
               spaces.";
 
-    "address.hidden-characters", Error, "the address contains hidden or look-alike characters",
+    AddressHiddenCharacters = "address.hidden-characters", Error, "the address contains hidden or look-alike characters",
         what: "The address contains characters you cannot see or that only look like normal ones: \
                spaces, zero-width or control characters, text-direction marks, or letters from \
                another alphabet (such as a Cyrillic letter that looks exactly like a Latin \"a\"). The evidence names each one and its position.",
@@ -112,7 +134,7 @@ catalog! {
         fix: "Retype the address by hand in the directory (do not paste it), save, and run the \
               check again. If the list was imported, clean the source file too.";
 
-    "address.length-exceeded", Error, "a part of the address is too long",
+    AddressLengthExceeded = "address.length-exceeded", Error, "a part of the address is too long",
         what: "A part of the address is longer than the limits allow: the part before the @ may be \
                at most 64 octets and the whole address at most 254 (RFC 5321), and each dot-separated \
                part of the domain at most 63 (RFC 1035).",
@@ -122,7 +144,7 @@ catalog! {
               attached. Correct it in the directory. A real address this long needs a shorter alias \
               from the person's mail admin.";
 
-    "address.reserved-domain", Error, "the domain is reserved and cannot receive mail",
+    AddressReservedDomain = "address.reserved-domain", Error, "the domain is reserved and cannot receive mail",
         what: "The domain is a reserved or special-use name such as example.com, .test, .invalid, \
                .localhost or .local (RFC 2606, RFC 6761), which can never be a real mailbox on the \
                internet.",
@@ -131,7 +153,7 @@ catalog! {
         fix: "Ask the person for their real address and replace the placeholder in the directory, \
               then re-invite or resend.";
 
-    "address.typo-domain", Warning, "the domain looks like a typo of a common mail domain",
+    AddressTypoDomain = "address.typo-domain", Warning, "the domain looks like a typo of a common mail domain",
         what: "The domain is very close to a well-known mail domain (for example gmial.com instead \
                of gmail.com). The suggested correction is in the evidence.",
         why: "Mail to a mistyped domain bounces, or worse, is delivered to a stranger who owns the \
@@ -139,7 +161,7 @@ catalog! {
         fix: "Confirm the address with the person. If the suggestion is right, correct the address \
               in the directory and re-invite or resend; if the odd domain is real, ignore this finding.";
 
-    "address.role-account", Warning, "the address is a department or role mailbox",
+    AddressRoleAccount = "address.role-account", Warning, "the address is a department or role mailbox",
         what: "The address is a department or role mailbox (maintenance@, info@, office@, noreply@, \
                and the RFC 2142 names such as postmaster@), not one person's mailbox.",
         why: "Accounts for department addresses are refused by the product. Such mailboxes are often \
@@ -149,7 +171,7 @@ catalog! {
               team's mail admin checks that the role mailbox exists, accepts outside mail and is not \
               filtering it.";
 
-    "address.non-ascii-local-part", Warning, "the address has non-ASCII characters before the @",
+    AddressNonAsciiLocalPart = "address.non-ascii-local-part", Warning, "the address has non-ASCII characters before the @",
         what: "The part before the @ contains characters outside plain ASCII (accented letters, \
                other scripts). Delivering to it needs the SMTPUTF8 extension of RFC 6531.",
         why: "Many mail servers and sending services do not support SMTPUTF8 and refuse or bounce \
@@ -160,14 +182,14 @@ catalog! {
 
     // ---- domain: where the recipient's mail goes -------------------------------------------
 
-    "domain.not-found", Error, "the recipient's domain does not exist",
+    DomainNotFound = "domain.not-found", Error, "the recipient's domain does not exist",
         what: "The DNS says the domain after the @ does not exist at all (NXDOMAIN).",
         why: "Mail has nowhere to go: every message to this address bounces with \"host unknown\". \
               Usually the domain is misspelled, or it expired and was not renewed.",
         fix: "Check the spelling with the person and correct the address. If the domain is right, \
               the domain owner renews it or fixes its DNS registration with their registrar.";
 
-    "domain.null-mx", Error, "the domain declares that it accepts no mail",
+    DomainNullMx = "domain.null-mx", Error, "the domain declares that it accepts no mail",
         what: "The domain publishes a \"null MX\" record (MX 0 .), the RFC 7505 way of saying that \
                it never receives email.",
         why: "Sending servers stop at once and bounce every message; nothing will ever arrive at \
@@ -175,7 +197,7 @@ catalog! {
         fix: "Ask the person for an address that receives mail. If the domain should receive mail, \
               its owner removes the null MX record and publishes MX records for their mail servers.";
 
-    "domain.no-mail-host", Error, "the domain has no mail server",
+    DomainNoMailHost = "domain.no-mail-host", Error, "the domain has no mail server",
         what: "The domain exists, but publishes neither MX records nor an address (A/AAAA) that \
                mail could fall back to (RFC 5321 section 5.1).",
         why: "Sending servers have no host to deliver to, so every message to this domain bounces.",
@@ -183,7 +205,7 @@ catalog! {
               records pointing to their mail provider (the provider's setup page gives the exact \
               records).";
 
-    "domain.implicit-mx", Warning, "the domain has no MX record; mail goes to its web address",
+    DomainImplicitMx = "domain.implicit-mx", Warning, "the domain has no MX record; mail goes to its web address",
         what: "The domain has no MX record, so by RFC 5321 section 5.1 senders deliver to the \
                host named by its A/AAAA record instead, which is often a web server.",
         why: "A web server rarely accepts mail, so messages time out or bounce. Some senders refuse \
@@ -191,7 +213,7 @@ catalog! {
         fix: "If the domain receives mail, its admin publishes MX records for the mail provider. \
               If it should not, they publish a null MX (RFC 7505) and the person uses another address.";
 
-    "domain.mx-unresolvable", Error, "the mail server named in MX has no address",
+    DomainMxUnresolvable = "domain.mx-unresolvable", Error, "the mail server named in MX has no address",
         what: "An MX record names a mail server host, but that host name has no address (A/AAAA) \
                in DNS. It is an error when every MX host fails and a warning when only some do.",
         why: "Senders cannot connect to a server they cannot find; when all MX hosts fail, mail \
@@ -199,7 +221,7 @@ catalog! {
         fix: "The recipient domain's admin fixes the MX record to name the correct host, or adds \
               the missing A/AAAA record for it. The evidence lists which host names failed.";
 
-    "domain.mx-invalid-target", Warning, "an MX record points to an IP address or an alias",
+    DomainMxInvalidTarget = "domain.mx-invalid-target", Warning, "an MX record points to an IP address or an alias",
         what: "An MX record names an IP address literal or a CNAME alias instead of a host name \
                with its own address; RFC 5321 section 5.1 and RFC 2181 section 10.3 forbid both.",
         why: "Many senders work around it, but some refuse to deliver, so mail from some senders \
@@ -207,7 +229,7 @@ catalog! {
         fix: "The recipient domain's admin changes the MX record to the mail server's real host \
               name (the one with the A/AAAA record), as the mail provider's setup page shows.";
 
-    "domain.mx-private-address", Error, "the mail server resolves to a private or reserved address",
+    DomainMxPrivateAddress = "domain.mx-private-address", Error, "the mail server resolves to a private or reserved address",
         what: "The MX host resolves only to addresses that cannot be reached from the internet: \
                loopback (127.0.0.1), private networks (10.x, 192.168.x, 172.16-31.x) or other \
                reserved ranges.",
@@ -216,7 +238,7 @@ catalog! {
         fix: "The recipient domain's admin publishes the mail server's public address in the \
               public DNS (split DNS often causes this) and checks it from outside their network.";
 
-    "domain.mail-provider", Info, "the domain's mail is hosted by a known provider",
+    DomainMailProvider = "domain.mail-provider", Info, "the domain's mail is hosted by a known provider",
         what: "The MX records show which provider handles this domain's mail, such as Google \
                Workspace, Microsoft 365, Proofpoint or Mimecast. The evidence names it.",
         why: "Each provider has its own spam folder, quarantine and allowlist screens, so the right \
@@ -225,7 +247,17 @@ catalog! {
               folder, and the mail admin checks the quarantine and the allowlist in that provider's \
               admin console.";
 
-    "dns.temporary-failure", Warning, "a DNS lookup failed temporarily",
+    DomainParked = "domain.parked", Warning, "the domain neither sends nor receives mail",
+        what: "The domain has no MX record and an SPF record of \"v=spf1 -all\": its owner has \
+               declared that it sends no mail and set up nothing to receive it.",
+        why: "Mail to addresses in this domain will not be delivered. It is usually a parked, \
+              retired or typo domain rather than the person's real one.",
+        fix: "Confirm the address with the person; they most likely use another domain. Correct \
+              the address in the directory and re-invite or resend.";
+
+    // ---- dns: the lookups the checks depend on ---------------------------------------------
+
+    DnsTemporaryFailure = "dns.temporary-failure", Warning, "a DNS lookup failed temporarily",
         what: "A DNS question got no usable answer: the server failed (SERVFAIL), refused, or did \
                not answer in time. The evidence names the question and the outcome.",
         why: "The checks that depended on this answer could not decide anything, so they are \
@@ -236,7 +268,7 @@ catalog! {
 
     // ---- spf: who may send for a domain (RFC 7208) -----------------------------------------
 
-    "spf.missing", Warning, "the sending domain publishes no SPF record",
+    SpfMissing = "spf.missing", Warning, "the sending domain publishes no SPF record",
         what: "The domain has no SPF record (a TXT record starting with v=spf1, RFC 7208), so it \
                does not say which servers may send mail for it.",
         why: "Receivers cannot confirm that mail from this domain is genuine, so it is more often \
@@ -245,7 +277,7 @@ catalog! {
               \"v=spf1 include:_spf.example-provider.com -all\", using the include value each \
               sending service documents.";
 
-    "spf.multiple-records", Error, "the domain has more than one SPF record",
+    SpfMultipleRecords = "spf.multiple-records", Error, "the domain has more than one SPF record",
         what: "The domain publishes several TXT records that start with v=spf1. RFC 7208 section \
                4.5 says this is a permanent error (permerror).",
         why: "Receivers treat the domain as having a broken SPF policy, so SPF fails for every \
@@ -253,7 +285,7 @@ catalog! {
         fix: "The domain's DNS admin merges the records into one: one v=spf1, all the mechanisms \
               from each record, and one all at the end. Then delete the extra records.";
 
-    "spf.syntax-error", Error, "the SPF record does not parse",
+    SpfSyntaxError = "spf.syntax-error", Error, "the SPF record does not parse",
         what: "The SPF record contains a term that is not valid under RFC 7208 (a typo, a missing \
                colon, an unknown mechanism). The evidence shows the term and its position.",
         why: "A syntax error is a permanent error (permerror): receivers treat SPF as broken, so \
@@ -261,7 +293,7 @@ catalog! {
         fix: "The domain's DNS admin corrects the term shown in the evidence in the TXT record, \
               then runs `mailwhy spf DOMAIN` again to confirm it parses.";
 
-    "spf.lookup-limit-exceeded", Error, "the SPF record needs more than 10 DNS lookups",
+    SpfLookupLimitExceeded = "spf.lookup-limit-exceeded", Error, "the SPF record needs more than 10 DNS lookups",
         what: "Evaluating the SPF record takes more than 10 terms that query DNS (include, a, mx, \
                ptr, exists, redirect), the limit in RFC 7208 section 4.6.4. The evidence shows the count per include.",
         why: "Receivers stop at the limit and return a permanent error (permerror), so SPF fails \
@@ -270,7 +302,7 @@ catalog! {
               mx with ip4/ip6 ranges where possible, or uses a sending service's narrower include, \
               until the count is 10 or less.";
 
-    "spf.void-lookup-limit-exceeded", Error, "the SPF record has more than 2 empty lookups",
+    SpfVoidLookupLimitExceeded = "spf.void-lookup-limit-exceeded", Error, "the SPF record has more than 2 empty lookups",
         what: "More than two DNS lookups made while evaluating the SPF record returned nothing \
                (no such name, or no records); RFC 7208 section 4.6.4 limits these to two.",
         why: "Receivers return a permanent error (permerror), so SPF fails for all mail from the \
@@ -278,7 +310,7 @@ catalog! {
         fix: "The domain's DNS admin removes or corrects the include, a, mx or exists terms listed \
               in the evidence as returning nothing.";
 
-    "spf.ip-not-authorized", Error, "the sending server is not allowed by the domain's SPF",
+    SpfIpNotAuthorized = "spf.ip-not-authorized", Error, "the sending server is not allowed by the domain's SPF",
         what: "Evaluating the domain's SPF record for the sending IP address gives fail or softfail: \
                the domain does not list that server as allowed to send for it. The evidence holds \
                the full trace.",
@@ -288,7 +320,7 @@ catalog! {
               (an ip4/ip6 range or the service's include). If not, mail is coming from the wrong \
               server and the sender's admin fixes their outgoing route.";
 
-    "spf.permissive-all", Warning, "the SPF record lets anyone send as this domain",
+    SpfPermissiveAll = "spf.permissive-all", Warning, "the SPF record lets anyone send as this domain",
         what: "The SPF record ends in +all (everyone passes) or ?all (no opinion), so it does not \
                restrict who may send mail for the domain.",
         why: "Anyone can forge mail from the domain, and receivers that notice give the domain's \
@@ -296,7 +328,7 @@ catalog! {
         fix: "The domain's DNS admin lists every real sender in the record and ends it with -all \
               (or ~all while testing).";
 
-    "spf.ptr-mechanism", Warning, "the SPF record uses the deprecated ptr mechanism",
+    SpfPtrMechanism = "spf.ptr-mechanism", Warning, "the SPF record uses the deprecated ptr mechanism",
         what: "The SPF record contains a ptr term, which RFC 7208 section 5.5 says should not be \
                used: it is slow, unreliable and costs extra DNS lookups.",
         why: "Some receivers ignore ptr or time out on it, so servers authorized only through ptr \
@@ -304,7 +336,7 @@ catalog! {
         fix: "The domain's DNS admin replaces the ptr term with the ip4/ip6 ranges or the includes \
               of the servers it was meant to cover.";
 
-    "spf.temporary-error", Warning, "the SPF check hit a temporary DNS error",
+    SpfTemporaryError = "spf.temporary-error", Warning, "the SPF check hit a temporary DNS error",
         what: "Evaluating the SPF record ended in a temporary error (temperror, RFC 7208 section \
                2.6.6) because a DNS lookup failed or timed out.",
         why: "The result could not be decided; receivers in the same situation may defer the mail \
@@ -312,7 +344,7 @@ catalog! {
         fix: "Run the check again later. If it persists, the DNS admin of the domain named in the \
               evidence checks that its name servers answer reliably.";
 
-    "spf.permanent-error", Error, "the SPF record gives a permanent error",
+    SpfPermanentError = "spf.permanent-error", Error, "the SPF record gives a permanent error",
         what: "Evaluating the SPF record ends in a permanent error (permerror, RFC 7208 section \
                2.6.7) for a reason other than syntax or the lookup limits: an include or redirect \
                names a domain without an SPF record, an mx term finds more than 10 MX records, or \
@@ -325,7 +357,7 @@ catalog! {
 
     // ---- allowlist: the recipient's gateway and the vendor's published list ------------------
 
-    "allowlist.domain-missing", Error, "a vendor sending domain is missing from the allowlist",
+    AllowlistDomainMissing = "allowlist.domain-missing", Error, "a vendor sending domain is missing from the allowlist",
         what: "The vendor publishes a sending domain that none of the entries in the recipient's \
                gateway allowlist covers. The evidence names the domain.",
         why: "Mail from that domain is filtered like any unknown sender, so it may be quarantined, \
@@ -334,7 +366,7 @@ catalog! {
               --export output gives lines ready to paste), then asks the person to check spam/junk \
               and the quarantine for mail already held.";
 
-    "allowlist.ip-missing", Error, "a vendor sending IP is missing from the allowlist",
+    AllowlistIpMissing = "allowlist.ip-missing", Error, "a vendor sending IP is missing from the allowlist",
         what: "The vendor publishes a sending IP address or range that no entry in the recipient's \
                gateway allowlist covers. The evidence names it.",
         why: "Mail sent from that address is filtered like any unknown sender and may be quarantined \
@@ -343,7 +375,7 @@ catalog! {
               allowlist exactly as the vendor publishes it (use --export), then releases held mail \
               from the quarantine.";
 
-    "allowlist.overbroad-entry", Warning, "an allowlist entry covers far more than the vendor needs",
+    AllowlistOverbroadEntry = "allowlist.overbroad-entry", Warning, "an allowlist entry covers far more than the vendor needs",
         what: "An allowlist entry covers a network much wider than anything the vendor publishes, \
                or everything (0.0.0.0/0). The evidence shows the entry and what the vendor needs.",
         why: "Everything from that range skips the spam and virus filters, including mail from \
@@ -351,7 +383,7 @@ catalog! {
         fix: "The recipient's mail admin replaces the wide entry with the vendor's published \
               ranges and domains (use --export) and removes the wide one.";
 
-    "allowlist.shared-infrastructure", Warning, "an allowlist entry admits a shared sending service",
+    AllowlistSharedInfrastructure = "allowlist.shared-infrastructure", Warning, "an allowlist entry admits a shared sending service",
         what: "An entry allowlists a shared sending service (such as sendgrid.net, amazonses.com or \
                fastly.net) that many companies use, not just this vendor.",
         why: "Allowlisting shared infrastructure lets every other tenant of that service past the \
@@ -360,7 +392,7 @@ catalog! {
               vendor: the vendor's own sending domains, or a rule that also requires the vendor's \
               From domain and passing DKIM.";
 
-    "allowlist.stale-entry", Info, "an allowlist entry matches nothing the vendor publishes",
+    AllowlistStaleEntry = "allowlist.stale-entry", Info, "an allowlist entry matches nothing the vendor publishes",
         what: "An entry in the gateway allowlist matches none of the domains or IP addresses the \
                vendor publishes today.",
         why: "It no longer helps the vendor's mail, and it may let through whoever uses that address \
@@ -368,7 +400,7 @@ catalog! {
         fix: "The recipient's mail admin confirms the entry is not needed for another sender and \
               removes it; compare with the vendor's current published allowlist.";
 
-    "allowlist.invalid-entry", Error, "an allowlist line does not parse",
+    AllowlistInvalidEntry = "allowlist.invalid-entry", Error, "an allowlist line does not parse",
         what: "A line of the allowlist file is not a valid domain, wildcard, IP address or CIDR \
                range. The evidence gives the line number and the text.",
         why: "Gateways usually skip or reject such a line, so whatever it was meant to allow is not \
@@ -376,7 +408,7 @@ catalog! {
         fix: "The recipient's mail admin corrects the line shown in the evidence (common causes: a \
               stray character, a missing prefix length, a URL instead of a domain) and reloads the allowlist.";
 
-    "allowlist.spf-drift", Warning, "the vendor's allowlist and its SPF record disagree",
+    AllowlistSpfDrift = "allowlist.spf-drift", Warning, "the vendor's allowlist and its SPF record disagree",
         what: "The vendor's published IP list and its SPF record do not match: an address is listed \
                but not authorized by SPF, or authorized by SPF but not listed.",
         why: "One of the two is out of date. Mail from an unlisted address is filtered by the \
@@ -385,11 +417,12 @@ catalog! {
               published list or SPF. Meanwhile the recipient's mail admin may add the SPF-authorized \
               addresses to the allowlist.";
 
-    "allowlist.gateway-in-front", Warning, "a filtering gateway sits in front of the mailboxes",
+    AllowlistGatewayInFront = "allowlist.gateway-in-front", Warning, "a filtering gateway sits in front of the mailboxes",
         what: "The recipient domain's MX points to a filtering service (Proofpoint, Mimecast, Barracuda ...) that receives mail before the mailbox provider does.",
         why: "An allowlist kept in the mailbox provider (Microsoft 365, Google Workspace) sees the filter's IP addresses, not the vendor's, so vendor IP entries there never match; the filter itself may still hold the mail.",
         fix: "Add the vendor's domains and IPs in the filtering service's allowlist, and in the mailbox provider trust the filter's IPs (Microsoft 365: enhanced filtering for connectors; Google: inbound gateway setting) instead of listing the vendor there.";
-    "allowlist.sender-not-listed", Error, "the server that sent the message is not on the allowlist",
+
+    AllowlistSenderNotListed = "allowlist.sender-not-listed", Error, "the server that sent the message is not on the allowlist",
         what: "The IP address or domain that actually delivered the message (seen in its headers) \
                is not covered by the recipient's gateway allowlist.",
         why: "The gateway filtered this message like any unknown sender, which explains why it was \
@@ -397,9 +430,17 @@ catalog! {
         fix: "The recipient's mail admin adds the sender shown in the evidence to the allowlist, if \
               it is one the vendor publishes, and releases the message from the quarantine.";
 
+    AllowlistHostBitsSet = "allowlist.host-bits-set", Error, "a CIDR allowlist entry has host bits set",
+        what: "A CIDR range in the allowlist has bits set after its prefix, such as 10.0.0.1/24 \
+               instead of 10.0.0.0/24.",
+        why: "Gateways read such entries differently: some widen them to the network, some treat \
+              them as one address, some reject them, so what is really allowed is unclear.",
+        fix: "The recipient's mail admin rewrites the entry as the network it was meant to be \
+              (10.0.0.0/24) or as a single address (10.0.0.1/32), matching the vendor's list.";
+
     // ---- message: headers of a received message ---------------------------------------------
 
-    "message.auth-failed", Error, "the message failed SPF, DKIM or DMARC at the receiver",
+    MessageAuthFailed = "message.auth-failed", Error, "the message failed SPF, DKIM or DMARC at the receiver",
         what: "The Authentication-Results header (RFC 8601) added by the receiving server records \
                a fail for SPF, DKIM or DMARC. The evidence shows each verdict.",
         why: "Receivers send such mail to spam, quarantine it or reject it, depending on the \
@@ -408,7 +449,7 @@ catalog! {
               sign with a DKIM key published in DNS, and align both with the From domain. See the \
               spf, dkim and dmarc findings for details.";
 
-    "message.spam-verdict", Warning, "the receiving filter marked the message as spam",
+    MessageSpamVerdict = "message.spam-verdict", Warning, "the receiving filter marked the message as spam",
         what: "A header added by the receiving filter (such as X-Spam-Status or \
                X-Microsoft-Antispam) shows that it classified the message as spam.",
         why: "The message was delivered to the junk folder or the quarantine, not to the inbox, \
@@ -417,7 +458,7 @@ catalog! {
               admin checks the quarantine and, if the vendor's mail is often caught, adds the \
               vendor to the allowlist.";
 
-    "message.hop-delay", Warning, "a mail server held the message for a long time",
+    MessageHopDelay = "message.hop-delay", Warning, "a mail server held the message for a long time",
         what: "The Received headers show that one server on the way held the message longer than \
                the threshold before passing it on. The evidence names the hop and the delay.",
         why: "The email arrived late, often because of greylisting (the receiver asks senders to \
@@ -426,7 +467,7 @@ catalog! {
               queue settings (allowlisting the vendor skips greylisting). If it is at the sender's \
               side, report the hop to the vendor's admin.";
 
-    "message.recipient-mismatch", Error, "the message went to a different address than the ticket's",
+    MessageRecipientMismatch = "message.recipient-mismatch", Error, "the message went to a different address than the ticket's",
         what: "The message was addressed to, or delivered for, another address than the one named \
                in the ticket. The evidence shows both.",
         why: "The person is looking in the wrong mailbox, or the account has an outdated or \
@@ -434,7 +475,7 @@ catalog! {
         fix: "Check which address the account really uses and correct it in the directory if \
               needed; otherwise tell the person which mailbox the email went to.";
 
-    "message.auth-disagreement", Info, "a receiver's authentication result differs from ours",
+    MessageAuthDisagreement = "message.auth-disagreement", Info, "a receiver's authentication result differs from ours",
         what: "mailwhy computed SPF, DKIM and DMARC for the received message itself and one of \
                them differs from what a receiver recorded in its Authentication-Results header. \
                The evidence names the method, both results and the likely reason.",
@@ -445,9 +486,18 @@ catalog! {
               if a gateway of the recipient modifies the vendor's mail, its admin exempts the \
               vendor from footers and link rewriting.";
 
+    MessageUnparseableReceived = "message.unparseable-received", Info, "a Received header could not be parsed",
+        what: "One of the message's Received headers does not follow the usual form (RFC 5322, RFC \
+               5321 section 4.4), so its server names or time could not be read. It is kept raw in \
+               the evidence.",
+        why: "The delay of that hop and the server it names may be missing from the report, so \
+              the path of the message is less certain.",
+        fix: "No action is usually needed. If the delay matters, read the raw header in the \
+              evidence yourself; attach it to the ticket if the report seems wrong.";
+
     // ---- mailbox: POP3 retrieval -----------------------------------------------------------
 
-    "mailbox.port-tls-mismatch", Error, "the POP3 port and TLS setting do not match",
+    MailboxPortTlsMismatch = "mailbox.port-tls-mismatch", Error, "the POP3 port and TLS setting do not match",
         what: "The port and the encryption mode disagree: port 995 expects TLS from the start \
                (implicit TLS, RFC 8314), port 110 expects plain text or STLS (RFC 2595).",
         why: "The connection hangs or fails at once, so the mailbox is never fetched and no new \
@@ -455,7 +505,7 @@ catalog! {
         fix: "In the mail fetcher's settings, use port 995 with SSL/TLS on, or port 110 with STLS \
               (STARTTLS). Port 995 with SSL is the recommended choice.";
 
-    "mailbox.unreachable", Error, "the POP3 server cannot be reached",
+    MailboxUnreachable = "mailbox.unreachable", Error, "the POP3 server cannot be reached",
         what: "No connection could be opened to the POP3 server at the given name and port: the \
                name does not resolve, the connection is refused, or it times out.",
         why: "Nothing can be fetched while the server is unreachable, so mail piles up in the \
@@ -464,7 +514,7 @@ catalog! {
               are right, the mail admin checks that POP3 is enabled for the mailbox and that no \
               firewall blocks the port.";
 
-    "mailbox.tls-failed", Error, "the secure connection to the POP3 server failed",
+    MailboxTlsFailed = "mailbox.tls-failed", Error, "the secure connection to the POP3 server failed",
         what: "The TLS handshake with the POP3 server failed: the certificate is expired, does not \
                match the server name, is not trusted, or the two sides share no protocol version.",
         why: "The fetcher refuses to log in over a connection it cannot trust, so no mail is fetched.",
@@ -472,7 +522,7 @@ catalog! {
               issued for it). If it still fails, the mail server's admin renews or fixes the \
               certificate; never turn off certificate checking.";
 
-    "mailbox.auth-failed", Error, "the POP3 server refused the login",
+    MailboxAuthFailed = "mailbox.auth-failed", Error, "the POP3 server refused the login",
         what: "The POP3 server rejected the username or password.",
         why: "Mail is not fetched until the login works. The most common causes are a password \
               changed in the mailbox but not in the fetcher, and two-factor authentication, which \
@@ -482,7 +532,7 @@ catalog! {
               settings and use it instead. Check the username format and that POP access is \
               enabled for the mailbox.";
 
-    "mailbox.gmail-recent-prefix", Warning, "username lacks Gmail's recent: prefix for several POP clients",
+    MailboxGmailRecentPrefix = "mailbox.gmail-recent-prefix", Warning, "username lacks Gmail's recent: prefix for several POP clients",
         what: "The mailbox is a Gmail account fetched by POP from more than one client, but the \
                username does not start with recent: (for example recent:me@gmail.com).",
         why: "Without recent mode, Gmail hands each message to only the first client that fetches \
@@ -490,7 +540,7 @@ catalog! {
         fix: "In the CRM's fetcher settings, change the username to recent: followed by the full \
               Gmail address. Recent mode fetches the last 30 days of mail whatever other clients did.";
 
-    "mailbox.plaintext-credentials", Warning, "the password would cross the network unencrypted",
+    MailboxPlaintextCredentials = "mailbox.plaintext-credentials", Warning, "the password would cross the network unencrypted",
         what: "The settings use POP3 without TLS (port 110 without STLS), so the username and \
                password are sent as plain text.",
         why: "Anyone on the network path can read the password. Many providers also refuse plain \
@@ -498,9 +548,27 @@ catalog! {
         fix: "Switch the fetcher to port 995 with SSL/TLS, or to port 110 with STLS, and change the \
               password if it has already been used without encryption.";
 
+    MailboxWrongServer = "mailbox.wrong-server", Error, "the POP3 server or port differs from the provider's",
+        what: "The mailbox belongs to a well-known mail service (recognized from the server name or \
+               the address domain), but the server name, port or TLS mode differs from what that \
+               service publishes, or the service offers no POP3 at all. The remedy names the right \
+               values.",
+        why: "The fetcher connects to a server that does not hold the mailbox, or to a port the \
+              provider does not serve, so nothing is ever fetched and new mail never reaches the CRM.",
+        fix: "Copy the server, port and TLS mode from the remedy into the fetcher's settings. For a \
+              service without POP3, fetch by IMAP or forward the mail to a mailbox that offers POP3.";
+
+    MailboxUsernameFormat = "mailbox.username-format", Warning, "the POP3 username has the wrong form for this provider",
+        what: "The provider expects a particular form of username (the full email address, or only \
+               the part before the @) and the configured username has the other form, or carries a \
+               prefix the provider does not know.",
+        why: "The server refuses the login, which looks exactly like a wrong password, so the \
+              fetcher stops and mail piles up unfetched.",
+        fix: "Set the username to the form given in the remedy, keep the password, and fetch again.";
+
     // ---- dmarc: the From domain's policy (RFC 7489) ----------------------------------------
 
-    "dmarc.missing", Warning, "the From domain publishes no DMARC policy",
+    DmarcMissing = "dmarc.missing", Warning, "the From domain publishes no DMARC policy",
         what: "Neither the From domain nor its organizational domain has a DMARC record (a TXT \
                record at _dmarc.DOMAIN starting with v=DMARC1, RFC 7489).",
         why: "Gmail and Yahoo require a DMARC record from bulk senders and may send their mail to \
@@ -509,7 +577,7 @@ catalog! {
               \"v=DMARC1; p=none; rua=mailto:dmarc-reports@DOMAIN\", and tightens p= once reports \
               show all mail passes.";
 
-    "dmarc.syntax-error", Error, "the DMARC record does not parse",
+    DmarcSyntaxError = "dmarc.syntax-error", Error, "the DMARC record does not parse",
         what: "The DMARC record breaks the rules of RFC 7489: v=DMARC1 is not first, a tag is \
                unknown or has a bad value. The evidence shows the tag and its position.",
         why: "Receivers may ignore the whole record, so the domain's policy and reports do not \
@@ -517,14 +585,14 @@ catalog! {
         fix: "The domain's DNS admin corrects the tag shown in the evidence in the TXT record at \
               _dmarc.DOMAIN, then runs `mailwhy auth DOMAIN` again.";
 
-    "dmarc.multiple-records", Error, "the domain has more than one DMARC record",
+    DmarcMultipleRecords = "dmarc.multiple-records", Error, "the domain has more than one DMARC record",
         what: "Several TXT records at _dmarc.DOMAIN start with v=DMARC1.",
         why: "RFC 7489 section 6.6.3 tells receivers to apply no DMARC policy at all in this case, \
               so the domain is unprotected and reports stop.",
         fix: "The domain's DNS admin keeps one DMARC record, merging the wanted tags into it, and \
               deletes the others.";
 
-    "dmarc.policy-none", Info, "the DMARC policy is monitoring only (p=none)",
+    DmarcPolicyNone = "dmarc.policy-none", Info, "the DMARC policy is monitoring only (p=none)",
         what: "The domain's DMARC record has p=none: receivers report on failing mail but do not \
                act on it.",
         why: "This is fine while setting up, but it does not stop forged mail, and failing \
@@ -532,7 +600,7 @@ catalog! {
         fix: "No action is needed for delivery. The domain's admin reads the aggregate reports \
               and, once all legitimate mail passes, moves to p=quarantine and then p=reject.";
 
-    "dmarc.not-aligned", Error, "neither SPF nor DKIM aligns with the From domain",
+    DmarcNotAligned = "dmarc.not-aligned", Error, "neither SPF nor DKIM aligns with the From domain",
         what: "Neither the domain checked by SPF (the envelope sender) nor any DKIM signature's \
                d= domain matches the domain in the From header, as RFC 7489 section 3.1 requires.",
         why: "The message fails DMARC even if SPF and DKIM pass for some other domain, so receivers \
@@ -541,7 +609,7 @@ catalog! {
               domain (publish the service's DKIM key under that domain) or to use a return-path on \
               that domain.";
 
-    "dmarc.fail", Error, "the message fails DMARC",
+    DmarcFail = "dmarc.fail", Error, "the message fails DMARC",
         what: "The message fails DMARC: no SPF or DKIM result both passes and aligns with the From \
                domain. The evidence shows the computed result and what the receiver reported.",
         why: "Receivers follow the domain's policy (p=quarantine sends it to spam, p=reject \
@@ -551,7 +619,7 @@ catalog! {
 
     // ---- dkim: signing keys and signatures (RFC 6376) --------------------------------------
 
-    "dkim.key-missing", Error, "no DKIM key is published for the selector",
+    DkimKeyMissing = "dkim.key-missing", Error, "no DKIM key is published for the selector",
         what: "There is no DKIM key record at SELECTOR._domainkey.DOMAIN, where RFC 6376 says \
                receivers look for the key named in a signature.",
         why: "Signatures using that selector cannot be verified, so DKIM fails, and DMARC fails \
@@ -559,7 +627,7 @@ catalog! {
         fix: "The domain's DNS admin publishes the TXT (or CNAME) record the sending service gives \
               for this selector, exactly as shown in the service's setup page.";
 
-    "dkim.key-revoked", Error, "the DKIM key has been revoked",
+    DkimKeyRevoked = "dkim.key-revoked", Error, "the DKIM key has been revoked",
         what: "The key record exists but its p= tag is empty, which RFC 6376 section 3.6.1 defines \
                as a revoked key.",
         why: "Every signature with this selector fails, so mail still signed with it loses DKIM \
@@ -567,7 +635,7 @@ catalog! {
         fix: "The sender's admin switches signing to a current selector, or publishes a new key \
               for this one in DNS.";
 
-    "dkim.key-weak", Warning, "the DKIM key is too short",
+    DkimKeyWeak = "dkim.key-weak", Warning, "the DKIM key is too short",
         what: "The DKIM key is RSA with 1024 bits; below 1024 bits this is an error. RFC 8301 \
                requires at least 1024 bits and recommends 2048.",
         why: "Receivers increasingly treat short keys as no signature at all, and keys under 1024 \
@@ -575,21 +643,21 @@ catalog! {
         fix: "The sender's admin generates a 2048-bit key, publishes it under a new selector, \
               switches signing to it, and later removes the old key.";
 
-    "dkim.key-syntax-error", Error, "the DKIM key record does not parse",
+    DkimKeySyntaxError = "dkim.key-syntax-error", Error, "the DKIM key record does not parse",
         what: "The record at SELECTOR._domainkey.DOMAIN is not a valid DKIM key record (RFC 6376 \
                section 3.6.1): a tag is malformed or the key data is broken.",
         why: "Receivers cannot use the key, so every signature with this selector fails.",
         fix: "The domain's DNS admin republishes the record exactly as the signing tool or service \
               produced it. Long keys split into several quoted strings are a common cause of damage.";
 
-    "dkim.testing-mode", Info, "the DKIM key is in testing mode (t=y)",
+    DkimTestingMode = "dkim.testing-mode", Info, "the DKIM key is in testing mode (t=y)",
         what: "The DKIM key record contains t=y, which tells receivers the domain is still testing \
                DKIM (RFC 6376 section 3.6.1).",
         why: "Receivers may treat failing signatures as if the mail were unsigned, so DKIM problems \
               go unnoticed.",
         fix: "Once signing works, the domain's DNS admin removes t=y from the key record.";
 
-    "dkim.signature-failed", Error, "a DKIM signature does not verify",
+    DkimSignatureFailed = "dkim.signature-failed", Error, "a DKIM signature does not verify",
         what: "A DKIM-Signature header on the message does not verify against the published key. \
                The evidence says why: body changed, header changed, signature expired, or key mismatch.",
         why: "The message loses DKIM and may fail DMARC; a changed body or header usually means a \
@@ -600,7 +668,7 @@ catalog! {
 
     // ---- sender: the sending server ---------------------------------------------------------
 
-    "sender.no-reverse-dns", Warning, "the sending server has no valid reverse DNS",
+    SenderNoReverseDns = "sender.no-reverse-dns", Warning, "the sending server has no valid reverse DNS",
         what: "The sending IP address has no PTR (reverse DNS) record, or its PTR name does not \
                resolve back to the same address.",
         why: "Gmail and many other receivers require forward-confirmed reverse DNS and send such \
@@ -608,7 +676,7 @@ catalog! {
         fix: "The sender's admin asks whoever owns the IP address (hosting provider or ISP) to set \
               a PTR record to a host name whose A/AAAA record points back to the same address.";
 
-    "sender.provider-requirements", Warning, "the sender misses mailbox provider sender rules",
+    SenderProviderRequirements = "sender.provider-requirements", Warning, "the sender misses mailbox provider sender rules",
         what: "Gmail, Yahoo and Microsoft publish rules for senders (SPF and DKIM, DMARC, \
                alignment, reverse DNS, TLS, one-click unsubscribe per RFC 8058, low spam rates). \
                The evidence lists which are met and which are not.",
@@ -617,54 +685,9 @@ catalog! {
         fix: "The sender's admin works through the unmet points in the evidence; each one points \
               to the spf, dkim, dmarc or sender finding with the details.";
 
-    // ---- extra ids ------------------------------------------------------------------------
-
-    "domain.parked", Warning, "the domain neither sends nor receives mail",
-        what: "The domain has no MX record and an SPF record of \"v=spf1 -all\": its owner has \
-               declared that it sends no mail and set up nothing to receive it.",
-        why: "Mail to addresses in this domain will not be delivered. It is usually a parked, \
-              retired or typo domain rather than the person's real one.",
-        fix: "Confirm the address with the person; they most likely use another domain. Correct \
-              the address in the directory and re-invite or resend.";
-
-    "mailbox.wrong-server", Error, "the POP3 server or port differs from the provider's",
-        what: "The mailbox belongs to a well-known mail service (recognized from the server name or \
-               the address domain), but the server name, port or TLS mode differs from what that \
-               service publishes, or the service offers no POP3 at all. The remedy names the right \
-               values.",
-        why: "The fetcher connects to a server that does not hold the mailbox, or to a port the \
-              provider does not serve, so nothing is ever fetched and new mail never reaches the CRM.",
-        fix: "Copy the server, port and TLS mode from the remedy into the fetcher's settings. For a \
-              service without POP3, fetch by IMAP or forward the mail to a mailbox that offers POP3.";
-
-    "mailbox.username-format", Warning, "the POP3 username has the wrong form for this provider",
-        what: "The provider expects a particular form of username (the full email address, or only \
-               the part before the @) and the configured username has the other form, or carries a \
-               prefix the provider does not know.",
-        why: "The server refuses the login, which looks exactly like a wrong password, so the \
-              fetcher stops and mail piles up unfetched.",
-        fix: "Set the username to the form given in the remedy, keep the password, and fetch again.";
-
-    "message.unparseable-received", Info, "a Received header could not be parsed",
-        what: "One of the message's Received headers does not follow the usual form (RFC 5322, RFC \
-               5321 section 4.4), so its server names or time could not be read. It is kept raw in \
-               the evidence.",
-        why: "The delay of that hop and the server it names may be missing from the report, so \
-              the path of the message is less certain.",
-        fix: "No action is usually needed. If the delay matters, read the raw header in the \
-              evidence yourself; attach it to the ticket if the report seems wrong.";
-
-    "allowlist.host-bits-set", Error, "a CIDR allowlist entry has host bits set",
-        what: "A CIDR range in the allowlist has bits set after its prefix, such as 10.0.0.1/24 \
-               instead of 10.0.0.0/24.",
-        why: "Gateways read such entries differently: some widen them to the network, some treat \
-              them as one address, some reject them, so what is really allowed is unclear.",
-        fix: "The recipient's mail admin rewrites the entry as the network it was meant to be \
-              (10.0.0.0/24) or as a single address (10.0.0.1/32), matching the vendor's list.";
-
     // ---- bounce: one id per bounce reason (Sisimai vocabulary; RFC 3464, RFC 3463) -----------
 
-    "bounce.user-unknown", Error, "the recipient's mailbox does not exist",
+    BounceUserUnknown = "bounce.user-unknown", Error, "the recipient's mailbox does not exist",
         what: "The receiving server said the address does not exist there (reason userunknown, \
                usually 550 5.1.1, RFC 3463).",
         why: "Every message to this address will bounce the same way; retrying does not help.",
@@ -672,35 +695,35 @@ catalog! {
               the person's mail admin checks that the mailbox exists and is not a removed account \
               or a misspelled alias.";
 
-    "bounce.host-unknown", Error, "the recipient's domain cannot be found",
+    BounceHostUnknown = "bounce.host-unknown", Error, "the recipient's domain cannot be found",
         what: "The domain after the @ does not exist or has no mail server (reason hostunknown, \
                usually 5.1.2, RFC 3463).",
         why: "No mail can be delivered to any address in this domain until that changes.",
         fix: "Check the domain's spelling with the person and correct the address. If the domain \
               is right, its owner renews it or fixes its MX records.";
 
-    "bounce.mailbox-full", Error, "the recipient's mailbox is full",
+    BounceMailboxFull = "bounce.mailbox-full", Error, "the recipient's mailbox is full",
         what: "The receiving server refused the message because the mailbox is over its storage \
                quota (reason mailboxfull, usually 5.2.2 or 4.2.2, RFC 3463).",
         why: "No new mail arrives until space is freed, and mail sent meanwhile is returned.",
         fix: "The person deletes or archives mail (including the trash and large attachments), or \
               their mail admin raises the quota. Then resend the email.";
 
-    "bounce.suspend", Error, "the recipient's mailbox is suspended",
+    BounceSuspend = "bounce.suspend", Error, "the recipient's mailbox is suspended",
         what: "The receiving server said the mailbox is disabled or suspended, for example for an \
                unpaid or long-unused account (reason suspend).",
         why: "Mail is refused until the mailbox is reactivated; the person may not read it any more.",
         fix: "Ask the person, by another channel, for an address they use. If the mailbox should be \
               active, their mail admin or provider reactivates it.";
 
-    "bounce.has-moved", Error, "the recipient has moved to another address",
+    BounceHasMoved = "bounce.has-moved", Error, "the recipient has moved to another address",
         what: "The receiving server said the person no longer receives mail at this address and may \
                name a new one (reason hasmoved, usually 551 or 5.1.6, RFC 3463).",
         why: "Mail to the old address will keep bouncing.",
         fix: "Update the address in the directory to the new one given in the bounce (confirm it \
               with the person first), then re-invite or resend.";
 
-    "bounce.filtered", Error, "the recipient's settings or filter refused the message",
+    BounceFiltered = "bounce.filtered", Error, "the recipient's settings or filter refused the message",
         what: "The message was refused by a filter on the recipient's side after the server looked at \
                its headers or content: the person's or the domain's rules allow only certain senders or \
                content (reason filtered).",
@@ -708,7 +731,7 @@ catalog! {
         fix: "The person checks their blocked senders and mail rules; their mail admin checks the \
               gateway filters and adds the vendor to the allowlist.";
 
-    "bounce.rejected", Error, "the receiving server refused the sender address",
+    BounceRejected = "bounce.rejected", Error, "the receiving server refused the sender address",
         what: "The receiving server rejected the envelope sender (the MAIL FROM address) rather than \
                the recipient (reason rejected): the sender's domain is blocked, unknown or distrusted.",
         why: "Every message from this sender address is refused by that server.",
@@ -716,14 +739,14 @@ catalog! {
               domain to the allowlist; the vendor's admin checks that the sender domain exists and \
               has valid MX and SPF records.";
 
-    "bounce.blocked", Error, "the sending server's IP address is blocked",
+    BounceBlocked = "bounce.blocked", Error, "the sending server's IP address is blocked",
         what: "The receiving server refused the connection or the message because of the sending \
                server's IP address or host name (reason blocked), often because it is on a blocklist.",
         why: "Everything sent from that server to this receiver is refused, not just this message.",
         fix: "The recipient's mail admin adds the vendor's sending IPs to the allowlist. The vendor's \
               admin checks the IP on public blocklists and requests delisting.";
 
-    "bounce.policy-violation", Error, "the message broke the recipient organization's policy",
+    BouncePolicyViolation = "bounce.policy-violation", Error, "the message broke the recipient organization's policy",
         what: "The receiving organization refused the message under its own policy (reason \
                policyviolation), for example no mail from outside, blocked attachment types or \
                data loss prevention rules.",
@@ -731,7 +754,7 @@ catalog! {
         fix: "The recipient's mail admin reads the policy named in the bounce and makes an exception \
               for the vendor, or tells the vendor what to change in the message.";
 
-    "bounce.spam-detected", Error, "the receiver rejected the message as spam",
+    BounceSpamDetected = "bounce.spam-detected", Error, "the receiver rejected the message as spam",
         what: "The receiving server's spam filter judged the message content to be spam and \
                refused it (reason spamdetected).",
         why: "Similar messages will be refused too, and repeated rejections harm the sender's \
@@ -739,7 +762,7 @@ catalog! {
         fix: "The recipient's mail admin checks the filter's log and allowlists the vendor. The \
               vendor's admin checks SPF, DKIM and DMARC, since authenticated mail is judged more kindly.";
 
-    "bounce.virus-detected", Error, "the receiver found a virus in the message",
+    BounceVirusDetected = "bounce.virus-detected", Error, "the receiver found a virus in the message",
         what: "The receiving server's virus scanner found malware in the message or an attachment \
                and refused it (reason virusdetected).",
         why: "The message will not be delivered, and a real infection on the sending side may \
@@ -747,7 +770,7 @@ catalog! {
         fix: "The vendor's admin scans the sending system and the attachment. If it is a false \
               alarm, the recipient's mail admin reports it to their scanner vendor and releases the mail.";
 
-    "bounce.security-error", Error, "the receiver refused the message for a security reason",
+    BounceSecurityError = "bounce.security-error", Error, "the receiver refused the message for a security reason",
         what: "The receiving server refused the message because a security requirement was not met \
                (reason securityerror), such as required TLS encryption or required login.",
         why: "Delivery keeps failing until the sending side meets the requirement.",
@@ -755,14 +778,14 @@ catalog! {
               TLS required) and configures the sending server to meet it; the recipient's mail \
               admin can confirm what they enforce.";
 
-    "bounce.auth-failure", Error, "the receiver rejected the message for failing SPF, DKIM or DMARC",
+    BounceAuthFailure = "bounce.auth-failure", Error, "the receiver rejected the message for failing SPF, DKIM or DMARC",
         what: "The receiving server refused the message because sender authentication failed: SPF \
                (RFC 7208), DKIM (RFC 6376) or DMARC (RFC 7489) (reason authfailure).",
         why: "All mail from the sender fails the same way until authentication is fixed.",
         fix: "The sender's admin fixes SPF, DKIM and DMARC alignment for the From domain; run \
               `mailwhy auth DOMAIN` to see what fails.";
 
-    "bounce.bad-reputation", Error, "the receiver refused the sender for poor reputation",
+    BounceBadReputation = "bounce.bad-reputation", Error, "the receiver refused the sender for poor reputation",
         what: "The receiving server refused the message because the sending IP address or domain \
                has a poor reputation with it (reason badreputation).",
         why: "The receiver keeps refusing or throttling mail from this sender until the reputation \
@@ -771,35 +794,35 @@ catalog! {
               Tools), cuts complaint and bounce rates, and authenticates all mail. The recipient's \
               mail admin can allowlist the vendor meanwhile.";
 
-    "bounce.require-ptr", Error, "the receiver requires reverse DNS for the sending server",
+    BounceRequirePtr = "bounce.require-ptr", Error, "the receiver requires reverse DNS for the sending server",
         what: "The receiving server refused the message because the sending IP address has no \
                valid reverse DNS (PTR) record (reason requireptr).",
         why: "That receiver refuses all mail from the server until reverse DNS is set up.",
         fix: "The vendor's admin asks the owner of the sending IP (hosting provider or ISP) to set a \
               PTR record whose name resolves back to the same address.";
 
-    "bounce.not-compliant-rfc", Error, "the message does not follow the email format standard",
+    BounceNotCompliantRfc = "bounce.not-compliant-rfc", Error, "the message does not follow the email format standard",
         what: "The receiving server refused the message because its format breaks RFC 5322, for \
                example a missing or duplicated From, Date or Message-ID header (reason notcompliantrfc).",
         why: "Every message built the same way will be refused by that receiver.",
         fix: "The vendor's admin or developers fix how the message is built, following the header \
               named in the bounce's diagnostic text.";
 
-    "bounce.message-too-big", Error, "the message is too large for the receiver",
+    BounceMessageTooBig = "bounce.message-too-big", Error, "the message is too large for the receiver",
         what: "The message, with its attachments, is larger than the receiving server accepts \
                (reason mesgtoobig, usually 552 or 5.3.4, RFC 3463).",
         why: "The message will never be accepted at this size.",
         fix: "Send a smaller message: share large files as links instead of attachments. The \
               recipient's mail admin can raise the size limit if needed.";
 
-    "bounce.exceed-limit", Error, "the message exceeds a limit set by the receiver",
+    BounceExceedLimit = "bounce.exceed-limit", Error, "the message exceeds a limit set by the receiver",
         what: "The message exceeded an administrative limit on the receiving side, such as the size \
                limit for this mailbox (reason exceedlimit, usually 5.2.3, RFC 3463).",
         why: "The message will not be accepted until it fits within the limit.",
         fix: "Resend the message smaller (links instead of attachments). The recipient's mail admin \
               can say which limit was hit and raise it if appropriate.";
 
-    "bounce.expired", Warning, "delivery was given up after retrying too long",
+    BounceExpired = "bounce.expired", Warning, "delivery was given up after retrying too long",
         what: "The sending server kept retrying but could not deliver before its time limit ran \
                out, and gave up (reason expired, usually 4.4.7, RFC 3463).",
         why: "This message was not delivered. The cause is usually a receiving server that was \
@@ -808,14 +831,14 @@ catalog! {
               mail server is reachable and is not deferring the vendor's servers; see the domain \
               findings for the MX hosts.";
 
-    "bounce.too-many-connections", Warning, "the receiver refused because of too many connections",
+    BounceTooManyConnections = "bounce.too-many-connections", Warning, "the receiver refused because of too many connections",
         what: "The receiving server temporarily refused the connection because the sender had too \
                many connections open to it (reason toomanyconn).",
         why: "Delivery is delayed; the sending server normally retries and the mail arrives later.",
         fix: "Usually wait: the sender retries. If it keeps happening, the vendor's admin lowers \
               concurrent connections to that receiver, or the recipient's mail admin raises the limit.";
 
-    "bounce.speeding", Warning, "the receiver is rate-limiting the sender",
+    BounceSpeeding = "bounce.speeding", Warning, "the receiver is rate-limiting the sender",
         what: "The receiving server temporarily refused mail because the sender was sending too \
                many messages too fast (reason speeding).",
         why: "Delivery is delayed; the sending server retries, but mail may expire if the rate \
@@ -823,7 +846,7 @@ catalog! {
         fix: "Usually wait for the retry. If it repeats, the vendor's admin slows the sending rate \
               to that receiver; the recipient's mail admin can exempt the vendor from rate limits.";
 
-    "bounce.no-relaying", Error, "the receiving server refused to relay the message",
+    BounceNoRelaying = "bounce.no-relaying", Error, "the receiving server refused to relay the message",
         what: "The server that got the message does not handle mail for the recipient's domain and \
                refused to pass it on (reason norelaying, often 554 5.7.1 \"relaying denied\").",
         why: "The message went to the wrong server; retrying there will not help.",
@@ -831,14 +854,14 @@ catalog! {
               servers and that those servers accept mail for the domain; the vendor's admin checks \
               their outgoing routing.";
 
-    "bounce.network-error", Warning, "a network or DNS problem prevented delivery",
+    BounceNetworkError = "bounce.network-error", Warning, "a network or DNS problem prevented delivery",
         what: "Delivery failed because of a network or DNS problem between the servers, such as a \
                failed lookup, a refused connection or a mail loop (reason networkerror).",
         why: "It is often temporary, but if it persists the message expires undelivered.",
         fix: "Resend later. If it repeats, the recipient domain's admin checks their MX records and \
               that their mail servers are reachable from the internet.";
 
-    "bounce.system-error", Error, "the receiving mail system reported an internal error",
+    BounceSystemError = "bounce.system-error", Error, "the receiving mail system reported an internal error",
         what: "The receiving server reported an error in its own system or configuration (reason \
                systemerror), not a problem with this message or address.",
         why: "The message was not delivered, and others to the same domain may fail too until the \
@@ -846,27 +869,27 @@ catalog! {
         fix: "Resend later. If it repeats, the recipient's mail admin looks up the error in the \
               bounce's diagnostic text in their server logs.";
 
-    "bounce.system-full", Warning, "the receiving mail system is out of storage",
+    BounceSystemFull = "bounce.system-full", Warning, "the receiving mail system is out of storage",
         what: "The receiving server has run out of disk space or another system resource (reason \
                systemfull, usually 4.3.1, RFC 3463).",
         why: "Mail is delayed or refused until the receiver frees space; it may expire undelivered.",
         fix: "The recipient's mail admin frees storage on their mail system. Resend once it is fixed.";
 
-    "bounce.not-accept", Error, "the recipient's domain accepts no mail",
+    BounceNotAccept = "bounce.not-accept", Error, "the recipient's domain accepts no mail",
         what: "The receiving domain does not accept mail at all, for example because it publishes a \
                null MX (RFC 7505) or its server refuses every message (reason notaccept).",
         why: "No mail to any address in this domain can be delivered.",
         fix: "Ask the person for an address that receives mail. If the domain should receive mail, \
               its admin fixes the MX records.";
 
-    "bounce.content-error", Error, "the receiver refused the message's content or format",
+    BounceContentError = "bounce.content-error", Error, "the receiver refused the message's content or format",
         what: "The receiving server refused the message because of its content format, such as \
                invalid headers, broken MIME structure or wrong encoding (reason contenterror).",
         why: "Every message built the same way will be refused.",
         fix: "The vendor's admin or developers fix how the message is built, using the bounce's \
               diagnostic text to find the broken part.";
 
-    "bounce.syntax-error", Error, "the receiver rejected an SMTP command",
+    BounceSyntaxError = "bounce.syntax-error", Error, "the receiver rejected an SMTP command",
         what: "The receiving server rejected an SMTP command as malformed or out of order (reason \
                syntaxerror, reply codes 500-504, RFC 5321).",
         why: "The sending software is not speaking SMTP the way the receiver expects; delivery \
@@ -874,21 +897,21 @@ catalog! {
         fix: "The vendor's admin checks the sending software and any gateway in between for the \
               command named in the bounce; the recipient's admin can confirm it in their logs.";
 
-    "bounce.mailer-error", Error, "the receiving mail program failed",
+    BounceMailerError = "bounce.mailer-error", Error, "the receiving mail program failed",
         what: "The program that delivers mail into the mailbox on the receiving side failed, for \
                example a local delivery or filtering program exited with an error (reason mailererror).",
         why: "The message was not delivered, and other mail to this mailbox may fail the same way.",
         fix: "The recipient's mail admin checks the delivery program and the mailbox's forwarding \
               or filter rules named in the bounce.";
 
-    "bounce.on-hold", Warning, "the bounce's reason could not be decided yet",
+    BounceOnHold = "bounce.on-hold", Warning, "the bounce's reason could not be decided yet",
         what: "The bounce has a status code, but its meaning is ambiguous, so the reason is on hold \
                (reason onhold).",
         why: "The message was probably not delivered, but the cause is unclear from this bounce alone.",
         fix: "Read the diagnostic text in the evidence, and check the other findings (address, \
               domain, authentication) for a clearer cause; resend later to see if it repeats.";
 
-    "bounce.undefined", Warning, "the bounce's reason could not be determined",
+    BounceUndefined = "bounce.undefined", Warning, "the bounce's reason could not be determined",
         what: "The message looks like a bounce, but no known reason matches its status code or text \
                (reason undefined).",
         why: "The message was probably not delivered, and the cause must be read from the bounce \
@@ -896,14 +919,14 @@ catalog! {
         fix: "Read the diagnostic text in the evidence and search for it in the receiver's help \
               pages; check the other findings in this report for a likely cause.";
 
-    "bounce.vacation", Info, "the reply is an automatic out-of-office message",
+    BounceVacation = "bounce.vacation", Info, "the reply is an automatic out-of-office message",
         what: "The reply is an automatic vacation or out-of-office message, not a delivery failure \
                (reason vacation).",
         why: "The email was delivered; the person is away and may not read it soon.",
         fix: "No delivery fix is needed. Wait for the person's return date, or contact the \
               alternative named in the automatic reply.";
 
-    "bounce.feedback", Info, "the recipient reported the message as spam",
+    BounceFeedback = "bounce.feedback", Info, "the recipient reported the message as spam",
         what: "This is a feedback-loop report (ARF, RFC 5965): the recipient or their provider \
                reported the message as spam (reason feedback).",
         why: "The email was delivered, but complaints hurt the sender's reputation and can lead to \
@@ -911,7 +934,7 @@ catalog! {
         fix: "The vendor's admin checks why the person complained and whether they still want the \
               emails; the person can mark the sender as \"not spam\" if it was a mistake.";
 
-    "bounce.delivered", Info, "the message was delivered",
+    BounceDelivered = "bounce.delivered", Info, "the message was delivered",
         what: "This delivery status notification reports successful delivery (reason delivered, \
                action delivered, 2.x.x status, RFC 3464).",
         why: "The email reached the receiving server, so the problem, if any, is after delivery: \

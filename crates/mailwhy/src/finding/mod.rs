@@ -1,12 +1,15 @@
 //! Findings: what a check found about the world, and the registry of every finding id.
 //!
 //! A [`Finding`] is one observation with its evidence and the fix. Every id a check may emit is
-//! registered exactly once in the catalog table ([`registry`]), with its default severity, a one-line title and a long
-//! explanation under three fixed headings (shown by `mailwhy explain ID`). Checks build findings
-//! through [`Finding::new`], which looks the id up, so an unregistered id is a bug caught by tests.
+//! declared exactly once in the catalog table, which generates the [`FindingId`] enum beside
+//! each id's default severity, one-line title and long explanation under three fixed headings
+//! (shown by `mailwhy explain ID`). Checks build findings through [`Finding::new`] with a
+//! `FindingId`, so an unregistered id does not compile, and the remedy defaults to the catalog's.
 //! Ranking findings into "most likely cause first" is the report's job, not this module's.
 
 mod catalog;
+
+pub use catalog::FindingId;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,11 +37,15 @@ impl Severity {
     }
 }
 
-/// The registered description of one finding id.
-#[derive(Debug, Clone, Copy)]
+/// The registered description of one finding id: what `mailwhy explain`, `GET /v1/findings/ID`
+/// and the docs show. One serializable type, rendered as text or Markdown here and as JSON by
+/// serde, so every front end says the same thing.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct FindingKind {
-    /// The stable id, `area.kebab-name`.
-    pub id: &'static str,
+    /// The id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "user.messaging-disabled"))]
+    pub id: FindingId,
     /// The severity a finding of this id has unless the check says otherwise.
     pub severity: Severity,
     /// One line naming the problem: lowercase start, no trailing period.
@@ -64,6 +71,72 @@ impl FindingKind {
             fix = self.how_to_fix,
         )
     }
+
+    /// The same explanation as Markdown, for a ticket.
+    pub fn explanation_markdown(&self) -> String {
+        format!(
+            "### `{}` ({}): {}\n\n**What it means**\n\n{}\n\n**Why it matters**\n\n{}\n\n**How to fix it**\n\n{}\n",
+            self.id,
+            self.severity.as_str(),
+            self.title,
+            self.what_it_means,
+            self.why_it_matters,
+            self.how_to_fix
+        )
+    }
+}
+
+impl FindingId {
+    /// The registered kind of this id: severity, title and explanation.
+    pub fn kind(self) -> &'static FindingKind {
+        // CATALOG is generated in the order of the enum's variants.
+        &catalog::CATALOG[self as usize]
+    }
+
+    /// The area of the id (`user`, `spf`, `bounce` ...): the part before the dot.
+    pub fn area(self) -> &'static str {
+        let s = self.as_str();
+        &s[..s.find('.').unwrap_or(s.len())]
+    }
+
+    /// The id whose string form is `id`, if one is registered.
+    pub fn parse(id: &str) -> Option<FindingId> {
+        FindingId::ALL.iter().copied().find(|f| f.as_str() == id)
+    }
+}
+
+impl std::fmt::Display for FindingId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Compares with the string form, as JSON shows it (`id == "user.not-found"`).
+impl PartialEq<&str> for FindingId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Compares with the string form, as JSON shows it.
+impl PartialEq<str> for FindingId {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl Serialize for FindingId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for FindingId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FindingId, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        FindingId::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown finding id {s:?}")))
+    }
 }
 
 /// Every registered finding kind, in catalog order.
@@ -71,22 +144,23 @@ pub fn registry() -> &'static [FindingKind] {
     catalog::CATALOG
 }
 
-/// Looks up a registered finding id.
+/// Looks up a registered finding id by its string form.
 pub fn lookup(id: &str) -> Option<&'static FindingKind> {
-    catalog::CATALOG.iter().find(|k| k.id == id)
+    FindingId::parse(id).map(FindingId::kind)
 }
 
 /// The registered ids closest to `id` (for "did you mean"), best first, at most `max`.
 pub fn closest_ids(id: &str, max: usize) -> Vec<&'static str> {
-    let mut scored: Vec<(usize, &'static str)> = catalog::CATALOG
+    let mut scored: Vec<(usize, &'static str)> = FindingId::ALL
         .iter()
         .map(|k| {
-            let mut d = crate::text::edit_distance(id, k.id);
+            let k = k.as_str();
+            let mut d = crate::text::edit_distance(id, k);
             // A typed fragment that is part of an id ("messaging") is a strong hint.
-            if !id.is_empty() && k.id.contains(id) {
+            if !id.is_empty() && k.contains(id) {
                 d = d.min(1);
             }
-            (d, k.id)
+            (d, k)
         })
         .collect();
     scored.sort();
@@ -104,35 +178,39 @@ pub fn closest_ids(id: &str, max: usize) -> Vec<&'static str> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The registered id (see [`registry`]).
-    pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub id: FindingId,
     /// How bad it is.
     pub severity: Severity,
     /// One line naming the problem.
     pub title: String,
     /// What was seen, in plain words.
     pub detail: String,
-    /// What to do about it.
+    /// What to do about it: the catalog's "How to fix it" unless the check knows better.
     pub remedy: String,
     /// Structured facts behind the finding.
     pub evidence: serde_json::Value,
 }
 
 impl Finding {
-    /// A finding of a registered id with its registered severity and title.
-    ///
-    /// # Panics
-    /// Panics when `id` is not registered: that is a programming error that the catalog tests
-    /// catch, never a property of the input.
-    pub fn new(id: &str, detail: impl Into<String>, remedy: impl Into<String>) -> Finding {
-        let kind = lookup(id).unwrap_or_else(|| panic!("finding id {id:?} is not registered"));
+    /// A finding of `id` with its registered severity, title and remedy; `detail` says what was
+    /// seen. A check that knows a more specific fix adds it with [`Finding::with_remedy`].
+    pub fn new(id: FindingId, detail: impl Into<String>) -> Finding {
+        let kind = id.kind();
         Finding {
-            id: kind.id.to_string(),
+            id,
             severity: kind.severity,
             title: kind.title.to_string(),
             detail: detail.into(),
-            remedy: remedy.into(),
+            remedy: kind.how_to_fix.to_string(),
             evidence: serde_json::Value::Object(Default::default()),
         }
+    }
+
+    /// Replaces the catalog's remedy with one specific to what the check saw.
+    pub fn with_remedy(mut self, remedy: impl Into<String>) -> Finding {
+        self.remedy = remedy.into();
+        self
     }
 
     /// Replaces the evidence with `evidence` (any serializable value; objects are best).
@@ -163,11 +241,18 @@ mod tests {
     #[test]
     fn every_id_is_registered_once_with_its_three_headings() {
         let mut seen = HashSet::new();
-        for k in registry() {
-            assert!(seen.insert(k.id), "{} registered twice", k.id);
-            assert!(k.id.contains('.'), "{}: ids are area.name", k.id);
+        for (i, k) in registry().iter().enumerate() {
+            assert_eq!(
+                FindingId::ALL[i],
+                k.id,
+                "the enum and the catalog are in step"
+            );
+            assert_eq!(FindingId::parse(k.id.as_str()), Some(k.id));
+            let k_id = k.id.as_str();
+            assert!(seen.insert(k_id), "{} registered twice", k.id);
+            assert!(k_id.contains('.'), "{}: ids are area.name", k.id);
             assert!(
-                k.id.chars()
+                k_id.chars()
                     .all(|c| c.is_ascii_lowercase() || c == '.' || c == '-'),
                 "{}: ids are lowercase kebab",
                 k.id

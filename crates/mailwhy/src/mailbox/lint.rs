@@ -7,6 +7,7 @@ use serde_json::json;
 use super::data::{self, Provider, UsernameForm};
 use super::{Pop3Settings, TlsMode};
 use crate::check::CheckOutcome;
+use crate::finding::FindingId;
 use crate::finding::{Finding, Severity};
 use crate::sanitize;
 
@@ -47,22 +48,20 @@ fn port_and_tls(s: &Pop3Settings) -> CheckOutcome {
     };
     if let Some(detail) = mismatch {
         c.push(
-            Finding::new("mailbox.port-tls-mismatch", detail, PORT_FIX)
+            Finding::new(FindingId::MailboxPortTlsMismatch, detail)
+                .with_remedy(PORT_FIX)
                 .with_evidence(evidence.clone()),
         );
     }
     if tls == TlsMode::None {
         c.push(
-            Finding::new(
-                "mailbox.plaintext-credentials",
+            Finding::new(FindingId::MailboxPlaintextCredentials,
                 format!(
                     "With no encryption on port {port}, the username and password cross the network \
                      as plain text at every fetch."
-                ),
-                format!(
+                )).with_remedy(format!(
                     "{PORT_FIX} If the password was already used without encryption, change it."
-                ),
-            )
+                ))
             .with_evidence(evidence),
         );
     }
@@ -142,13 +141,13 @@ fn provider(s: &Pop3Settings) -> CheckOutcome {
     let Some(ep) = p.pop else {
         c.push(
             Finding::new(
-                "mailbox.wrong-server",
+                FindingId::MailboxWrongServer,
                 format!(
                     "{} offers no POP3 service, so {shown_host} cannot be fetched by POP3.",
                     p.name
                 ),
-                p.note,
             )
+            .with_remedy(p.note)
             .with_title(format!("{} offers no POP3", p.name))
             .with_evidence(evidence),
         );
@@ -161,15 +160,15 @@ fn provider(s: &Pop3Settings) -> CheckOutcome {
             if !p.accepts(port, tls) {
                 c.push(
                     Finding::new(
-                        "mailbox.wrong-server",
+                        FindingId::MailboxWrongServer,
                         format!(
                             "{} serves POP3 on {}, not on port {port} with {}.",
                             p.name,
                             accepted_text(p),
                             tls.describe()
                         ),
-                        right_values.clone(),
                     )
+                    .with_remedy(right_values.clone())
                     .with_title(format!(
                         "the port or TLS mode is not the one {} uses",
                         p.name
@@ -183,29 +182,26 @@ fn provider(s: &Pop3Settings) -> CheckOutcome {
                 .map(|h| format!(" (it is {}'s)", h.name))
                 .unwrap_or_default();
             c.push(
-                Finding::new(
-                    "mailbox.wrong-server",
+                Finding::new(FindingId::MailboxWrongServer,
                     format!(
                         "The username {} is a {} address, but {shown_host} is not {}'s POP3 server{owner}.",
                         sanitize::line(s.user.as_deref().unwrap_or_default()),
                         p.name,
                         p.name
-                    ),
-                    right_values.clone(),
-                )
+                    )).with_remedy(right_values.clone())
                 .with_evidence(evidence.clone()),
             );
         }
         Recognized::ServerDomain => {
             c.push(
                 Finding::new(
-                    "mailbox.wrong-server",
+                    FindingId::MailboxWrongServer,
                     format!(
                         "{shown_host} belongs to {} but is not its POP3 server (that is {}).",
                         p.name, ep.host
                     ),
-                    right_values.clone(),
                 )
+                .with_remedy(right_values.clone())
                 .with_evidence(evidence.clone()),
             );
         }
@@ -236,18 +232,18 @@ fn username_checks(
     if has_recent && !gmail {
         c.push(
             Finding::new(
-                "mailbox.username-format",
+                FindingId::MailboxUsernameFormat,
                 format!(
                     "The username {shown} starts with recent:, a prefix only Gmail understands; {} \
                      takes {} and refuses the login.",
                     p.name,
                     p.username.describe()
                 ),
-                format!(
-                    "Set the username to {} (without recent:).",
-                    sanitize::line(bare)
-                ),
             )
+            .with_remedy(format!(
+                "Set the username to {} (without recent:).",
+                sanitize::line(bare)
+            ))
             .with_evidence(evidence.clone()),
         );
     }
@@ -256,35 +252,32 @@ fn username_checks(
             let fixed = format!("{bare}@{example_domain}");
             c.push(
                 Finding::new(
-                    "mailbox.username-format",
+                    FindingId::MailboxUsernameFormat,
                     format!(
                         "{} expects the full email address as username, but {shown} has no @.",
                         p.name
                     ),
-                    format!(
-                        "Set the username to the mailbox's full address, for example {}{}.",
-                        sanitize::line(&fixed),
-                        if gmail {
-                            " (or the Google Workspace address)"
-                        } else {
-                            ""
-                        }
-                    ),
                 )
+                .with_remedy(format!(
+                    "Set the username to the mailbox's full address, for example {}{}.",
+                    sanitize::line(&fixed),
+                    if gmail {
+                        " (or the Google Workspace address)"
+                    } else {
+                        ""
+                    }
+                ))
                 .with_evidence(evidence.clone()),
             );
             fixed
         }
         (UsernameForm::LocalPart, Some((local, _))) => {
             c.push(
-                Finding::new(
-                    "mailbox.username-format",
+                Finding::new(FindingId::MailboxUsernameFormat,
                     format!(
                         "{} expects only the part before the @ as username, but {shown} is a full address.",
                         p.name
-                    ),
-                    format!("Set the username to {}.", sanitize::line(local)),
-                )
+                    )).with_remedy(format!("Set the username to {}.", sanitize::line(local)))
                 .with_evidence(evidence.clone()),
             );
             local.to_string()
@@ -293,18 +286,15 @@ fn username_checks(
     };
     if gmail && !has_recent {
         c.push(
-            Finding::new(
-                "mailbox.gmail-recent-prefix",
+            Finding::new(FindingId::MailboxGmailRecentPrefix,
                 format!(
                     "The username {shown} has no recent: prefix. If more than one client fetches \
                      this Gmail mailbox by POP (the CRM and a phone, or two fetchers), Gmail hands \
                      each message only to the first one, and the CRM misses the rest."
-                ),
-                format!(
+                )).with_remedy(format!(
                     "Set the username to recent:{} in the CRM's fetcher. Recent mode fetches the last 30 days of mail whatever the other clients did.",
                     sanitize::line(&full_bare)
-                ),
-            )
+                ))
             .with_evidence(evidence.clone())
             .with_severity(Severity::Warning),
         );
@@ -319,7 +309,7 @@ mod tests {
         lint(s)
             .into_iter()
             .flat_map(|o| o.findings)
-            .map(|f| f.id)
+            .map(|f| f.id.to_string())
             .collect()
     }
 

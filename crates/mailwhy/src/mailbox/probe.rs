@@ -29,6 +29,7 @@ use super::{Pop3Settings, TlsMode};
 use crate::check::{CheckOutcome, Context, OutcomeBuilder};
 use crate::dns::{Outcome, RecordType};
 use crate::error::Error;
+use crate::finding::FindingId;
 use crate::finding::{Finding, Severity};
 use crate::sanitize;
 
@@ -355,9 +356,11 @@ impl Run<'_> {
     }
 
     fn unreachable(&self, detail: String, remedy: String) -> Finding {
-        Finding::new("mailbox.unreachable", detail, remedy).with_evidence(json!({
-            "server": self.s.server, "port": self.port, "tls": self.tls,
-        }))
+        Finding::new(FindingId::MailboxUnreachable, detail)
+            .with_remedy(remedy)
+            .with_evidence(json!({
+                "server": self.s.server, "port": self.port, "tls": self.tls,
+            }))
     }
 
     fn server_remedy(&self) -> String {
@@ -573,9 +576,11 @@ impl Run<'_> {
     }
 
     fn tls_failed(&self, detail: String, remedy: &str) -> Finding {
-        Finding::new("mailbox.tls-failed", detail, remedy).with_evidence(json!({
-            "server": self.s.server, "port": self.port, "tls": self.tls,
-        }))
+        Finding::new(FindingId::MailboxTlsFailed, detail)
+            .with_remedy(remedy)
+            .with_evidence(json!({
+                "server": self.s.server, "port": self.port, "tls": self.tls,
+            }))
     }
 
     /// The TLS handshake on `conn`'s plain stream (implicit TLS, or after STLS).
@@ -920,18 +925,12 @@ impl Run<'_> {
             .unwrap_or_default();
         let text = st.map(|s| s.text.to_ascii_lowercase()).unwrap_or_default();
         let finding = if st.is_some_and(|s| s.has_code("IN-USE")) {
-            Finding::new(
-                "mailbox.auth-failed",
-                format!("The server refused the login for {user} because the mailbox is in use: {quoted}. Another POP3 client (a phone, a second fetcher) holds the mailbox open."),
-                "Close the other POP3 session or wait for it to end, and let only one fetcher poll this mailbox (for Gmail, the recent: prefix lets several clients fetch).",
-            )
+            Finding::new(FindingId::MailboxAuthFailed,
+                format!("The server refused the login for {user} because the mailbox is in use: {quoted}. Another POP3 client (a phone, a second fetcher) holds the mailbox open.")).with_remedy("Close the other POP3 session or wait for it to end, and let only one fetcher poll this mailbox (for Gmail, the recent: prefix lets several clients fetch).")
             .with_title("the mailbox is locked by another POP3 session")
         } else if st.is_some_and(|s| s.has_code("SYS")) {
-            Finding::new(
-                "mailbox.auth-failed",
-                format!("The server could not check the login for {user} right now: {quoted}."),
-                "This is the server's temporary problem, not the settings: try again later, and tell the mail admin if it persists.",
-            )
+            Finding::new(FindingId::MailboxAuthFailed,
+                format!("The server could not check the login for {user} right now: {quoted}.")).with_remedy("This is the server's temporary problem, not the settings: try again later, and tell the mail admin if it persists.")
             .with_title("the server could not check the login right now")
             .with_severity(Severity::Warning)
         } else if self.tls == TlsMode::None
@@ -939,18 +938,15 @@ impl Run<'_> {
                 .iter()
                 .any(|w| text.contains(w))
         {
-            Finding::new(
-                "mailbox.auth-failed",
-                format!("The server refuses logins on an unencrypted connection: {quoted}."),
-                "Turn on encryption in the fetcher: port 995 with SSL/TLS (recommended), or port 110 with STLS. The password itself may be right.",
-            )
+            Finding::new(FindingId::MailboxAuthFailed,
+                format!("The server refuses logins on an unencrypted connection: {quoted}.")).with_remedy("Turn on encryption in the fetcher: port 995 with SSL/TLS (recommended), or port 110 with STLS. The password itself may be right.")
             .with_title("the server refuses logins without TLS")
         } else {
             Finding::new(
-                "mailbox.auth-failed",
+                FindingId::MailboxAuthFailed,
                 format!("The server refused the login for {user} ({method}): {quoted}."),
-                format!("{AUTH_FIX}{provider_note}"),
             )
+            .with_remedy(format!("{AUTH_FIX}{provider_note}"))
         };
         finding.with_evidence(evidence)
     }

@@ -14,6 +14,7 @@ use super::spam::{self, Verdict};
 use crate::bounce::{self, Bounce};
 use crate::check::CheckOutcome;
 use crate::finding::Finding;
+use crate::finding::FindingId;
 use crate::sanitize;
 
 /// Settings of the message checks.
@@ -188,16 +189,13 @@ pub fn check_received(a: &Analysis, opts: &Options) -> CheckOutcome {
     for (i, h) in a.received.hops.iter().enumerate() {
         if !h.parsed {
             c.push(
-                Finding::new(
-                    "message.unparseable-received",
+                Finding::new(FindingId::MessageUnparseableReceived,
                     format!(
                         "Received header {} of {} could not be parsed; it is kept as written: {}",
                         i + 1,
                         a.received.hops.len(),
                         sanitize::line(&h.raw.chars().take(200).collect::<String>())
-                    ),
-                    "Nothing to fix on the recipient's side: the hop is shown raw, and its date and IP were read where possible. If the delay matters, read the header yourself.",
-                )
+                    )).with_remedy("Nothing to fix on the recipient's side: the hop is shown raw, and its date and IP were read where possible. If the delay matters, read the header yourself.")
                 .with_evidence(serde_json::json!({ "index": i, "raw": h.raw, "date": h.date, "from_ip": h.from_ip })),
             );
         }
@@ -205,16 +203,13 @@ pub fn check_received(a: &Analysis, opts: &Options) -> CheckOutcome {
             if d > opts.hop_delay_threshold_secs {
                 let by = h.by.clone().unwrap_or_else(|| "a server".into());
                 c.push(
-                    Finding::new(
-                        "message.hop-delay",
+                    Finding::new(FindingId::MessageHopDelay,
                         format!(
                             "{} held the message for {} before passing it on (threshold {}).",
                             sanitize::line(&by),
                             received::human_duration(d),
                             received::human_duration(opts.hop_delay_threshold_secs)
-                        ),
-                        "A long hop is usually greylisting, a queue backlog or a retry after a refusal. If the delay is on the recipient's side, their mail admin can check the server's queue and greylisting; on the sender's side, the sending service's status page.",
-                    )
+                        )).with_remedy("A long hop is usually greylisting, a queue backlog or a retry after a refusal. If the delay is on the recipient's side, their mail admin can check the server's queue and greylisting; on the sender's side, the sending service's status page.")
                     .with_evidence(serde_json::json!({ "hop": i, "by": h.by, "from": h.from, "delay_secs": d, "threshold_secs": opts.hop_delay_threshold_secs })),
                 );
             }
@@ -253,17 +248,14 @@ pub fn check_authentication(a: &Analysis) -> CheckOutcome {
             .iter()
             .any(|r| r.method == "dmarc" && r.result == "pass");
         c.push(
-            Finding::new(
-                "message.auth-failed",
+            Finding::new(FindingId::MessageAuthFailed,
                 format!(
                     "{} at {} recorded {}{}.",
                     ar.header,
                     sanitize::line(if ar.authserv_id.is_empty() { "the receiver" } else { &ar.authserv_id }),
                     sanitize::line(&what),
                     if dmarc_passed { ", but dmarc=pass: the message passed authentication through the other method" } else { "" }
-                ),
-                "Fix the sending domain's authentication: SPF must list the sending IP, DKIM must sign with a published key, and the From domain must align (run `mailwhy auth DOMAIN`). Receivers junk or reject failing mail.",
-            )
+                )).with_remedy("Fix the sending domain's authentication: SPF must list the sending IP, DKIM must sign with a published key, and the From domain must align (run `mailwhy auth DOMAIN`). Receivers junk or reject failing mail.")
             .with_evidence(serde_json::to_value(ar).unwrap_or_default())
             .with_severity(if dmarc_passed { crate::finding::Severity::Warning } else { crate::finding::Severity::Error }),
         );
@@ -298,11 +290,8 @@ pub fn check_spam(a: &Analysis) -> CheckOutcome {
             detail.push_str(&format!(": {}", v.reasons.join(", ")));
         }
         c.push(
-            Finding::new(
-                "message.spam-verdict",
-                sanitize::line(&detail).into_owned(),
-                "Ask the person to look in their junk or spam folder (or the admin in the gateway's quarantine) and mark it as not spam; the admin can allow the sender. Check the sender's authentication too.",
-            )
+            Finding::new(FindingId::MessageSpamVerdict,
+                sanitize::line(&detail).into_owned()).with_remedy("Ask the person to look in their junk or spam folder (or the admin in the gateway's quarantine) and mark it as not spam; the admin can allow the sender. Check the sender's authentication too.")
             .with_evidence(serde_json::to_value(v).unwrap_or_default()),
         );
     }
@@ -359,15 +348,12 @@ pub fn recipient_mismatch(a: &Analysis, ticket_address: &str) -> Option<Finding>
         return None;
     }
     Some(
-        Finding::new(
-            "message.recipient-mismatch",
+        Finding::new(FindingId::MessageRecipientMismatch,
             format!(
                 "The ticket is about {}, but this message was addressed to {}.",
                 sanitize::line(ticket_address),
                 sanitize::line(&seen.join(", "))
-            ),
-            "Check which address the product has on file for this person: the email went to the address shown, so correct the account's address (or ask the person to check that mailbox) and resend.",
-        )
+            )).with_remedy("Check which address the product has on file for this person: the email went to the address shown, so correct the account's address (or ask the person to check that mailbox) and resend.")
         .with_evidence(serde_json::json!({ "ticket_address": ticket_address, "message_recipients": seen })),
     )
 }
@@ -693,15 +679,12 @@ pub fn check_sender_listed(a: &Analysis, list: &crate::allowlist::Allowlist) -> 
     }
     if !missing.is_empty() {
         c.push(
-            Finding::new(
-                "allowlist.sender-not-listed",
+            Finding::new(FindingId::AllowlistSenderNotListed,
                 format!(
                     "The message came from {} not on the allowlist {}.",
                     missing.join(" and "),
                     list.file
-                ),
-                "Add the missing entries to the gateway allowlist (mailwhy allowlist --export lists the vendor's), or release the message from quarantine.",
-            )
+                )).with_remedy("Add the missing entries to the gateway allowlist (mailwhy allowlist --export lists the vendor's), or release the message from quarantine.")
             .with_evidence(serde_json::json!({
                 "connecting_ip": f.connecting_ip,
                 "envelope_domain": f.envelope_domain,
@@ -740,15 +723,12 @@ pub fn checks(
             .collect();
         if !bounced.is_empty() && !bounced.contains(&want) {
             c.push(
-                Finding::new(
-                    "message.recipient-mismatch",
+                Finding::new(FindingId::MessageRecipientMismatch,
                     format!(
                         "The ticket is about {}, but this bounce is about {}.",
                         sanitize::line(ticket_address),
                         sanitize::line(&bounced.join(", "))
-                    ),
-                    "Check which address the product has on file for this person: the bounce concerns the address shown.",
-                )
+                    )).with_remedy("Check which address the product has on file for this person: the bounce concerns the address shown.")
                 .with_evidence(serde_json::json!({ "ticket_address": ticket_address, "bounced_recipients": bounced })),
             );
         }

@@ -20,6 +20,7 @@ use serde_json::json;
 use crate::address::Literal;
 use crate::check::{CheckOutcome, Context, OutcomeBuilder};
 use crate::dns::{Answer, Outcome, RecordType};
+use crate::finding::FindingId;
 use crate::finding::{Finding, Severity};
 
 pub use providers::{detect_provider, Provider, ProviderKind, PROVIDERS};
@@ -85,11 +86,8 @@ pub async fn inspect_domain(ctx: &Context, domain: &str) -> (CheckOutcome, Routi
     if mx.outcome == Outcome::NxDomain {
         routing.route = "not-found";
         c.push(
-            Finding::new(
-                "domain.not-found",
-                format!("The domain {domain} does not exist in DNS (NXDOMAIN), so mail to it bounces as \"host unknown\"."),
-                "Check the spelling of the domain with the person; if it is right, its owner renews it or fixes its registration.",
-            )
+            Finding::new(FindingId::DomainNotFound,
+                format!("The domain {domain} does not exist in DNS (NXDOMAIN), so mail to it bounces as \"host unknown\".")).with_remedy("Check the spelling of the domain with the person; if it is right, its owner renews it or fixes its registration.")
             .with_evidence(json!({ "question": format!("{domain} MX"), "outcome": "nxdomain" })),
         );
         return (c.done(format!("{domain} does not exist")), routing);
@@ -114,14 +112,11 @@ async fn explicit_mx(
         routing.route = "null-mx";
         let mixed = records.len() > 1;
         c.push(
-            Finding::new(
-                "domain.null-mx",
+            Finding::new(FindingId::DomainNullMx,
                 format!(
                     "{domain} publishes a null MX (MX 0 .): by RFC 7505 it accepts no mail at all{}.",
                     if mixed { ", and it also publishes other MX records, which RFC 7505 forbids" } else { "" }
-                ),
-                "Ask the person for an address that receives mail; if the domain should receive mail, its owner removes the null MX and publishes real MX records.",
-            )
+                )).with_remedy("Ask the person for an address that receives mail; if the domain should receive mail, its owner removes the null MX and publishes real MX records.")
             .with_evidence(json!({
                 "mx": records.iter().map(|(p, h)| format!("{p} {h}")).collect::<Vec<_>>(),
                 "rule": "RFC 7505 §3",
@@ -206,8 +201,7 @@ async fn explicit_mx(
             .iter()
             .filter_map(|u| u["host"].as_str())
             .collect();
-        let f = Finding::new(
-            "domain.mx-unresolvable",
+        let f = Finding::new(FindingId::DomainMxUnresolvable,
             if all {
                 format!("No MX host of {domain} has an address: {}. Mail to it cannot be delivered.", names.join(", "))
             } else {
@@ -218,9 +212,7 @@ async fn explicit_mx(
                     if unresolvable.len() == 1 { "has" } else { "have" },
                     names.join(", ")
                 )
-            },
-            "The domain's admin fixes the MX record to name the right host, or adds the missing A/AAAA record.",
-        )
+            }).with_remedy("The domain's admin fixes the MX record to name the right host, or adds the missing A/AAAA record.")
         .with_evidence(json!({ "hosts": unresolvable, "mx_hosts": routing.mx.len() }));
         c.push(if all {
             f
@@ -230,15 +222,12 @@ async fn explicit_mx(
     }
     if !invalid.is_empty() {
         c.push(
-            Finding::new(
-                "domain.mx-invalid-target",
+            Finding::new(FindingId::DomainMxInvalidTarget,
                 format!(
                     "{} MX target(s) of {domain} are not plain host names: {}.",
                     invalid.len(),
                     invalid.iter().map(|i| format!("{} ({})", i["host"].as_str().unwrap_or(""), i["problem"].as_str().unwrap_or(""))).collect::<Vec<_>>().join(", ")
-                ),
-                "The domain's admin changes the MX record to the mail server's real host name, the one with its own A/AAAA record.",
-            )
+                )).with_remedy("The domain's admin changes the MX record to the mail server's real host name, the one with its own A/AAAA record.")
             .with_evidence(json!({ "targets": invalid, "rule": "RFC 5321 §5.1; RFC 2181 §10.3" })),
         );
     }
@@ -247,18 +236,18 @@ async fn explicit_mx(
         let names: Vec<&str> = routing.providers.iter().map(|p| p.name).collect();
         c.push(
             Finding::new(
-                "domain.mail-provider",
+                FindingId::DomainMailProvider,
                 format!("Mail for {domain} is handled by {}.", names.join(", then ")),
-                format!(
-                    "Look for missing mail in {}.",
-                    routing
-                        .providers
-                        .iter()
-                        .map(|p| p.where_filtered_mail_is)
-                        .collect::<Vec<_>>()
-                        .join("; and in ")
-                ),
             )
+            .with_remedy(format!(
+                "Look for missing mail in {}.",
+                routing
+                    .providers
+                    .iter()
+                    .map(|p| p.where_filtered_mail_is)
+                    .collect::<Vec<_>>()
+                    .join("; and in ")
+            ))
             .with_evidence(json!({
                 "providers": routing.providers,
                 "mx": routing.mx.iter().map(|m| &m.host).collect::<Vec<_>>(),
@@ -303,15 +292,12 @@ fn private_addresses(c: &mut OutcomeBuilder, domain: &str, hosts: &[MxHost], som
             )
         })
         .collect();
-    let f = Finding::new(
-        "domain.mx-private-address",
+    let f = Finding::new(FindingId::DomainMxPrivateAddress,
         if any_global {
             format!("Some mail servers of {domain} resolve to addresses the internet cannot reach: {}. Senders that pick them fail and retry the others.", list.join("; "))
         } else {
             format!("Every mail server address of {domain} is one the internet cannot reach: {}. Mail from outside cannot be delivered.", list.join("; "))
-        },
-        "The domain's admin publishes the mail server's public address in the public DNS (split DNS often causes this).",
-    )
+        }).with_remedy("The domain's admin publishes the mail server's public address in the public DNS (split DNS often causes this).")
     .with_evidence(json!({ "addresses": bad, "registry": "IANA IPv4/IPv6 Special-Purpose Address Registries" }));
     c.push(if any_global || some_failed {
         f.with_severity(Severity::Warning)
@@ -348,11 +334,8 @@ async fn implicit_mx(
     let ips: Vec<IpAddr> = a.ips().into_iter().chain(aaaa.ips()).collect();
     if routing.parked {
         c.push(
-            Finding::new(
-                "domain.parked",
-                format!("{domain} has no MX record and its SPF record is \"v=spf1 -all\": it declares that it sends no mail and has set up nothing to receive it."),
-                "Confirm the address with the person; they most likely use another domain.",
-            )
+            Finding::new(FindingId::DomainParked,
+                format!("{domain} has no MX record and its SPF record is \"v=spf1 -all\": it declares that it sends no mail and has set up nothing to receive it.")).with_remedy("Confirm the address with the person; they most likely use another domain.")
             .with_evidence(json!({ "mx": "none", "spf": "v=spf1 -all", "addresses": ips })),
         );
     }
@@ -367,14 +350,11 @@ async fn implicit_mx(
             provider: None,
         };
         c.push(
-            Finding::new(
-                "domain.implicit-mx",
+            Finding::new(FindingId::DomainImplicitMx,
                 format!(
                     "{domain} has no MX record, so by RFC 5321 §5.1 senders deliver to its own address ({}), usually a web server.",
                     ips.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
-                ),
-                "If the domain receives mail, its admin publishes MX records for the mail provider; otherwise a null MX, and the person uses another address.",
-            )
+                )).with_remedy("If the domain receives mail, its admin publishes MX records for the mail provider; otherwise a null MX, and the person uses another address.")
             .with_evidence(json!({ "addresses": ips, "rule": "RFC 5321 §5.1" })),
         );
         private_addresses(c, domain, std::slice::from_ref(&host), temp);
@@ -386,11 +366,8 @@ async fn implicit_mx(
     }
     routing.route = "no-mail-host";
     c.push(
-        Finding::new(
-            "domain.no-mail-host",
-            format!("{domain} exists but has neither MX records nor an address (A/AAAA) to fall back to: there is no mail server to deliver to."),
-            "Check the address with the person; if it is right, the domain's admin publishes MX records for their mail provider.",
-        )
+        Finding::new(FindingId::DomainNoMailHost,
+            format!("{domain} exists but has neither MX records nor an address (A/AAAA) to fall back to: there is no mail server to deliver to.")).with_remedy("Check the address with the person; if it is right, the domain's admin publishes MX records for their mail provider.")
         .with_evidence(json!({
             "mx": "nodata",
             "a": a.outcome.kind(),

@@ -26,6 +26,7 @@ use std::time::Instant;
 use serde_json::json;
 
 use crate::check::{CheckOutcome, Context};
+use crate::finding::FindingId;
 use crate::finding::{Finding, Severity};
 use crate::report::{Report, Stats};
 
@@ -132,63 +133,45 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
     let rec = probe.trace.record.as_deref();
     match &probe.problem {
         Some(Problem::MultipleRecords { domain: d, records }) => c.push(
-            Finding::new(
-                "spf.multiple-records",
-                format!("{d} publishes {} SPF records; receivers give permerror.", records.len()),
-                "Merge them into one record with a single v=spf1 and one all at the end, then delete the others.",
-            )
+            Finding::new(FindingId::SpfMultipleRecords,
+                format!("{d} publishes {} SPF records; receivers give permerror.", records.len())).with_remedy("Merge them into one record with a single v=spf1 and one all at the end, then delete the others.")
             .with_evidence(json!({"domain": d, "records": records})),
         ),
         Some(Problem::Syntax { domain: d, record, error }) => c.push(
-            Finding::new(
-                "spf.syntax-error",
+            Finding::new(FindingId::SpfSyntaxError,
                 format!(
                     "The SPF record of {d} does not parse: {} (term {:?} at byte {}).",
                     error.kind, error.term, error.position
-                ),
-                "Correct the term shown in the evidence, then run `mailwhy spf` again.",
-            )
+                )).with_remedy("Correct the term shown in the evidence, then run `mailwhy spf` again.")
             .with_evidence(json!({"domain": d, "record": record, "term": error.term,
                 "position": error.position, "error": error.kind.to_string()})),
         ),
         Some(Problem::NotAscii { domain: d }) => c.push(
-            Finding::new(
-                "spf.syntax-error",
-                format!("The SPF record of {d} contains bytes that are not ASCII text."),
-                "Retype the record in plain ASCII (no smart quotes, no invisible characters).",
-            )
+            Finding::new(FindingId::SpfSyntaxError,
+                format!("The SPF record of {d} contains bytes that are not ASCII text.")).with_remedy("Retype the record in plain ASCII (no smart quotes, no invisible characters).")
             .with_evidence(json!({"domain": d, "record": rec})),
         ),
         Some(Problem::LookupLimit { term, domain: d }) => c.push(
-            Finding::new(
-                "spf.lookup-limit-exceeded",
+            Finding::new(FindingId::SpfLookupLimitExceeded,
                 format!(
                     "Evaluating the SPF record of {domain} needs more than 10 DNS-querying terms; \
                      the limit is reached at {term:?} in the record of {d}."
-                ),
-                "Remove includes of services no longer used, or replace a/mx terms with ip4/ip6 ranges, until 10 or fewer remain.",
-            )
+                )).with_remedy("Remove includes of services no longer used, or replace a/mx terms with ip4/ip6 ranges, until 10 or fewer remain.")
             .with_evidence(json!({"domain": domain, "term": term, "in": d,
                 "per_include": lookups_per_include(&probe.trace), "trace": trace_json(&probe.trace)})),
         ),
         Some(Problem::VoidLookupLimit { term, domain: d, voids }) => c.push(
-            Finding::new(
-                "spf.void-lookup-limit-exceeded",
+            Finding::new(FindingId::SpfVoidLookupLimitExceeded,
                 format!(
                     "Evaluating the SPF record of {domain} hits more than 2 lookups that return nothing \
                      (the third at {term:?} in the record of {d})."
-                ),
-                "Remove or correct the terms whose names no longer exist (listed in the evidence).",
-            )
+                )).with_remedy("Remove or correct the terms whose names no longer exist (listed in the evidence).")
             .with_evidence(json!({"domain": domain, "void_lookups": voids})),
         ),
         Some(Problem::Dns { name, rtype, outcome }) if probe.result == Verdict::TempError => {
             c.push(
-                Finding::new(
-                    "spf.temporary-error",
-                    format!("Evaluating the SPF record of {domain} hit a DNS failure: {name} {rtype} gave {outcome}."),
-                    "Run the check again later; if it persists, check the name servers of the domain in the evidence.",
-                )
+                Finding::new(FindingId::SpfTemporaryError,
+                    format!("Evaluating the SPF record of {domain} hit a DNS failure: {name} {rtype} gave {outcome}.")).with_remedy("Run the check again later; if it persists, check the name servers of the domain in the evidence.")
                 .with_evidence(json!({"domain": domain, "question": format!("{name} {rtype}"), "outcome": outcome})),
             );
             c.inconclusive(format!("the SPF lookup {name} {rtype} failed ({outcome})"));
@@ -201,11 +184,8 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
                 _ => String::new(),
             };
             c.push(
-                Finding::new(
-                    "spf.permanent-error",
-                    format!("The SPF record of {domain} gives permerror: {what}."),
-                    "Correct or remove the term named in the evidence.",
-                )
+                Finding::new(FindingId::SpfPermanentError,
+                    format!("The SPF record of {domain} gives permerror: {what}.")).with_remedy("Correct or remove the term named in the evidence.")
                 .with_evidence(json!({"domain": domain, "problem": p, "trace": trace_json(&probe.trace)})),
             )
         }
@@ -219,11 +199,8 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
             .is_some_and(|q| matches!(q.outcome(), "servfail" | "refused" | "timeout"));
         if !failed {
             c.push(
-                Finding::new(
-                    "spf.missing",
-                    format!("{domain} publishes no SPF record ({}).", probe.trace.reason),
-                    "Publish one TXT record such as \"v=spf1 include:<your provider> -all\" listing every service that sends for the domain.",
-                )
+                Finding::new(FindingId::SpfMissing,
+                    format!("{domain} publishes no SPF record ({}).", probe.trace.reason)).with_remedy("Publish one TXT record such as \"v=spf1 include:<your provider> -all\" listing every service that sends for the domain.")
                 .with_evidence(json!({"domain": domain, "lookup": probe.trace.fetch})),
             );
         }
@@ -243,20 +220,14 @@ fn text_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &Spf
                     if d == domain =>
                 {
                     c.push(
-                        Finding::new(
-                            "spf.permissive-all",
-                            format!("The SPF record of {domain} ends in {term:?}, so it does not restrict who may send as the domain."),
-                            "List every real sender and end the record with -all (or ~all while testing).",
-                        )
+                        Finding::new(FindingId::SpfPermissiveAll,
+                            format!("The SPF record of {domain} ends in {term:?}, so it does not restrict who may send as the domain.")).with_remedy("List every real sender and end the record with -all (or ~all while testing).")
                         .with_evidence(json!({"domain": domain, "record": text, "term": term, "position": dir.span.start})),
                     );
                 }
                 (parse::Mechanism::Ptr { .. }, _) => c.push(
-                    Finding::new(
-                        "spf.ptr-mechanism",
-                        format!("The SPF record of {d} uses {term:?}, which RFC 7208 says should not be used."),
-                        "Replace the ptr term with the ip4/ip6 ranges or includes of the servers it was meant to cover.",
-                    )
+                    Finding::new(FindingId::SpfPtrMechanism,
+                        format!("The SPF record of {d} uses {term:?}, which RFC 7208 says should not be used.")).with_remedy("Replace the ptr term with the ip4/ip6 ranges or includes of the servers it was meant to cover.")
                     .with_evidence(json!({"domain": d, "record": text, "term": term, "position": dir.span.start})),
                 ),
                 _ => {}
@@ -298,14 +269,11 @@ fn ip_findings(
 ) {
     match r.result {
         Verdict::Fail | Verdict::SoftFail => {
-            let mut f = Finding::new(
-                "spf.ip-not-authorized",
+            let mut f = Finding::new(FindingId::SpfIpNotAuthorized,
                 format!(
                     "{ip} gets {} from the SPF record of {domain}: {}.",
                     r.result, r.trace.reason
-                ),
-                "If this server is a legitimate sender, add it to the SPF record (its ip4/ip6 range or the sending service's include); otherwise mail is leaving through the wrong server.",
-            )
+                )).with_remedy("If this server is a legitimate sender, add it to the SPF record (its ip4/ip6 range or the sending service's include); otherwise mail is leaving through the wrong server.")
             .with_evidence(json!({"ip": ip, "result": r.result, "explanation": r.explanation,
                 "lookups": r.lookups, "void_lookups": r.void_lookups, "trace": trace_json(&r.trace)}));
             if r.result == Verdict::SoftFail {
@@ -322,11 +290,8 @@ fn ip_findings(
             {
                 if probe.result != Verdict::TempError {
                     c.push(
-                        Finding::new(
-                            "spf.temporary-error",
-                            format!("Evaluating SPF for {ip} hit a DNS failure: {name} {rtype} gave {outcome}."),
-                            "Run the check again later; if it persists, check the name servers of the domain in the evidence.",
-                        )
+                        Finding::new(FindingId::SpfTemporaryError,
+                            format!("Evaluating SPF for {ip} hit a DNS failure: {name} {rtype} gave {outcome}.")).with_remedy("Run the check again later; if it persists, check the name servers of the domain in the evidence.")
                         .with_evidence(json!({"ip": ip, "question": format!("{name} {rtype}"), "outcome": outcome})),
                     );
                 }
