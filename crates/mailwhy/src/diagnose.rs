@@ -413,6 +413,6 @@ fn dedupe_findings(outcomes: &mut [CheckOutcome]) {
     let mut seen = std::collections::HashSet::new();
     for o in outcomes.iter_mut() {
         o.findings
-            .retain(|f| seen.insert((f.id.clone(), f.detail.clone())));
+            .retain(|f| seen.insert((f.id, f.detail.clone())));
     }
 }
