@@ -3,12 +3,15 @@
 # on loopback, bounded in time (wrk, Debian's `wrk`) or in count (ab, `apache2-utils`), release
 # build. Not run by CI. Prints requests per second and the p50/p99 latency.
 # Usage: bash bench/serve.sh [SECONDS]   (default 10; ab sends 2,000 requests per second asked)
+# PROFILE=profiling builds the release code with symbols and line tables (Cargo.toml's
+# [profile.profiling]), to attach `perf record -p PID` to the server while the load runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
-cargo build --release -q -p mailwhy-cli
+profile="${PROFILE:-release}"
+cargo build --profile "$profile" -q -p mailwhy-cli
 port=18099
-target/release/mailwhy --config fixtures/demo/mailwhy.toml -q serve --listen "127.0.0.1:$port" \
+target/"$profile"/mailwhy --config fixtures/demo/mailwhy.toml -q serve --listen "127.0.0.1:$port" \
   --now 2026-11-23T12:00:00Z &
 pid=$!
 tmp=$(mktemp -d)

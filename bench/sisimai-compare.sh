@@ -5,6 +5,8 @@
 # then classify them in a loop on one core for SECONDS. Not run by CI.
 #   apt-get install -y libsisimai-perl
 #   bash bench/sisimai-compare.sh [SECONDS]
+# PROFILE=profiling builds with symbols and line tables (Cargo.toml's [profile.profiling]), for
+# `perf record` of the mailwhy side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-3}"
@@ -22,8 +24,9 @@ for f in fixtures/message/bounce.*.eml; do
 done
 echo "set: $(ls "$set_dir" | wc -l) files, $(du -sk "$set_dir" | cut -f1) KB"
 
-cargo build -q --release -p mailwhy --example bounce_throughput
-taskset -c 0 ./target/release/examples/bounce_throughput "$set_dir" "$secs" | tee "$out_dir/mailwhy.out"
+profile="${PROFILE:-release}"
+cargo build -q --profile "$profile" -p mailwhy --example bounce_throughput
+taskset -c 0 ./target/"$profile"/examples/bounce_throughput "$set_dir" "$secs" | tee "$out_dir/mailwhy.out"
 
 taskset -c 0 perl -MSisimai -MTime::HiRes=time -e '
   my ($dir, $secs) = @ARGV;
