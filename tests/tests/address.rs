@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use mailwhy::address;
-use mailwhy::check::Context;
+use mailwhy::check::{CheckStatus, Context};
 use mailwhy::finding::registry;
 use mailwhy::routing;
 use mailwhy_tests::{dns_for, fixture, zone_server, Fault, FaultResponder};
@@ -98,10 +98,10 @@ async fn servfail_makes_the_domain_check_inconclusive_never_fine() {
         .iter()
         .any(|f| f.id == "dns.temporary-failure"));
     let domain = report.checks.iter().find(|c| c.name == "domain").unwrap();
-    assert_eq!(domain.status, "inconclusive");
+    assert_eq!(domain.status, CheckStatus::Inconclusive);
     // The address check itself did not need DNS: it ran.
     let addr = report.checks.iter().find(|c| c.name == "address").unwrap();
-    assert_eq!(addr.status, "ran");
+    assert_eq!(addr.status, CheckStatus::Ran);
 }
 
 #[tokio::test]
