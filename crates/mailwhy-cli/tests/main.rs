@@ -13,3 +13,4 @@ mod pop3;
 mod serve;
 mod spf;
 mod tickets;
+mod workflow;

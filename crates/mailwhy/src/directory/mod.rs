@@ -547,4 +547,28 @@ anna@other.example,Anna,Active,yes,,,,\n";
             "jane@acme.example"
         );
     }
+
+    /// A directory that cannot answer, as a database that is down.
+    struct Down;
+
+    #[async_trait::async_trait]
+    impl UserDirectory for Down {
+        async fn find(&self, _: &str) -> Result<Vec<User>, DirectoryError> {
+            Err(DirectoryError::Unavailable("connection refused".into()))
+        }
+        async fn near_matches(&self, _: &str, _: usize) -> Result<Vec<NearMatch>, DirectoryError> {
+            Err(DirectoryError::Timeout)
+        }
+    }
+
+    /// Guards "could not tell" against "not found": a failed lookup is an inconclusive check
+    /// naming the error, with no `user.not-found`.
+    #[tokio::test]
+    async fn a_directory_that_cannot_answer_makes_the_check_inconclusive() {
+        let c = check(&Down, "jane@acme.example", &[3, 7, 14], now()).await;
+        assert_eq!(c.status, crate::check::CheckStatus::Inconclusive);
+        assert!(c.findings.is_empty(), "{:?}", c.findings);
+        let why = c.why.unwrap();
+        assert!(why.contains("connection refused"), "{why}");
+    }
 }

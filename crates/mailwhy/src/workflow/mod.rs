@@ -80,3 +80,35 @@ impl Run {
         report
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards the per-report DNS count (the server used to patch in a delta of the shared
+    /// layer's total): each report counts the queries its own checks sent, a warm cache counts
+    /// nothing, and together they are the layer's total.
+    #[tokio::test]
+    async fn each_report_counts_its_own_dns_queries() {
+        let zones = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/demo/zones");
+        let resolving = crate::dns::Resolving::start(
+            &crate::dns::DnsConfig::default(),
+            Some(std::path::Path::new(zones)),
+        )
+        .await
+        .unwrap();
+        let ctx = Context::new(resolving.dns.clone());
+        let request = AddressRequest {
+            addresses: vec![
+                "jane.doe@acme-builders.com".into(),
+                "mike.brown@northwind-bau.de".into(),
+            ],
+        };
+        let first = address(&ctx, &request).await;
+        let counts: Vec<u64> = first.iter().map(|r| r.stats.dns_queries).collect();
+        assert!(counts.iter().all(|&n| n > 0), "{counts:?}");
+        assert_eq!(counts.iter().sum::<u64>(), resolving.dns.queries_sent());
+        let again = address(&ctx, &request).await;
+        assert!(again.iter().all(|r| r.stats.dns_queries == 0));
+    }
+}
