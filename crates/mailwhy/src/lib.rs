@@ -83,6 +83,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
 
 pub mod address;
 pub mod allowlist;

@@ -1045,6 +1045,7 @@ fn convert_record(r: &hickory_resolver::proto::rr::Record) -> Rec {
 
 /// A ready DNS layer together with the zone server it may resolve from (for `--dns-zones`).
 /// Keep it alive for as long as the layer is used: dropping it stops the zone server.
+#[derive(Debug)]
 pub struct Resolving {
     /// The DNS layer.
     pub dns: Dns,
