@@ -474,11 +474,11 @@ pub struct Dns {
 /// The queries sent for the questions of one [`Dns::counted`] handle (and of the handles
 /// derived from it).
 #[derive(Debug, Clone)]
-pub struct QueryCounter(Arc<AtomicU64>);
+pub(crate) struct QueryCounter(Arc<AtomicU64>);
 
 impl QueryCounter {
     /// Queries sent so far.
-    pub fn get(&self) -> u64 {
+    pub(crate) fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
 }
@@ -756,7 +756,7 @@ impl Dns {
     /// send, for the `dns_queries` of one report: the layer's total counts every request a
     /// server answers at once, this counts one. A question answered from the cache, or joined
     /// to a query another handle already sent, counts nothing here.
-    pub fn counted(&self) -> (Dns, QueryCounter) {
+    pub(crate) fn counted(&self) -> (Dns, QueryCounter) {
         let c = Arc::new(AtomicU64::new(0));
         (
             Dns {

@@ -32,7 +32,7 @@ pub struct BounceFile {
 
 impl BounceFile {
     /// True when a recipient of this file bounced (an error finding).
-    pub fn has_problem(&self) -> bool {
+    fn has_problem(&self) -> bool {
         bounce::findings(&self.bounce)
             .iter()
             .any(|f| f.severity == Severity::Error)

@@ -28,7 +28,7 @@ use crate::Result;
 use super::Run;
 
 /// The help articles' next steps when no check found a cause.
-pub const NEXT_STEPS: &[&str] = &[
+const NEXT_STEPS: &[&str] = &[
     "Ask the person to look in their junk or spam folder, and their mail admin to look in the gateway's quarantine, for mail from the vendor's domains.",
     "Resend the email (or re-invite) and watch for it; note the time so the mail admin can search the gateway's logs.",
     "If an invitation never arrives, the person can activate the account by requesting a password reset from the sign-in page.",

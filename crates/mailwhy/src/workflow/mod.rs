@@ -39,7 +39,7 @@ pub use batch::{batch, render_summary, Record, Summary};
 pub use bounce::{bounce, BounceFile, BounceRequest, BounceResults};
 pub use diagnose::{
     batch_row, diagnose, BatchRow, DeliveryEvent, DiagnoseRequest, Diagnoser, DiagnoserBuilder,
-    EarlierRow, TicketMessage, NEXT_STEPS,
+    EarlierRow, TicketMessage,
 };
 pub use dns::{dns, DnsRequest};
 pub use message::{message, MessageRequest};
