@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use mailwhy::address;
-use mailwhy::check::Context;
+use mailwhy::check::{CheckStatus, Context};
 use mailwhy::finding::registry;
 use mailwhy::routing;
 use mailwhy_tests::{dns_for, fixture, zone_server, Fault, FaultResponder};
@@ -98,10 +98,10 @@ async fn servfail_makes_the_domain_check_inconclusive_never_fine() {
         .iter()
         .any(|f| f.id == "dns.temporary-failure"));
     let domain = report.checks.iter().find(|c| c.name == "domain").unwrap();
-    assert_eq!(domain.status, "inconclusive");
+    assert_eq!(domain.status, CheckStatus::Inconclusive);
     // The address check itself did not need DNS: it ran.
     let addr = report.checks.iter().find(|c| c.name == "address").unwrap();
-    assert_eq!(addr.status, "ran");
+    assert_eq!(addr.status, CheckStatus::Ran);
 }
 
 #[tokio::test]
@@ -110,7 +110,7 @@ async fn a_silent_server_while_deciding_a_typo_is_inconclusive() {
     let ctx = Context::new(dns_for(bad.addr()));
     // outlook.de is two edits from outlook.fr: whether it is a typo depends on its MX.
     let out = address::check(&ctx, "jane@outlook.de").await;
-    assert_eq!(out.status.as_str(), "inconclusive", "{out:#?}");
+    assert_eq!(out.status, CheckStatus::Inconclusive, "{out:#?}");
     assert!(out.findings.iter().all(|f| f.id != "address.typo-domain"));
 }
 
@@ -119,7 +119,7 @@ async fn a_refused_mx_question_is_inconclusive_not_no_mail_host() {
     let bad = FaultResponder::start(Fault::Refused).await;
     let ctx = Context::new(dns_for(bad.addr()));
     let out = routing::check_domain(&ctx, "initech.fr").await;
-    assert_eq!(out.status.as_str(), "inconclusive");
+    assert_eq!(out.status, CheckStatus::Inconclusive);
     assert!(out.findings.iter().all(|f| f.id == "dns.temporary-failure"));
 }
 
@@ -252,7 +252,7 @@ async fn an_mx_host_whose_address_lookup_fails_is_inconclusive_not_unresolvable(
     .await;
     let ctx = Context::new(dns_for(server.addr));
     let out = routing::check_domain(&ctx, "split.fr").await;
-    assert_eq!(out.status.as_str(), "inconclusive", "{out:#?}");
+    assert_eq!(out.status, CheckStatus::Inconclusive, "{out:#?}");
     let ids: BTreeSet<&str> = out.findings.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, BTreeSet::from(["dns.temporary-failure"]), "{out:#?}");
 }

@@ -217,14 +217,14 @@ async fn servfail_makes_every_auth_check_inconclusive() {
     let bad = FaultResponder::start(Fault::ServFail).await;
     let ctx = Context::new(dns_for(bad.addr()));
     let (c, d) = auth::check_dmarc(&ctx, "vendor.example").await;
-    assert!(matches!(c.status, CheckStatus::Inconclusive(_)));
+    assert!(matches!(c.status, CheckStatus::Inconclusive));
     assert_eq!(ids(&c), ["dns.temporary-failure"]);
     assert!(d.policy_for("vendor.example").is_none());
     let (c, _) = auth::check_dkim_keys(&ctx, &keys(&["s1"], "vendor.example")).await;
-    assert!(matches!(c.status, CheckStatus::Inconclusive(_)));
+    assert!(matches!(c.status, CheckStatus::Inconclusive));
     assert_eq!(ids(&c), ["dns.temporary-failure"]);
     let (c, r) = auth::rdns::check(&ctx, &["137.22.225.98".parse().unwrap()]).await;
-    assert!(matches!(c.status, CheckStatus::Inconclusive(_)));
+    assert!(matches!(c.status, CheckStatus::Inconclusive));
     assert!(!r[0].known);
     assert_eq!(ids(&c), ["dns.temporary-failure"]);
 }

@@ -3,8 +3,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use mailwhy::diagnose::Diagnoser;
 use mailwhy::directory::{stream_csv, ColumnMap};
+use mailwhy::Diagnoser;
 use mailwhy_tests::fixture;
 
 #[tokio::test]
@@ -18,7 +18,7 @@ async fn a_stopped_run_accounts_for_every_row_it_took() {
     let rows = stream_csv(text.as_bytes(), "users.csv", &ColumnMap::default()).unwrap();
     let stop = AtomicBool::new(false);
     let mut seen = 0;
-    let summary = mailwhy::batch::run(&d, rows, 2, &stop, |_| {
+    let summary = mailwhy::workflow::batch(&d, rows, 2, &stop, |_| {
         seen += 1;
         if seen == 3 {
             stop.store(true, Ordering::Relaxed);

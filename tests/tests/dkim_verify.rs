@@ -69,7 +69,7 @@ async fn a_servfail_on_the_key_makes_verification_inconclusive() {
     let ctx = Context::new(dns_for(bad.addr()));
     let raw = std::fs::read(fixture("auth/messages/pristine.eml")).unwrap();
     let (c, r) = dkim_verify::verify(&ctx, &raw).await;
-    assert!(matches!(c.status, CheckStatus::Inconclusive(_)));
+    assert!(matches!(c.status, CheckStatus::Inconclusive));
     assert!(r.iter().all(|s| s.result == "temperror"), "{r:?}");
     assert!(c.findings.iter().all(|f| f.id == "dns.temporary-failure"));
 }

@@ -4,7 +4,7 @@
 //! (fixtures/auth/messages/generate.py); their zones are served by the loopback zone server.
 
 use mailwhy::auth::received::Computed;
-use mailwhy::check::Context;
+use mailwhy::check::{CheckStatus, Context};
 use mailwhy::finding::Severity;
 use mailwhy::message::{self, Options};
 use mailwhy::report::{Report, Verdict};
@@ -178,16 +178,9 @@ async fn temporary_dns_failures_are_inconclusive_never_pass_or_fail() {
     assert_eq!(c.spf.unwrap().result, "temperror");
     assert!(!ids(&r).contains(&"dmarc.fail"), "{:?}", ids(&r));
     assert!(!ids(&r).contains(&"dmarc.not-aligned"));
-    let check = |n: &str| {
-        r.checks
-            .iter()
-            .find(|c| c.name == n)
-            .unwrap()
-            .status
-            .clone()
-    };
-    assert_eq!(check("dmarc-result"), "inconclusive");
-    assert_eq!(check("spf"), "inconclusive");
+    let check = |n: &str| r.checks.iter().find(|c| c.name == n).unwrap().status;
+    assert_eq!(check("dmarc-result"), CheckStatus::Inconclusive);
+    assert_eq!(check("spf"), CheckStatus::Inconclusive);
     // The receiver's own dmarc=fail still stands as its record (message.auth-failed).
     assert_eq!(r.verdict, Verdict::ProblemFound);
     let (r, _) = run_with(&ctx, "received-pass.eml").await;

@@ -5,6 +5,8 @@
 //! A closed pipe (`mailwhy ... | head`) is not an error and exits 0.
 
 mod commands;
+mod config;
+mod inputs;
 mod output;
 
 use std::ffi::OsString;
@@ -13,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use mailwhy::config::{parse_nameserver, Config};
+use config::{parse_nameserver, Config};
 use mailwhy::dns::{DnsConfig, Resolving, Upstream};
 
 /// Why did this person not get our email? Checks accounts, addresses, DNS, SPF, allowlists,
@@ -134,7 +136,33 @@ where
     }
 }
 
-fn dispatch(cli: Cli) -> Result<u8, mailwhy::Error> {
+/// Why a command could not run (exit code 2).
+#[derive(Debug)]
+pub(crate) enum CliError {
+    /// A flag's value is unusable; the message names the flag.
+    Usage(String),
+    /// Writing the output, listening or serving failed.
+    Io(String),
+    /// The library could not run (an unreadable or malformed input file, the resolver).
+    Run(mailwhy::Error),
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::Usage(m) | CliError::Io(m) => f.write_str(m),
+            CliError::Run(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<mailwhy::Error> for CliError {
+    fn from(e: mailwhy::Error) -> CliError {
+        CliError::Run(e)
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<u8, CliError> {
     let g = Settings::resolve(&cli.global)?;
     match cli.command {
         Command::Explain(a) => commands::explain::run(&g, a),
@@ -166,7 +194,7 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    fn resolve(g: &GlobalArgs) -> Result<Settings, mailwhy::Error> {
+    fn resolve(g: &GlobalArgs) -> Result<Settings, CliError> {
         let config = match &g.config {
             Some(p) => Config::load(p)?,
             None => Config::default(),
@@ -181,15 +209,14 @@ impl Settings {
             let addrs = ns_texts
                 .iter()
                 .map(|s| {
-                    parse_nameserver(s)
-                        .map_err(|m| mailwhy::Error::Usage(format!("--nameserver: {m}")))
+                    parse_nameserver(s).map_err(|m| CliError::Usage(format!("--nameserver: {m}")))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             dns.upstream = Upstream::Servers(addrs);
         }
         if let Some(t) = g.timeout.or(config.timeout) {
             if !(t > 0.0 && t <= 3600.0) {
-                return Err(mailwhy::Error::Usage(format!(
+                return Err(CliError::Usage(format!(
                     "--timeout: expected seconds between 0 and 3600, found {t}"
                 )));
             }
@@ -232,8 +259,8 @@ impl Settings {
     }
 
     /// Starts the DNS layer (and the zone server for `--dns-zones`).
-    pub async fn start_dns(&self) -> Result<Resolving, mailwhy::Error> {
-        Resolving::start(&self.dns, self.dns_zones.as_deref()).await
+    pub async fn start_dns(&self) -> Result<Resolving, CliError> {
+        Ok(Resolving::start(&self.dns, self.dns_zones.as_deref()).await?)
     }
 }
 
@@ -246,13 +273,13 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Parses `--now`: RFC 3339, or a plain date (midnight UTC).
-pub(crate) fn parse_now(s: &str) -> Result<std::time::SystemTime, mailwhy::Error> {
+pub(crate) fn parse_now(s: &str) -> Result<std::time::SystemTime, CliError> {
     mailwhy::directory::parse_time(s)
         .ok()
         .flatten()
         .map(std::time::SystemTime::from)
         .ok_or_else(|| {
-            mailwhy::Error::Usage(format!(
+            CliError::Usage(format!(
                 "--now: {s:?} is not a time (expected RFC 3339, e.g. 2026-11-23T12:00:00Z)"
             ))
         })

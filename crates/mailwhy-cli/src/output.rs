@@ -6,7 +6,7 @@ use std::io::{ErrorKind, Write};
 use mailwhy::dns::Dns;
 use mailwhy::report::{render, Report, Verdict};
 
-use crate::Settings;
+use crate::{CliError, Settings};
 
 /// Writes `text` to stdout. A closed pipe is not an error (the reader has what it wanted).
 pub fn print(text: &str) -> std::io::Result<()> {
@@ -18,19 +18,20 @@ pub fn print(text: &str) -> std::io::Result<()> {
 }
 
 /// Renders `reports`, prints them, prints the query log with `-v`, returns the exit code.
-pub fn emit(
-    settings: &Settings,
-    reports: &[Report],
-    dns: Option<&Dns>,
-) -> Result<u8, mailwhy::Error> {
+pub fn emit(settings: &Settings, reports: &[Report], dns: Option<&Dns>) -> Result<u8, CliError> {
     let text = render(reports, settings.format, settings.color);
     if settings.verbose > 0 {
         if let Some(dns) = dns {
             print_query_log(dns);
         }
     }
-    print(&text).map_err(|e| mailwhy::Error::Usage(format!("cannot write the output: {e}")))?;
+    print_or_fail(&text)?;
     Ok(Verdict::combine(reports.iter().map(|r| r.verdict)).exit_code())
+}
+
+/// Writes `text` to stdout; a write that fails (other than a closed pipe) stops the command.
+pub fn print_or_fail(text: &str) -> Result<(), CliError> {
+    print(text).map_err(|e| CliError::Io(format!("cannot write the output: {e}")))
 }
 
 /// The query log on stderr.

@@ -14,3 +14,4 @@ mod pop3;
 mod serve;
 mod spf;
 mod tickets;
+mod workflow;

@@ -8,6 +8,7 @@
 use std::net::TcpListener;
 use std::process::{Command, Output};
 
+use mailwhy::check::CheckStatus;
 use mailwhy_tests::dovecot::{scripted_server, Dovecot, PASSWORD, USER};
 use mailwhy_tests::{workspace, Fault, FaultResponder};
 use serde::Deserialize;
@@ -63,7 +64,8 @@ struct JsonFinding {
 #[allow(dead_code)]
 struct JsonCheck {
     name: String,
-    status: String,
+    /// Strict: only `ran`, `skipped` or `inconclusive` parse.
+    status: CheckStatus,
     detail: String,
     duration_ms: u64,
 }
@@ -132,7 +134,7 @@ async fn wrong_gmail_settings_are_explained_without_touching_the_network() {
         "no DNS query left the process"
     );
     let probe = r.checks.iter().find(|c| c.name == "probe").unwrap();
-    assert_eq!(probe.status, "skipped");
+    assert_eq!(probe.status, CheckStatus::Skipped);
 
     // The same in text: every problem and its fix is spelled out.
     let o = mailwhy(
@@ -442,6 +444,6 @@ async fn a_dns_failure_while_resolving_the_server_is_inconclusive() {
     assert_eq!(r.verdict, "inconclusive");
     assert_eq!(r.findings[0].id, "dns.temporary-failure", "{}", text(&o));
     let resolve = r.checks.iter().find(|c| c.name == "resolve").unwrap();
-    assert_eq!(resolve.status, "inconclusive");
+    assert_eq!(resolve.status, CheckStatus::Inconclusive);
     assert!(r.stats.dns_queries >= 1);
 }

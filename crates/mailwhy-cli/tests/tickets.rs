@@ -61,7 +61,8 @@ struct Finding {
 #[allow(dead_code)]
 struct Check {
     name: String,
-    status: String,
+    /// Strict: only `ran`, `skipped` or `inconclusive` parse.
+    status: mailwhy::check::CheckStatus,
     detail: String,
     duration_ms: u64,
 }

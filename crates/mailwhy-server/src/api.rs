@@ -1,10 +1,10 @@
-//! The JSON endpoints under `/v1`: input validation, the call into the shared
-//! [`mailwhy::diagnose::Diagnoser`] (or the library function the CLI command calls), and JSON
-//! errors with a status code. Reports are the CLI's `schema_version 1` JSON; the Markdown
+//! The JSON endpoints under `/v1`: input validation, the call into the library's workflow for
+//! the endpoint (the function the CLI command calls, over the shared [`mailwhy::Diagnoser`]'s
+//! DNS layer and inputs), and JSON errors with a status code. Reports are the CLI's `schema_version 1` JSON; the Markdown
 //! rendering is the CLI's `--format markdown`. Each handler carries its `#[utoipa::path]`, and
 //! the request and answer types derive their schema: `/openapi.json` is built from them.
 
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -14,6 +14,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use mailwhy::check::Context;
 use mailwhy::report::{render_markdown, Report};
+use mailwhy::workflow::{
+    self, AddressRequest, AllowlistLookupRequest, LookupAnswer, MessageRequest, SpfRequest,
+};
+use mailwhy::{DiagnoseRequest, TicketMessage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -152,9 +156,6 @@ pub(crate) struct EmailQuery {
     email: Option<String>,
 }
 
-/// Messages read with a diagnosis: (name in the report, raw bytes).
-type Messages = Vec<(String, Vec<u8>)>;
-
 /// The body of `POST /v1/diagnose` (and `POST /v1/diagnose.md`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -172,8 +173,8 @@ pub(crate) struct DiagnoseBody {
 }
 
 impl DiagnoseBody {
-    /// The address, the time and the pasted message, checked.
-    fn parts(self) -> Result<(String, Option<SystemTime>, Messages), ApiError> {
+    /// The request, checked.
+    fn request(self) -> Result<DiagnoseRequest, ApiError> {
         let email = email_param(self.email)?;
         let now = self.now.as_deref().map(now_param).transpose()?;
         let messages = match self.message {
@@ -188,11 +189,15 @@ impl DiagnoseBody {
                         )
                         .field("message")
                     })?;
-                vec![(PASTED.to_string(), raw)]
+                vec![TicketMessage::new(PASTED, raw)]
             }
             _ => vec![],
         };
-        Ok((email, now, messages))
+        Ok(DiagnoseRequest {
+            now,
+            messages,
+            ..DiagnoseRequest::new(email)
+        })
     }
 }
 
@@ -284,7 +289,11 @@ pub(crate) async fn diagnose_get(
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
     let email = email_param(query_or_400(q)?)?;
-    let report = st.diagnoser.current().diagnose(&email).await;
+    let report = st
+        .diagnoser
+        .current()
+        .diagnose(&DiagnoseRequest::new(email))
+        .await;
     st.metrics.report(&report);
     Ok(Json(report))
 }
@@ -311,12 +320,8 @@ async fn diagnose_body(st: &AppState, body: JsonBody<DiagnoseBody>) -> Result<Re
         body,
         r#"{"email": "jane@example.com", "now"?: "2026-11-23T12:00:00Z", "message"?: "Received: ..."}"#,
     )?;
-    let (email, now, messages) = body.parts()?;
-    let report = st
-        .diagnoser
-        .current()
-        .diagnose_with(&email, now, &messages)
-        .await;
+    let request = body.request()?;
+    let report = st.diagnoser.current().diagnose(&request).await;
     st.metrics.report(&report);
     Ok(report)
 }
@@ -339,7 +344,11 @@ pub(crate) async fn diagnose_markdown(
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let email = email_param(query_or_400(q)?)?;
-    let report = st.diagnoser.current().diagnose(&email).await;
+    let report = st
+        .diagnoser
+        .current()
+        .diagnose(&DiagnoseRequest::new(email))
+        .await;
     st.metrics.report(&report);
     Ok(markdown(report))
 }
@@ -367,7 +376,13 @@ pub(crate) async fn address_get(
 ) -> Result<Json<Report>, ApiError> {
     let email = email_param(query_or_400(q)?)?;
     let ctx = Context::new(st.diagnoser.current().dns().clone());
-    let report = address_report(&ctx, &email).await;
+    let request = AddressRequest {
+        addresses: vec![email],
+    };
+    let report = workflow::address(&ctx, &request)
+        .await
+        .pop()
+        .expect("one report per address");
     st.metrics.report(&report);
     Ok(Json(report))
 }
@@ -407,24 +422,11 @@ pub(crate) async fn address_post(
         .into_iter()
         .map(|e| email_param(Some(e)).map_err(|e| e.field("emails")))
         .collect::<Result<Vec<_>, _>>()?;
-    let d = st.diagnoser.current();
-    let ctx = Context::new(d.dns().clone());
-    // Concurrent over the shared cache; join_all keeps the order of the input.
-    let reports = futures::future::join_all(emails.iter().map(|e| address_report(&ctx, e))).await;
+    let ctx = Context::new(st.diagnoser.current().dns().clone());
+    // Concurrent over the shared cache, in the order of the input.
+    let reports = workflow::address(&ctx, &AddressRequest { addresses: emails }).await;
     reports.iter().for_each(|r| st.metrics.report(r));
     Ok(Json(reports))
-}
-
-/// The address report with this request's own counters (the shared layer counts every
-/// request's queries; the report counts those asked while it ran, so with several addresses
-/// at once a count can include questions asked for the others).
-async fn address_report(ctx: &Context, email: &str) -> Report {
-    let before = ctx.dns.queries_sent();
-    let started = Instant::now();
-    let mut report = mailwhy::address::report(ctx, email).await;
-    report.stats.dns_queries = ctx.dns.queries_sent().saturating_sub(before);
-    report.stats.duration_ms = started.elapsed().as_millis() as u64;
-    report
 }
 
 /// The body of `POST /v1/spf`.
@@ -477,18 +479,14 @@ pub(crate) async fn spf_post(
         )
         .field("ips"));
     }
-    let d = st.diagnoser.current();
-    let ctx = Context::new(d.dns().clone());
-    let before = ctx.dns.queries_sent();
-    let mut report = mailwhy::spf::report(
-        &ctx,
-        domain,
-        &body.ips,
-        body.mail_from.as_deref(),
-        body.helo.as_deref(),
-    )
-    .await;
-    report.stats.dns_queries = ctx.dns.queries_sent().saturating_sub(before);
+    let request = SpfRequest {
+        domain: domain.to_string(),
+        ips: body.ips,
+        mail_from: body.mail_from,
+        helo: body.helo,
+    };
+    let ctx = Context::new(st.diagnoser.current().dns().clone());
+    let report = workflow::spf(&ctx, &request).await;
     st.metrics.report(&report);
     Ok(Json(report))
 }
@@ -502,44 +500,15 @@ pub(crate) struct AllowlistCheckBody {
     entries: Vec<String>,
 }
 
-/// The answer of `POST /v1/allowlist/check`.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct AllowlistCheck {
-    /// The allowlist file asked.
-    allowlist: String,
-    /// True when every entry is listed.
-    all_listed: bool,
-    /// One result per entry, in the order sent.
-    results: Vec<EntryResult>,
-}
-
-/// Is one IP or domain on the allowlist, and by which entry.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct EntryResult {
-    /// The entry as asked (trimmed).
-    query: String,
-    /// Whether a line of the allowlist admits it.
-    listed: bool,
-    /// The line that admits it (1-based).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<usize>,
-    /// That line's entry as written.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    entry: Option<String>,
-    /// Whether the vendor's sender profile publishes it (when the server has one).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    vendor_publishes: Option<bool>,
-}
-
 /// Looks IPs and domains up in the server's gateway allowlist, as `mailwhy allowlist --check`.
 #[utoipa::path(post, path = "/v1/allowlist/check", tag = "allowlist",
     request_body = AllowlistCheckBody, security(("bearer" = [])),
-    responses((status = 200, description = "One result per entry, in order", body = AllowlistCheck),
+    responses((status = 200, description = "One result per entry, in order", body = LookupAnswer),
               (status = 400, description = "No allowlist configured (`no-allowlist`), or an entry that is neither an IP nor a domain", body = ErrorBody)))]
 pub(crate) async fn allowlist_check(
     State(st): State<AppState>,
     body: JsonBody<AllowlistCheckBody>,
-) -> Result<Json<AllowlistCheck>, ApiError> {
+) -> Result<Json<LookupAnswer>, ApiError> {
     let body = json_or_400(body, r#"{"entries": ["192.0.2.1", "mail.example.com"]}"#)?;
     let d = st.diagnoser.current();
     let Some(list) = d.allowlist() else {
@@ -561,31 +530,26 @@ pub(crate) async fn allowlist_check(
         )
         .field("entries"));
     }
-    let ix = mailwhy::allowlist::Index::new(&list.entries);
-    let mut results = Vec::with_capacity(body.entries.len());
-    for (i, q) in body.entries.iter().enumerate() {
-        let r = mailwhy::allowlist::lookup(list, &ix, d.sender(), q);
-        if let Some(e) = r.error {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid-field",
-                format!("`entries[{i}]`: {}", mailwhy::sanitize::line(&e)),
-            )
-            .field("entries"));
-        }
-        results.push(EntryResult {
-            query: r.query,
-            listed: r.entry.is_some(),
-            line: r.entry.as_ref().map(|(l, _)| *l),
-            entry: r.entry.map(|(_, t)| t),
-            vendor_publishes: r.vendor_publishes,
-        });
+    let answer = workflow::allowlist_lookup(&AllowlistLookupRequest {
+        list,
+        profile: d.sender(),
+        entries: body.entries,
+    });
+    // An entry that is neither an IP nor a domain is a bad request, not an unlisted entry.
+    if let Some((i, e)) = answer
+        .results
+        .iter()
+        .enumerate()
+        .find_map(|(i, r)| r.error.as_ref().map(|e| (i, e)))
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-field",
+            format!("`entries[{i}]`: {}", mailwhy::sanitize::line(e)),
+        )
+        .field("entries"));
     }
-    Ok(Json(AllowlistCheck {
-        allowlist: list.file.clone(),
-        all_listed: results.iter().all(|r| r.listed),
-        results,
-    }))
+    Ok(Json(answer))
 }
 
 /// The query string of `POST /v1/message`.
@@ -631,7 +595,7 @@ pub(crate) async fn message_post(
         .ticket_address
         .map(|t| email_param(Some(t)).map_err(|e| e.field("ticket_address")))
         .transpose()?;
-    let opts = mailwhy::message::Options {
+    let options = mailwhy::message::Options {
         hop_delay_threshold_secs: q
             .hop_delay
             .unwrap_or(mailwhy::message::Options::default().hop_delay_threshold_secs),
@@ -640,8 +604,16 @@ pub(crate) async fn message_post(
     let d = st.diagnoser.current();
     // As the CLI: the allowlist when there is one, else what the vendor's profile publishes.
     let from_profile = d.sender().map(mailwhy::allowlist::Allowlist::from_profile);
-    let list = d.allowlist().or(from_profile.as_ref());
-    let report = mailwhy::message::report_with("message", &raw, &opts, ticket.as_deref(), list)
+    let request = MessageRequest {
+        name: "message".into(),
+        raw: &raw,
+        options,
+        ticket_address: ticket,
+        allowlist: d.allowlist().or(from_profile.as_ref()),
+    };
+    let ctx = Context::new(d.dns().clone());
+    let report = workflow::message(&ctx, &request)
+        .await
         .map_err(|e| match e {
             mailwhy::message::NotMail::TooLarge { .. } => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.to_string())

@@ -1,16 +1,17 @@
 //! mailwhy over HTTP: the JSON API and the support agent's web page, as an [`axum::Router`] an
 //! embedding service can mount in its own app.
 //!
-//! This crate holds no diagnostic rule: every request is handed to the shared
-//! [`mailwhy::diagnose::Diagnoser`] (one DNS cache, TTL-respecting and single-flight, for all
-//! requests) and the answer is the same `schema_version 1` report the command line prints.
+//! This crate holds no diagnostic rule: every request is handed to the library's workflow for
+//! its endpoint ([`mailwhy::workflow`]) over the shared [`mailwhy::Diagnoser`] (one DNS cache,
+//! TTL-respecting and single-flight, for all requests), and the answer is the same
+//! `schema_version 1` report the command line prints.
 //! What lives here is HTTP: routing, input validation with JSON errors, the bearer-token rule,
 //! limits (body size, deadline, requests in flight), and the embedded page.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
-//! let diagnoser = mailwhy::diagnose::Diagnoser::builder().build().await?;
+//! let diagnoser = mailwhy::Diagnoser::builder().build().await?;
 //! let app = mailwhy_server::router(Arc::new(diagnoser));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8025").await?;
 //! axum::serve(listener, app).await?;
@@ -35,7 +36,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use mailwhy::diagnose::Diagnoser;
+use mailwhy::Diagnoser;
 use tower::ServiceBuilder;
 
 pub use api::ApiError;

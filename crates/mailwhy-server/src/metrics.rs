@@ -124,7 +124,11 @@ impl Metrics {
                 verdict: report.verdict.as_str(),
             })
             .inc();
-        for c in report.checks.iter().filter(|c| c.status == "inconclusive") {
+        for c in report
+            .checks
+            .iter()
+            .filter(|c| c.status == mailwhy::check::CheckStatus::Inconclusive)
+        {
             self.inconclusive
                 .get_or_create(&CheckLabels {
                     check: c.name.clone(),

@@ -6,6 +6,7 @@ use crate::support;
 use std::time::Duration;
 
 use mailwhy::report::Report;
+use mailwhy::DiagnoseRequest;
 use reqwest::StatusCode;
 use support::{client, demo_diagnoser, start};
 
@@ -44,7 +45,7 @@ async fn diagnose_returns_the_same_report_as_the_library() {
         .unwrap()
         .starts_with("application/json"));
     let got = strict_report(&resp.text().await.unwrap());
-    let direct = s.diagnoser.diagnose(JANE).await;
+    let direct = s.diagnoser.diagnose(&DiagnoseRequest::new(JANE)).await;
     assert_eq!(got.subject, JANE);
     assert_eq!(got.verdict, direct.verdict);
     assert_eq!(ids(&got), ids(&direct));
@@ -82,7 +83,10 @@ async fn markdown_address_findings_and_health() {
         .unwrap()
         .starts_with("text/markdown"));
     let md = resp.text().await.unwrap();
-    let direct = mailwhy::report::render_markdown(&[s.diagnoser.diagnose(JANE).await]);
+    let direct = mailwhy::report::render_markdown(&[s
+        .diagnoser
+        .diagnose(&DiagnoseRequest::new(JANE))
+        .await]);
     // Everything but the footer line with the duration is the CLI's rendering.
     let strip = |t: &str| {
         t.lines()
@@ -315,7 +319,7 @@ fn non_loopback_needs_a_token() {
 async fn a_request_past_the_deadline_is_a_503() {
     // A resolver that never answers, and a deadline shorter than its query timeout.
     let silent = mailwhy_tests::FaultResponder::start(mailwhy_tests::Fault::Silent).await;
-    let d = mailwhy::diagnose::Diagnoser::builder()
+    let d = mailwhy::Diagnoser::builder()
         .dns_config(mailwhy::dns::DnsConfig {
             upstream: mailwhy::dns::Upstream::Servers(vec![silent.addr()]),
             query_timeout: Duration::from_secs(5),
@@ -435,7 +439,7 @@ async fn concurrent_identical_requests_share_one_dns_cache() {
 async fn the_shared_cache_asks_again_after_the_ttl() {
     // The DNS layer's clock is the real one, so the records live 1 second and the test waits.
     let d = std::sync::Arc::new(
-        mailwhy::diagnose::Diagnoser::builder()
+        mailwhy::Diagnoser::builder()
             .dns_zones(Some(mailwhy_tests::fixture("serve/zones")))
             .build()
             .await
@@ -539,7 +543,7 @@ async fn the_vendor_spf_comparison_is_reused_only_within_the_ttl() {
     // The SPF drift check is the same for every recipient, so the diagnoser remembers it, but
     // only until the first answer it used expires (the vendor's TXT lives 1 second here).
     let d = std::sync::Arc::new(
-        mailwhy::diagnose::Diagnoser::builder()
+        mailwhy::Diagnoser::builder()
             .dns_zones(Some(mailwhy_tests::fixture("serve/zones")))
             .sender_file(&mailwhy_tests::fixture("serve/short-ttl-vendor.toml"))
             .unwrap()
@@ -573,7 +577,7 @@ async fn the_vendor_spf_comparison_is_reused_only_within_the_ttl() {
     assert!(first
         .checks
         .iter()
-        .any(|c| c.name == "spf-drift" && c.status == "ran"));
+        .any(|c| c.name == "spf-drift" && c.status == mailwhy::check::CheckStatus::Ran));
     assert_eq!(vendor_txt(), 1);
     let again = post().await;
     assert_eq!(again.stats.dns_queries, 0, "within the TTL: nothing asked");

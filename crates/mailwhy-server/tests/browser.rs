@@ -16,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use mailwhy::{DiagnoseRequest, TicketMessage};
 use serde_json::{json, Value};
 use support::{client, demo_diagnoser, start};
 
@@ -275,7 +276,7 @@ async fn an_agent_diagnoses_an_address_in_chromium() {
     // The same cause the library ranks first for this demo user.
     let expected = server
         .diagnoser
-        .diagnose("jane.doe@acme-builders.com")
+        .diagnose(&DiagnoseRequest::new("jane.doe@acme-builders.com"))
         .await;
     assert_eq!(cause, expected.findings[0].id.as_str());
     assert_eq!(cause, "user.messaging-disabled");
@@ -313,11 +314,13 @@ async fn an_agent_diagnoses_an_address_in_chromium() {
     s.diagnose("jane@acme-corp.com", Some(&bounce)).await;
     let expected = server
         .diagnoser
-        .diagnose_with(
-            "jane@acme-corp.com",
-            None,
-            &[("pasted message".into(), bounce.clone().into_bytes())],
-        )
+        .diagnose(&DiagnoseRequest {
+            messages: vec![TicketMessage::new(
+                "pasted message",
+                bounce.clone().into_bytes(),
+            )],
+            ..DiagnoseRequest::new("jane@acme-corp.com")
+        })
         .await;
     let shown = s
         .script("return Array.prototype.map.call(document.querySelectorAll('#findings .finding-id'), function (e) { return e.textContent; });")
@@ -363,7 +366,7 @@ async fn an_agent_diagnoses_an_address_in_chromium() {
     // Diagnostic-Code holds both. The report quotes them; the page shows them as text.
     let inj = mailwhy_tests::fixture("serve/injection");
     let hostile_d = std::sync::Arc::new(
-        mailwhy::diagnose::Diagnoser::builder()
+        mailwhy::Diagnoser::builder()
             .dns_zones(Some(inj.join("zones")))
             .sender_file(&inj.join("vendor.toml"))
             .expect("vendor profile")

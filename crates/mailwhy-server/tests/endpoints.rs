@@ -8,6 +8,7 @@ use crate::support;
 use std::time::{Duration, SystemTime};
 
 use mailwhy::report::Report;
+use mailwhy::{DiagnoseRequest, TicketMessage};
 use reqwest::StatusCode;
 use support::{client, demo_diagnoser, start};
 
@@ -51,14 +52,23 @@ async fn diagnose_takes_now_from_the_body() {
     let resp = post(serde_json::json!({ "email": OMAR, "now": "2026-10-02T00:00:00Z" })).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let at_early = report(&resp.text().await.unwrap());
-    let direct = s.diagnoser.diagnose_with(OMAR, Some(early()), &[]).await;
+    let direct = s
+        .diagnoser
+        .diagnose(&DiagnoseRequest {
+            now: Some(early()),
+            ..DiagnoseRequest::new(OMAR)
+        })
+        .await;
     assert_eq!(at_early.findings, direct.findings);
     // Without `now`, the server's own (the demo's 2026-11-23): a different reminder picture.
     let resp = post(serde_json::json!({ "email": OMAR })).await;
     let at_default = report(&resp.text().await.unwrap());
     assert_eq!(
         at_default.findings,
-        s.diagnoser.diagnose(OMAR).await.findings
+        s.diagnoser
+            .diagnose(&DiagnoseRequest::new(OMAR))
+            .await
+            .findings
     );
     assert_ne!(ids(&at_early), ids(&at_default), "`now` changes the answer");
 
@@ -91,7 +101,10 @@ async fn diagnose_reads_a_pasted_bounce() {
     let got = report(&resp.text().await.unwrap());
     let direct = s
         .diagnoser
-        .diagnose_with(email, None, &[("pasted message".into(), bounce())])
+        .diagnose(&DiagnoseRequest {
+            messages: vec![TicketMessage::new("pasted message", bounce())],
+            ..DiagnoseRequest::new(email)
+        })
         .await;
     assert_eq!(got.findings, direct.findings);
     assert!(
@@ -169,14 +182,15 @@ async fn message_endpoint_is_mailwhy_message() {
         assert_eq!(resp.status(), StatusCode::OK, "{fixture}");
         let got = report(&resp.text().await.unwrap());
         // The CLI's call: the server's allowlist (the demo has one).
-        let direct = mailwhy::message::report_with(
-            "message",
-            &raw,
-            &Default::default(),
-            ticket,
-            d.allowlist(),
-        )
-        .unwrap();
+        let ctx = mailwhy::check::Context::new(d.dns().clone());
+        let request = mailwhy::workflow::MessageRequest {
+            name: "message".into(),
+            raw: &raw,
+            options: Default::default(),
+            ticket_address: ticket.map(str::to_string),
+            allowlist: d.allowlist(),
+        };
+        let direct = mailwhy::workflow::message(&ctx, &request).await.unwrap();
         assert_eq!(got.findings, direct.findings, "{fixture}");
         assert_eq!(got.verdict, direct.verdict, "{fixture}");
         assert_eq!(got.data, direct.data, "{fixture}");
@@ -297,7 +311,7 @@ async fn allowlist_check_answers_every_entry() {
 
     // A server without an allowlist says so.
     let bare = std::sync::Arc::new(
-        mailwhy::diagnose::Diagnoser::builder()
+        mailwhy::Diagnoser::builder()
             .dns_zones(Some(mailwhy_tests::fixture("demo/zones")))
             .build()
             .await
@@ -410,7 +424,7 @@ async fn metrics_count_requests_latency_dns_and_inconclusive_checks() {
 
     // A resolver answering SERVFAIL makes checks inconclusive, and they are counted.
     let servfail = mailwhy_tests::FaultResponder::start(mailwhy_tests::Fault::ServFail).await;
-    let d = mailwhy::diagnose::Diagnoser::builder()
+    let d = mailwhy::Diagnoser::builder()
         .dns_config(mailwhy::dns::DnsConfig {
             upstream: mailwhy::dns::Upstream::Servers(vec![servfail.addr()]),
             query_timeout: Duration::from_secs(2),
@@ -430,7 +444,7 @@ async fn metrics_count_requests_latency_dns_and_inconclusive_checks() {
     let inconclusive: Vec<&str> = r
         .checks
         .iter()
-        .filter(|c| c.status == "inconclusive")
+        .filter(|c| c.status == mailwhy::check::CheckStatus::Inconclusive)
         .map(|c| c.name.as_str())
         .collect();
     assert!(!inconclusive.is_empty(), "{:?}", r.checks);

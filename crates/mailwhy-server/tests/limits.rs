@@ -14,9 +14,9 @@ use support::client;
 async fn slow_diagnoser(
     silent: &mailwhy_tests::FaultResponder,
     timeout: Duration,
-) -> Arc<mailwhy::diagnose::Diagnoser> {
+) -> Arc<mailwhy::Diagnoser> {
     Arc::new(
-        mailwhy::diagnose::Diagnoser::builder()
+        mailwhy::Diagnoser::builder()
             .dns_config(mailwhy::dns::DnsConfig {
                 upstream: mailwhy::dns::Upstream::Servers(vec![silent.addr()]),
                 query_timeout: timeout,

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dns::{Answer, Dns, Outcome};
 use crate::finding::Finding;
@@ -34,26 +34,36 @@ impl Context {
     }
 }
 
-/// Whether a check ran to the end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase", tag = "status", content = "why")]
+/// Whether a check ran to the end: `ran`, `skipped` or `inconclusive` in a report's JSON.
+///
+/// The same enum is a [`CheckOutcome`]'s status and a report's check entry's status; why a check
+/// was skipped or inconclusive is [`CheckOutcome::why`] beside it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CheckStatus {
     /// The check ran; its findings are complete.
     Ran,
-    /// The check did not run (its input was not given); the reason says which.
-    Skipped(String),
-    /// The check could not complete (a DNS failure, an unreachable server); the reason says why.
-    Inconclusive(String),
+    /// The check did not run (its input was not given).
+    Skipped,
+    /// The check could not complete (a DNS failure, an unreachable server).
+    Inconclusive,
 }
 
 impl CheckStatus {
     /// `ran`, `skipped` or `inconclusive`.
-    pub fn as_str(&self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             CheckStatus::Ran => "ran",
-            CheckStatus::Skipped(_) => "skipped",
-            CheckStatus::Inconclusive(_) => "inconclusive",
+            CheckStatus::Skipped => "skipped",
+            CheckStatus::Inconclusive => "inconclusive",
         }
+    }
+}
+
+impl std::fmt::Display for CheckStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -64,6 +74,8 @@ pub struct CheckOutcome {
     pub name: String,
     /// Whether it completed.
     pub status: CheckStatus,
+    /// Why it was skipped or could not complete (`None` when it ran).
+    pub why: Option<String>,
     /// One line on what was checked (outside text already sanitized or to be sanitized on output).
     pub detail: String,
     /// What it found.
@@ -88,11 +100,20 @@ impl CheckOutcome {
         let why = why.into();
         CheckOutcome {
             name: name.to_string(),
-            status: CheckStatus::Skipped(why.clone()),
-            detail: why,
+            status: CheckStatus::Skipped,
+            detail: why.clone(),
+            why: Some(why),
             findings: vec![],
             duration: Duration::ZERO,
         }
+    }
+
+    /// A check that could not run at all, and why (an error from an outside system it needed).
+    pub fn inconclusive(name: &str, why: impl Into<String>) -> CheckOutcome {
+        let mut c = CheckOutcome::start(name);
+        let why = why.into();
+        c.inconclusive(why.clone());
+        c.done(why)
     }
 }
 
@@ -144,9 +165,10 @@ impl OutcomeBuilder {
         CheckOutcome {
             name: self.name,
             status: match self.inconclusive {
-                Some(why) => CheckStatus::Inconclusive(why),
+                Some(_) => CheckStatus::Inconclusive,
                 None => CheckStatus::Ran,
             },
+            why: self.inconclusive,
             detail: detail.into(),
             findings: self.findings,
             duration: self.started.elapsed(),

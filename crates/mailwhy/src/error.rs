@@ -32,13 +32,10 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
-    /// A command-line value is unusable.
-    #[error("{0}")]
-    Usage(String),
     /// The DNS resolver could not be set up.
     #[error(transparent)]
     Resolver(#[from] crate::dns::ResolverSetupError),
-    /// The zone server for `--dns-zones` could not start.
+    /// The zone server for a zone directory could not start.
     #[error(transparent)]
     ZoneServer(#[from] crate::dns::server::ZoneServerError),
 }

@@ -102,7 +102,7 @@ pub struct CheckEntry {
     /// The check's name.
     pub name: String,
     /// `ran`, `skipped` or `inconclusive`.
-    pub status: String,
+    pub status: CheckStatus,
     /// What it checked, or why it was skipped or inconclusive.
     pub detail: String,
     /// How long it took.
@@ -162,9 +162,9 @@ impl Report {
         let mut findings = Vec::new();
         let mut checks = Vec::new();
         for o in outcomes {
-            let detail = match &o.status {
-                CheckStatus::Ran => o.detail.clone(),
-                CheckStatus::Skipped(why) | CheckStatus::Inconclusive(why) => {
+            let detail = match &o.why {
+                None => o.detail.clone(),
+                Some(why) => {
                     if o.detail.is_empty() || o.detail == *why {
                         why.clone()
                     } else {
@@ -174,7 +174,7 @@ impl Report {
             };
             checks.push(CheckEntry {
                 name: o.name,
-                status: o.status.as_str().to_string(),
+                status: o.status,
                 detail,
                 duration_ms: o.duration.as_millis() as u64,
             });
@@ -207,7 +207,11 @@ impl Report {
         });
         self.verdict = if self.findings.iter().any(|f| f.severity == Severity::Error) {
             Verdict::ProblemFound
-        } else if self.checks.iter().any(|c| c.status == "inconclusive") {
+        } else if self
+            .checks
+            .iter()
+            .any(|c| c.status == CheckStatus::Inconclusive)
+        {
             Verdict::Inconclusive
         } else {
             Verdict::NoProblemFound
@@ -322,11 +326,11 @@ pub fn render_text(reports: &[Report], color: bool) -> String {
             .unwrap_or(0)
             .max(14);
         for c in &r.checks {
-            let padded = format!("{:<12}", c.status);
-            let status = match c.status.as_str() {
-                "ran" => paint("32", &padded),
-                "inconclusive" => paint("33", &padded),
-                _ => paint("2", &padded),
+            let padded = format!("{:<12}", c.status.as_str());
+            let status = match c.status {
+                CheckStatus::Ran => paint("32", &padded),
+                CheckStatus::Inconclusive => paint("33", &padded),
+                CheckStatus::Skipped => paint("2", &padded),
             };
             let _ = writeln!(
                 out,

@@ -3,8 +3,9 @@
 
 use clap::Args;
 use mailwhy::check::Context;
+use mailwhy::workflow::{self, AddressRequest};
 
-use crate::Settings;
+use crate::{CliError, Settings};
 
 /// Arguments of `mailwhy address`.
 #[derive(Debug, Args)]
@@ -14,22 +15,14 @@ pub struct AddressArgs {
     emails: Vec<String>,
 }
 
-pub fn run(settings: &Settings, args: AddressArgs) -> Result<u8, mailwhy::Error> {
+pub fn run(settings: &Settings, args: AddressArgs) -> Result<u8, CliError> {
     crate::runtime().block_on(async {
         let resolving = settings.start_dns().await?;
         let ctx = Context::new(resolving.dns.clone());
-        let reports = futures::future::join_all(
-            args.emails
-                .iter()
-                .map(|e| mailwhy::address::report(&ctx, e)),
-        )
-        .await;
-        // One DNS cache serves every address, so a query cannot be pinned on one report: each
-        // report shows the run's total.
-        let mut reports = reports;
-        for r in &mut reports {
-            r.stats.dns_queries = resolving.dns.queries_sent();
-        }
+        let request = AddressRequest {
+            addresses: args.emails,
+        };
+        let reports = workflow::address(&ctx, &request).await;
         crate::output::emit(settings, &reports, Some(&resolving.dns))
     })
 }

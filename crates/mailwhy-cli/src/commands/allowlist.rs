@@ -2,15 +2,12 @@
 //! entries up, or export what the gateway needs.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::{Args, ValueEnum};
-use mailwhy::allowlist::{
-    self, Allowlist, AuditOptions, ExportFormat, Index, ListFormat, SenderProfile,
-};
-use mailwhy::report::{Report, Stats};
+use mailwhy::allowlist::{self, Allowlist, AuditOptions, ExportFormat, ListFormat, SenderProfile};
+use mailwhy::workflow::{self, AllowlistAuditRequest, AllowlistLookupRequest};
 
-use crate::Settings;
+use crate::{CliError, Settings};
 
 /// Arguments of `mailwhy allowlist`.
 #[derive(Debug, Args)]
@@ -63,8 +60,7 @@ enum ExportArg {
     M365,
 }
 
-pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, mailwhy::Error> {
-    let started = Instant::now();
+pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, CliError> {
     let sender_path = args
         .sender
         .clone()
@@ -79,7 +75,7 @@ pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, mailwhy::Erro
         .transpose()?;
     if let Some(fmt) = args.export {
         let profile =
-            profile.ok_or_else(|| mailwhy::Error::Usage("--export needs --sender FILE".into()))?;
+            profile.ok_or_else(|| CliError::Usage("--export needs --sender FILE".into()))?;
         let f = match fmt {
             ExportArg::Postfix => ExportFormat::Postfix,
             ExportArg::Plain => ExportFormat::Plain,
@@ -90,9 +86,7 @@ pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, mailwhy::Erro
         return Ok(0);
     }
     let list_path = list_path.ok_or_else(|| {
-        mailwhy::Error::Usage(
-            "allowlist needs --allowlist FILE (and --sender FILE to audit)".into(),
-        )
+        CliError::Usage("allowlist needs --allowlist FILE (and --sender FILE to audit)".into())
     })?;
     let format = args.list_format.map(|f| match f {
         ListFormatArg::Plain => ListFormat::Plain,
@@ -103,99 +97,56 @@ pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, mailwhy::Erro
         (list_path.extension().is_some_and(|e| e == "csv"))
             .then(|| ListFormat::Csv(args.column.clone()))
     });
+    if matches!(&format, Some(ListFormat::Csv(c)) if c.parse::<usize>() == Ok(0)) {
+        return Err(CliError::Usage("--column counts from 1".into()));
+    }
     let list = Allowlist::load(&list_path, format)?;
     if !args.check.is_empty() {
-        let ix = Index::new(&list.entries);
-        let mut lines = Vec::new();
-        let mut results = Vec::new();
-        let mut all_listed = true;
-        for q in &args.check {
-            let r = allowlist::lookup(&list, &ix, profile.as_ref(), q);
-            let vendor = match r.vendor_publishes {
-                Some(true) => " (the vendor publishes it)",
-                Some(false) => " (the vendor does not publish it)",
-                None => "",
-            };
-            lines.push(match (&r.entry, &r.error) {
-                (_, Some(e)) => e.clone(),
-                (Some((line, text)), _) => {
-                    format!("{}: listed by line {line}: {text}{vendor}", r.query)
-                }
-                (None, _) => format!("{}: not listed{vendor}", r.query),
-            });
-            all_listed &= r.entry.is_some();
-            results.push(r);
-        }
+        let answer = workflow::allowlist_lookup(&AllowlistLookupRequest {
+            list: &list,
+            profile: profile.as_ref(),
+            entries: args.check,
+        });
         let text = match settings.format {
             mailwhy::report::Format::Json | mailwhy::report::Format::Jsonl => {
                 mailwhy::sanitize::json_for_terminal(
-                    &serde_json::to_string_pretty(&results).expect("json"),
+                    &serde_json::to_string_pretty(&answer).expect("json"),
                 )
                 .into_owned()
                     + "\n"
             }
-            _ => lines
+            _ => answer
+                .results
                 .iter()
-                .map(|l| format!("{}\n", mailwhy::sanitize::line(l)))
+                .map(|r| format!("{}\n", mailwhy::sanitize::line(&r.line())))
                 .collect(),
         };
         crate::output::print(&text).ok();
-        return Ok(if all_listed { 0 } else { 1 });
+        return Ok(if answer.all_listed { 0 } else { 1 });
     }
     let profile = profile.ok_or_else(|| {
-        mailwhy::Error::Usage("auditing needs --sender FILE (or use --check IP|DOMAIN)".into())
+        CliError::Usage("auditing needs --sender FILE (or use --check IP|DOMAIN)".into())
     })?;
-    let opts = AuditOptions {
-        max_prefix_v4: args.max_prefix_v4,
-        overbroad_factor: args.overbroad_factor,
-        ..Default::default()
+    let request = AllowlistAuditRequest {
+        profile: &profile,
+        list: &list,
+        options: AuditOptions {
+            max_prefix_v4: args.max_prefix_v4,
+            overbroad_factor: args.overbroad_factor,
+            ..Default::default()
+        },
+        recipient_domain: args.domain,
+        spf_drift: !args.no_spf,
     };
-    if args.no_spf && args.domain.is_none() {
-        let outcome = allowlist::audit(&profile, &list, &opts, None);
-        let report = Report::from_outcomes(
-            format!("allowlist {} against {}", list.file, profile.name),
-            vec![
-                outcome,
-                mailwhy::check::CheckOutcome::skipped("spf-drift", "--no-spf"),
-            ],
-            Stats {
-                dns_queries: 0,
-                duration_ms: started.elapsed().as_millis() as u64,
-            },
-        );
+    if !request.needs_dns() {
+        // Nothing to resolve: no DNS layer is set up, and no runtime is needed.
+        let report = futures::executor::block_on(workflow::allowlist_audit(None, &request));
         return crate::output::emit(settings, &[report], None);
     }
     crate::runtime().block_on(async {
         let resolving = settings.start_dns().await?;
         let ctx = mailwhy::check::Context::new(resolving.dns.clone());
-        let mut outcomes = Vec::new();
-        let mut provider_name = None;
-        if let Some(domain) = &args.domain {
-            let (mut routing_outcome, routing) =
-                mailwhy::routing::inspect_domain(&ctx, domain).await;
-            provider_name = routing.providers.first().map(|p| p.name.to_string());
-            if let Some(f) = allowlist::gateway_in_front(domain, &routing.providers) {
-                routing_outcome.findings.push(f);
-            }
-            outcomes.push(routing_outcome);
-        }
-        outcomes.insert(
-            0,
-            allowlist::audit(&profile, &list, &opts, provider_name.as_deref()),
-        );
-        outcomes.push(if args.no_spf {
-            mailwhy::check::CheckOutcome::skipped("spf-drift", "--no-spf")
-        } else {
-            allowlist::spf_drift(&ctx, &profile).await
-        });
-        let report = Report::from_outcomes(
-            format!("allowlist {} against {}", list.file, profile.name),
-            outcomes,
-            Stats {
-                dns_queries: resolving.dns.queries_sent(),
-                duration_ms: started.elapsed().as_millis() as u64,
-            },
-        );
+        let report = workflow::allowlist_audit(Some(&ctx), &request).await;
         crate::output::emit(settings, &[report], Some(&resolving.dns))
     })
 }

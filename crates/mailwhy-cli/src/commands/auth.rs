@@ -5,10 +5,10 @@
 use std::net::IpAddr;
 
 use clap::Args;
-use mailwhy::auth::AuthInput;
 use mailwhy::check::Context;
+use mailwhy::workflow::{self, AuthRequest};
 
-use crate::Settings;
+use crate::{CliError, Settings};
 
 /// Arguments of `mailwhy auth`.
 #[derive(Debug, Args)]
@@ -26,35 +26,31 @@ pub struct AuthArgs {
     envelope_domains: Vec<String>,
 }
 
-pub fn run(settings: &Settings, args: AuthArgs) -> Result<u8, mailwhy::Error> {
+pub fn run(settings: &Settings, args: AuthArgs) -> Result<u8, CliError> {
     let ips = args
         .ips
         .iter()
         .map(|s| {
             s.parse::<IpAddr>().map_err(|_| {
-                mailwhy::Error::Usage(format!(
+                CliError::Usage(format!(
                     "--ip: {:?} is not an IP address",
                     mailwhy::sanitize::line(s)
                 ))
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let domain = args.domain.trim_end_matches('.').to_ascii_lowercase();
-    mailwhy::dns::normalize_name(&domain).map_err(|e| mailwhy::Error::Usage(e.to_string()))?;
-    let input = AuthInput {
-        domain,
+    mailwhy::dns::normalize_name(&args.domain.trim_end_matches('.').to_ascii_lowercase())
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let request = AuthRequest {
+        domain: args.domain,
         selectors: args.selectors,
         ips,
-        envelope_domains: args
-            .envelope_domains
-            .iter()
-            .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
-            .collect(),
+        envelope_domains: args.envelope_domains,
     };
     crate::runtime().block_on(async {
         let resolving = settings.start_dns().await?;
         let ctx = Context::new(resolving.dns.clone());
-        let report = mailwhy::auth::run(&ctx, &input).await;
+        let report = workflow::auth(&ctx, &request).await;
         crate::output::emit(settings, &[report], Some(&resolving.dns))
     })
 }

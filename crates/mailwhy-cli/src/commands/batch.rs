@@ -1,5 +1,6 @@
 //! `mailwhy batch FILE`: every user of a directory export, streamed out as JSON Lines, with a
-//! summary at the end and a progress bar on a terminal.
+//! summary at the end (text, Markdown, or JSON with `--format json`) and a progress bar on a
+//! terminal.
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -8,57 +9,51 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clap::Args;
-use mailwhy::batch::{self, Record};
-use mailwhy::diagnose::Diagnoser;
-use mailwhy::directory::{self, ColumnMap, RowProblem, User};
+use mailwhy::directory::{self, RowProblem, User};
+use mailwhy::workflow::{self, Record};
 
-use crate::Settings;
+use crate::inputs::InputArgs;
+use crate::{CliError, Settings};
 
 /// Arguments of `mailwhy batch`.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
-    /// The directory export (CSV with a header row, or JSON)
-    file: PathBuf,
-    /// The vendor's sender profile (TOML)
-    #[arg(long, value_name = "FILE")]
-    sender: Option<PathBuf>,
-    /// The recipient's gateway allowlist (audited once, shown in the summary)
-    #[arg(long, value_name = "FILE")]
-    allowlist: Option<PathBuf>,
+    /// The directory export (CSV with a header row, or JSON); default: --directory, or the
+    /// config file's `directory`
+    #[arg(conflicts_with = "directory")]
+    file: Option<PathBuf>,
+    #[command(flatten)]
+    inputs: InputArgs,
     /// How many users are diagnosed at once
     #[arg(long, default_value_t = 64)]
     jobs: usize,
     /// Write the JSON Lines here (the summary then goes to stdout) instead of stdout
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// "Now" for invitation reminders (RFC 3339; default: the clock)
-    #[arg(long, value_name = "RFC3339")]
-    now: Option<String>,
     /// How many causes and domains the summary lists
     #[arg(long, default_value_t = 10)]
     top: usize,
 }
 
-pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, mailwhy::Error> {
-    let now = args.now.as_deref().map(crate::parse_now).transpose()?;
-    let columns = ColumnMap::with_overrides(&settings.config.directory_columns)
-        .map_err(mailwhy::Error::Usage)?;
-    let sender = args
-        .sender
-        .clone()
-        .or_else(|| settings.config.sender.clone());
-    let allowlist = args
-        .allowlist
-        .clone()
-        .or_else(|| settings.config.allowlist.clone());
-    let file = args.file.display().to_string();
-    let is_json = args
+pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, CliError> {
+    let inputs = args.inputs.resolve(settings)?;
+    let path = args
         .file
+        .or_else(|| inputs.directory.clone())
+        .ok_or_else(|| {
+            CliError::Usage(
+            "batch needs the directory export: FILE, --directory FILE, or `directory` in --config"
+                .into(),
+        )
+        })?;
+    let columns = &inputs.columns;
+    let file = path.display().to_string();
+    let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     // CSV streams row by row; a JSON export is read whole (it is one document).
     let rows: Box<dyn Iterator<Item = Result<User, RowProblem>> + Send> = if is_json {
-        let loaded = directory::load_file(&args.file, &columns)?;
+        let loaded = directory::load_file(&path, columns)?;
         let mut all: Vec<Result<User, RowProblem>> = loaded
             .users
             .into_iter()
@@ -71,20 +66,20 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, mailwhy::Error> {
         });
         Box::new(all.into_iter())
     } else {
-        let f = File::open(&args.file).map_err(|source| mailwhy::Error::Read {
+        let f = File::open(&path).map_err(|source| mailwhy::Error::Read {
             file: file.clone(),
             source,
         })?;
         Box::new(directory::stream_csv(
             std::io::BufReader::new(f),
             &file,
-            &columns,
+            columns,
         )?)
     };
     let total = if is_json {
         None
     } else {
-        count_data_rows(&args.file)
+        count_data_rows(&path)
     };
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(BufWriter::new(File::create(p).map_err(|source| {
@@ -110,19 +105,8 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, mailwhy::Error> {
     };
     let stop = Arc::new(AtomicBool::new(false));
     let summary = crate::runtime().block_on(async {
-        let mut b = Diagnoser::builder()
-            .dns_config(settings.dns.clone())
-            .dns_zones(settings.dns_zones.clone());
-        if let Some(p) = &sender {
-            b = b.sender_file(p)?;
-        }
-        if let Some(p) = &allowlist {
-            b = b.allowlist_file(p)?;
-        }
-        if let Some(n) = now {
-            b = b.now(n);
-        }
-        let d = b.build().await?;
+        // The rows are the directory: the diagnoser gets none of its own.
+        let d = inputs.diagnoser(settings, false).await?;
         let s2 = stop.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
@@ -130,7 +114,7 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, mailwhy::Error> {
             }
         });
         let mut write_failed = false;
-        let summary = batch::run(&d, rows, args.jobs, &stop, |rec: &Record| {
+        let summary = workflow::batch(&d, rows, args.jobs, &stop, |rec: &Record| {
             if !write_failed {
                 let line = serde_json::to_string(rec).expect("record serializes");
                 let line = mailwhy::sanitize::json_for_terminal(&line);
@@ -149,16 +133,23 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, mailwhy::Error> {
         if settings.verbose > 0 {
             crate::output::print_query_log(d.dns());
         }
-        Ok::<_, mailwhy::Error>(summary)
+        Ok::<_, CliError>(summary)
     })?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let text = batch::render_summary(
-        &summary,
-        settings.format == mailwhy::report::Format::Markdown,
-        args.top,
-    );
+    let text = match settings.format {
+        // JSON for scripts: the counts, and the report of the checks shared by every row.
+        mailwhy::report::Format::Json | mailwhy::report::Format::Jsonl => {
+            let json = serde_json::to_string_pretty(&summary).expect("the summary serializes");
+            mailwhy::sanitize::json_for_terminal(&json).into_owned() + "\n"
+        }
+        format => workflow::render_summary(
+            &summary,
+            format == mailwhy::report::Format::Markdown,
+            args.top,
+        ),
+    };
     if args.output.is_some() {
         crate::output::print(&text).ok();
     } else if !settings.quiet {

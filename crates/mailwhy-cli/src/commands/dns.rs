@@ -5,8 +5,9 @@ use std::str::FromStr;
 use clap::Args;
 use mailwhy::check::Context;
 use mailwhy::dns::RecordType;
+use mailwhy::workflow::{self, DnsRequest};
 
-use crate::Settings;
+use crate::{CliError, Settings};
 
 /// Arguments of `mailwhy dns`.
 #[derive(Debug, Args)]
@@ -18,20 +19,24 @@ pub struct DnsArgs {
     rtype: String,
 }
 
-pub fn run(settings: &Settings, args: DnsArgs) -> Result<u8, mailwhy::Error> {
+pub fn run(settings: &Settings, args: DnsArgs) -> Result<u8, CliError> {
     let rtype = RecordType::from_str(&args.rtype.to_ascii_uppercase())
         .ok()
         .filter(|t| !matches!(t, RecordType::Unknown(_)))
         .ok_or_else(|| {
-            mailwhy::Error::Usage(format!(
+            CliError::Usage(format!(
                 "{:?} is not a DNS record type (try A, AAAA, MX, TXT, CNAME, PTR, NS, SOA)",
                 mailwhy::sanitize::line(&args.rtype)
             ))
         })?;
+    let request = DnsRequest {
+        name: args.name,
+        rtype,
+    };
     crate::runtime().block_on(async {
         let resolving = settings.start_dns().await?;
         let ctx = Context::new(resolving.dns.clone());
-        let report = mailwhy::dns::dig(&ctx, &args.name, rtype).await;
+        let report = workflow::dns(&ctx, &request).await;
         crate::output::emit(settings, &[report], Some(&resolving.dns))
     })
 }

@@ -11,7 +11,7 @@ pub struct ExplainArgs {
     id: String,
 }
 
-pub fn run(settings: &Settings, args: ExplainArgs) -> Result<u8, mailwhy::Error> {
+pub fn run(settings: &Settings, args: ExplainArgs) -> Result<u8, crate::CliError> {
     use mailwhy::finding::{closest_ids, lookup, registry};
     if args.id == "list" {
         let mut s = String::new();

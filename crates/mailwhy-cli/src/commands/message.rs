@@ -5,9 +5,11 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use mailwhy::allowlist::{Allowlist, SenderProfile};
 use mailwhy::message::Options;
+use mailwhy::workflow::{self, MessageRequest};
 
-use crate::Settings;
+use crate::{CliError, Settings};
 
 /// Arguments of `mailwhy message`.
 #[derive(Debug, Args)]
@@ -32,36 +34,35 @@ pub struct MessageArgs {
     max_bytes: u64,
 }
 
-pub fn run(settings: &Settings, args: MessageArgs) -> Result<u8, mailwhy::Error> {
-    let opts = Options {
+pub fn run(settings: &Settings, args: MessageArgs) -> Result<u8, CliError> {
+    let options = Options {
         max_bytes: args.max_bytes,
         hop_delay_threshold_secs: args.hop_delay,
     };
     let name = args.file.display().to_string();
-    let raw = mailwhy::message::read_file(&args.file, opts.max_bytes)?;
+    let raw = mailwhy::message::read_file(&args.file, options.max_bytes)?;
     let list = match (&args.allowlist, &args.sender) {
-        (Some(p), _) => Some(mailwhy::allowlist::Allowlist::load(p, None)?),
-        (None, Some(p)) => Some(mailwhy::allowlist::Allowlist::from_profile(
-            &mailwhy::allowlist::SenderProfile::load(p)?,
-        )),
+        (Some(p), _) => Some(Allowlist::load(p, None)?),
+        (None, Some(p)) => Some(Allowlist::from_profile(&SenderProfile::load(p)?)),
         (None, None) => None,
+    };
+    let request = MessageRequest {
+        name: name.clone(),
+        raw: &raw,
+        options,
+        ticket_address: args.ticket_address,
+        allowlist: list.as_ref(),
     };
     crate::runtime().block_on(async {
         let resolving = settings.start_dns().await?;
         let ctx = mailwhy::check::Context::new(resolving.dns.clone());
-        let report = mailwhy::message::report_authenticated(
-            &ctx,
-            &name,
-            &raw,
-            &opts,
-            args.ticket_address.as_deref(),
-            list.as_ref(),
-        )
-        .await
-        .map_err(|e| mailwhy::Error::Input {
-            file: name.clone(),
-            message: e.to_string(),
-        })?;
+        let report =
+            workflow::message(&ctx, &request)
+                .await
+                .map_err(|e| mailwhy::Error::Input {
+                    file: name,
+                    message: e.to_string(),
+                })?;
         crate::output::emit(settings, &[report], Some(&resolving.dns))
     })
 }

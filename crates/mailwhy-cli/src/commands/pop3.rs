@@ -10,8 +10,9 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use mailwhy::check::Context;
 use mailwhy::mailbox::{Password, Pop3Settings, ProbeOptions, TlsMode};
+use mailwhy::workflow::{self, Pop3Request};
 
-use crate::Settings;
+use crate::{CliError, Settings};
 
 /// Arguments of `mailwhy pop3`.
 #[derive(Debug, Args)]
@@ -51,8 +52,8 @@ enum TlsArg {
     None,
 }
 
-pub fn run(settings: &Settings, args: Pop3Args) -> Result<u8, mailwhy::Error> {
-    use mailwhy::Error::Usage;
+pub fn run(settings: &Settings, args: Pop3Args) -> Result<u8, CliError> {
+    use CliError::Usage;
     if args.server.trim().is_empty() {
         return Err(Usage("--server: give the POP3 server's name".into()));
     }
@@ -75,7 +76,7 @@ pub fn run(settings: &Settings, args: Pop3Args) -> Result<u8, mailwhy::Error> {
         None
     };
     let password = password(&args)?;
-    let pop = Pop3Settings {
+    let mailbox = Pop3Settings {
         server: args.server.clone(),
         port: args.port,
         tls: args.tls.map(|t| match t {
@@ -86,18 +87,22 @@ pub fn run(settings: &Settings, args: Pop3Args) -> Result<u8, mailwhy::Error> {
         user: args.user.clone(),
         password,
     };
+    let request = Pop3Request {
+        settings: mailbox,
+        probe,
+    };
     crate::runtime().block_on(async {
         let resolving = settings.start_dns().await?;
         let ctx = Context::new(resolving.dns.clone());
-        let report = mailwhy::mailbox::diagnose(&ctx, &pop, probe.as_ref()).await;
+        let report = workflow::pop3(&ctx, &request).await;
         crate::output::emit(settings, &[report], Some(&resolving.dns))
     })
 }
 
 /// The password: from `--password-env`, or asked without echo when probing with a username on a
 /// terminal. Nothing else needs it, so nothing else asks.
-fn password(args: &Pop3Args) -> Result<Option<Password>, mailwhy::Error> {
-    use mailwhy::Error::Usage;
+fn password(args: &Pop3Args) -> Result<Option<Password>, CliError> {
+    use CliError::Usage;
     if let Some(var) = &args.password_env {
         return match std::env::var(var) {
             Ok(v) if !v.is_empty() => Ok(Some(Password::new(v))),

@@ -2,14 +2,13 @@
 //! `mailwhy_server`; the HTTP API and the page live in that crate.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use mailwhy::diagnose::Diagnoser;
-use mailwhy::directory::ColumnMap;
+use mailwhy::Diagnoser;
 
-use crate::Settings;
+use crate::inputs::{InputArgs, Inputs};
+use crate::{CliError, Settings};
 
 /// Arguments of `mailwhy serve`.
 #[derive(Debug, Args)]
@@ -20,26 +19,16 @@ pub struct ServeArgs {
     /// Name of the environment variable holding the bearer token API clients must send
     #[arg(long, value_name = "VAR")]
     token_env: Option<String>,
-    /// The product's user directory export (CSV with a header row, or JSON)
-    #[arg(long, value_name = "FILE")]
-    directory: Option<PathBuf>,
-    /// The vendor's sender profile (TOML)
-    #[arg(long, value_name = "FILE")]
-    sender: Option<PathBuf>,
-    /// The recipient's gateway allowlist
-    #[arg(long, value_name = "FILE")]
-    allowlist: Option<PathBuf>,
-    /// A fixed "now" for invitation reminders (RFC 3339; default: the clock at each request)
-    #[arg(long, value_name = "RFC3339")]
-    now: Option<String>,
+    #[command(flatten)]
+    inputs: InputArgs,
 }
 
-pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, mailwhy::Error> {
+pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
     let token = match &args.token_env {
         Some(var) => match std::env::var(var) {
             Ok(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
             _ => {
-                return Err(mailwhy::Error::Usage(format!(
+                return Err(CliError::Usage(format!(
                     "--token-env {var}: the environment variable {var} is not set or empty"
                 )))
             }
@@ -50,23 +39,10 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, mailwhy::Error> {
         token,
         ..mailwhy_server::Options::default()
     };
-    mailwhy_server::check_exposure(&args.listen, &options).map_err(mailwhy::Error::Usage)?;
-    let now = args.now.as_deref().map(crate::parse_now).transpose()?;
-    let columns = ColumnMap::with_overrides(&settings.config.directory_columns)
-        .map_err(mailwhy::Error::Usage)?;
-    let directory = args.directory.or_else(|| settings.config.directory.clone());
-    let sender = args.sender.or_else(|| settings.config.sender.clone());
-    let allowlist = args.allowlist.or_else(|| settings.config.allowlist.clone());
-
-    let inputs = Inputs {
-        directory,
-        sender,
-        allowlist,
-        columns,
-        now,
-    };
+    mailwhy_server::check_exposure(&args.listen, &options).map_err(CliError::Usage)?;
+    let inputs = args.inputs.resolve(settings)?;
     crate::runtime().block_on(async {
-        let d = inputs.build(settings).await?;
+        let d = inputs.diagnoser(settings, true).await?;
         if !settings.quiet {
             // One line per request on stderr (method, path, status, time; never a query string
             // or a header, so neither addresses nor the token reach the log).
@@ -79,10 +55,10 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, mailwhy::Error> {
         }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
-            .map_err(|e| mailwhy::Error::Usage(format!("--listen {}: {e}", args.listen)))?;
+            .map_err(|e| CliError::Io(format!("--listen {}: {e}", args.listen)))?;
         let bound = listener
             .local_addr()
-            .map_err(|e| mailwhy::Error::Usage(format!("--listen: {e}")))?;
+            .map_err(|e| CliError::Io(format!("--listen: {e}")))?;
         if !settings.quiet {
             eprintln!(
                 "mailwhy: serving on http://{bound}/ (API under /v1, described at /openapi.json; {}); Ctrl-C to stop",
@@ -98,54 +74,9 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, mailwhy::Error> {
         let app = mailwhy_server::router_shared(shared, options);
         mailwhy_server::serve(listener, app, shutdown_signal(settings.quiet))
             .await
-            .map_err(|e| mailwhy::Error::Usage(format!("server stopped: {e}")))?;
+            .map_err(|e| CliError::Io(format!("server stopped: {e}")))?;
         Ok(0)
     })
-}
-
-/// The input files and settings a diagnoser is built from (again on each reload).
-struct Inputs {
-    directory: Option<PathBuf>,
-    sender: Option<PathBuf>,
-    allowlist: Option<PathBuf>,
-    columns: ColumnMap,
-    now: Option<std::time::SystemTime>,
-}
-
-impl Inputs {
-    async fn build(&self, settings: &Settings) -> Result<Diagnoser, mailwhy::Error> {
-        let mut b = Diagnoser::builder()
-            .dns_config(settings.dns.clone())
-            .dns_zones(settings.dns_zones.clone());
-        if let Some(p) = &self.directory {
-            b = b.directory_file_with(p, &self.columns)?;
-        }
-        if let Some(p) = &self.sender {
-            b = b.sender_file(p)?;
-        }
-        if let Some(p) = &self.allowlist {
-            b = b.allowlist_file(p)?;
-        }
-        if let Some(n) = self.now {
-            b = b.now(n);
-        }
-        b.build().await
-    }
-
-    /// Modification time and size of each input file (a missing file counts as a change too).
-    /// The size catches a write seen half-done: the clock behind mtime is coarse, so a
-    /// truncate and the write after it can carry the same time.
-    fn stamps(&self) -> Vec<Option<(std::time::SystemTime, u64)>> {
-        [&self.directory, &self.sender, &self.allowlist]
-            .into_iter()
-            .flatten()
-            .map(|p| {
-                std::fs::metadata(p)
-                    .and_then(|m| Ok((m.modified()?, m.len())))
-                    .ok()
-            })
-            .collect()
-    }
 }
 
 fn report_problems(d: &Diagnoser) {
@@ -198,7 +129,7 @@ async fn reload_loop(settings: Settings, inputs: Inputs, shared: mailwhy_server:
             why
         };
         seen = now;
-        match inputs.build(&settings).await {
+        match inputs.diagnoser(&settings, true).await {
             Ok(d) => {
                 if !settings.quiet {
                     report_problems(&d);

@@ -5,8 +5,9 @@ use std::net::IpAddr;
 
 use clap::Args;
 use mailwhy::check::Context;
+use mailwhy::workflow::{self, SpfRequest};
 
-use crate::Settings;
+use crate::{CliError, Settings};
 
 /// Arguments of `mailwhy spf`.
 #[derive(Debug, Args)]
@@ -24,24 +25,23 @@ pub struct SpfArgs {
     helo: Option<String>,
 }
 
-pub fn run(settings: &Settings, args: SpfArgs) -> Result<u8, mailwhy::Error> {
+pub fn run(settings: &Settings, args: SpfArgs) -> Result<u8, CliError> {
     if mailwhy::dns::normalize_name(&args.domain).is_err() {
-        return Err(mailwhy::Error::Usage(format!(
+        return Err(CliError::Usage(format!(
             "{:?} is not a domain name",
             mailwhy::sanitize::line(&args.domain)
         )));
     }
+    let request = SpfRequest {
+        domain: args.domain,
+        ips: args.ips,
+        mail_from: args.mail_from,
+        helo: args.helo,
+    };
     crate::runtime().block_on(async {
         let resolving = settings.start_dns().await?;
         let ctx = Context::new(resolving.dns.clone());
-        let report = mailwhy::spf::report(
-            &ctx,
-            &args.domain,
-            &args.ips,
-            args.mail_from.as_deref(),
-            args.helo.as_deref(),
-        )
-        .await;
+        let report = workflow::spf(&ctx, &request).await;
         crate::output::emit(settings, &[report], Some(&resolving.dns))
     })
 }

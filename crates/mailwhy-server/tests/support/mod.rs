@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use mailwhy::diagnose::Diagnoser;
 use mailwhy::dns::DnsConfig;
+use mailwhy::Diagnoser;
 use mailwhy_tests::fixture;
 
 /// The demo's "now" (its README command passes the same).

@@ -21,8 +21,6 @@ pub mod hidden;
 pub mod syntax;
 pub mod typo;
 
-use std::time::Instant;
-
 use serde_json::json;
 
 use crate::check::{CheckOutcome, Context, OutcomeBuilder};
@@ -295,38 +293,64 @@ async fn typo_finding(
     );
 }
 
-/// The full report for one address: the `address` check and, when the address names a domain
-/// that can exist, the recipient-domain checks of [`crate::routing`], run concurrently.
-pub async fn report(ctx: &Context, input: &str) -> Report {
-    let started = Instant::now();
-    let (outcomes, data) = address_and_domain(ctx, input).await;
-    Report::from_outcomes(
-        input.to_string(),
-        outcomes,
-        Stats {
-            // The layer is shared by every address of the run, so this counts the run's queries.
-            dns_queries: ctx.dns.queries_sent(),
-            duration_ms: started.elapsed().as_millis() as u64,
-        },
-    )
-    .with_data(data)
+/// What the address check and the recipient-domain check of one address learned, passed
+/// typed from the address check to the checks after it (`diagnose` reads the recipient's mail
+/// provider from `routing`). Serialized as a report's `data.address` (`input`, `normalized`,
+/// `local_part`, `domain`, `cleaned`, `routing`).
+#[derive(Debug, Clone)]
+pub struct AddressFacts {
+    /// The address as given.
+    pub input: String,
+    /// The parsed address (the cleaned-up input when only hidden characters made it invalid);
+    /// `None` when it is not an address.
+    pub address: Option<Address>,
+    /// True when `address` is the input without its hidden characters.
+    pub cleaned: bool,
+    /// Where the domain's mail goes; `None` for an invalid address, a reserved domain or an
+    /// address literal.
+    pub routing: Option<crate::routing::Routing>,
 }
 
-/// The `address` check and the recipient-domain check of one address, with what they saw
-/// (`input`, `normalized`, `domain`, `routing` ...) as JSON data; used by [`report`] and by
-/// `diagnose`.
-pub async fn address_and_domain(
-    ctx: &Context,
-    input: &str,
-) -> (Vec<CheckOutcome>, serde_json::Value) {
+impl AddressFacts {
+    /// The recipient's first recognized mail provider (from its MX), if any.
+    pub fn provider(&self) -> Option<&'static crate::routing::Provider> {
+        self.routing.as_ref()?.providers.first().copied()
+    }
+}
+
+impl serde::Serialize for AddressFacts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut data = json!({ "input": self.input });
+        if let Some(addr) = &self.address {
+            data["normalized"] = json!(addr.normalized());
+            data["local_part"] = json!(addr.local);
+            data["domain"] =
+                json!({ "ascii": addr.domain.ascii(), "unicode": addr.domain.unicode() });
+            data["cleaned"] = json!(self.cleaned);
+        }
+        if let Some(r) = &self.routing {
+            data["routing"] = serde_json::to_value(r).map_err(serde::ser::Error::custom)?;
+        }
+        serde::Serialize::serialize(&data, s)
+    }
+}
+
+/// The full report for one address: the `address` check and, when the address names a domain
+/// that can exist, the recipient-domain checks of [`crate::routing`]. Its `stats` are left for
+/// the caller (`mailwhy::workflow::address` counts the run's own DNS queries).
+pub async fn report(ctx: &Context, input: &str) -> Report {
+    let (outcomes, facts) = address_and_domain(ctx, input).await;
+    let data = serde_json::to_value(&facts).unwrap_or_default();
+    Report::from_outcomes(input.to_string(), outcomes, Stats::default()).with_data(data)
+}
+
+/// The `address` check and the recipient-domain check of one address, with what they saw; used
+/// by [`report`] and by `diagnose`.
+pub async fn address_and_domain(ctx: &Context, input: &str) -> (Vec<CheckOutcome>, AddressFacts) {
     let checked = inspect(ctx, input).await;
     let mut outcomes = vec![checked.outcome];
-    let mut data = json!({ "input": input });
+    let mut routing = None;
     if let Some(addr) = &checked.address {
-        data["normalized"] = json!(addr.normalized());
-        data["local_part"] = json!(addr.local);
-        data["domain"] = json!({ "ascii": addr.domain.ascii(), "unicode": addr.domain.unicode() });
-        data["cleaned"] = json!(checked.cleaned);
         match &addr.domain {
             Domain::Name { ascii, .. } => {
                 if let Some(r) = reserved(ascii) {
@@ -338,8 +362,8 @@ pub async fn address_and_domain(
                         ),
                     ));
                 } else {
-                    let (outcome, routing) = crate::routing::inspect_domain(ctx, ascii).await;
-                    data["routing"] = serde_json::to_value(&routing).unwrap_or_default();
+                    let (outcome, r) = crate::routing::inspect_domain(ctx, ascii).await;
+                    routing = Some(r);
                     outcomes.push(outcome);
                 }
             }
@@ -351,5 +375,11 @@ pub async fn address_and_domain(
             "the address is not valid, so its domain was not looked up",
         ));
     }
-    (outcomes, data)
+    let facts = AddressFacts {
+        input: input.to_string(),
+        address: checked.address,
+        cleaned: checked.cleaned,
+        routing,
+    };
+    (outcomes, facts)
 }

@@ -168,7 +168,10 @@ fn parse_csv(text: &str, file: &str, column: &str, list: &mut Allowlist) -> Resu
     let split = |l: &str| -> Vec<String> { split_csv_line(l) };
     let idx = if let Ok(n) = column.parse::<usize>() {
         if n == 0 {
-            return Err(Error::Usage("--column counts from 1".into()));
+            return Err(Error::Input {
+                file: file.into(),
+                message: "CSV column numbers count from 1; column 0 does not exist".into(),
+            });
         }
         n - 1
     } else {

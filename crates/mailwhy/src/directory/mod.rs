@@ -82,12 +82,29 @@ impl User {
 
 /// Answers "which accounts have this address" for the checks. The file loader implements it; an
 /// embedding service implements it over its own database.
+///
+/// A lookup that fails returns a [`DirectoryError`]: the `directory` check then says it could
+/// not tell (an inconclusive check naming the error), never that the person has no account.
 #[async_trait::async_trait]
 pub trait UserDirectory: Send + Sync {
     /// Accounts whose address equals `email` case-insensitively.
-    async fn find(&self, email: &str) -> Vec<User>;
+    async fn find(&self, email: &str) -> Result<Vec<User>, DirectoryError>;
     /// Accounts with addresses close to `email` (for `user.not-found`), best first, at most `max`.
-    async fn near_matches(&self, email: &str, max: usize) -> Vec<NearMatch>;
+    async fn near_matches(&self, email: &str, max: usize)
+        -> Result<Vec<NearMatch>, DirectoryError>;
+}
+
+/// Why a [`UserDirectory`] could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DirectoryError {
+    /// The directory did not answer in time.
+    #[error("the user directory did not answer in time")]
+    Timeout,
+    /// The directory could not be reached, or it refused or failed the lookup; the source says
+    /// why (a database error, a closed connection).
+    #[error("the user directory could not be asked: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// An address close to the one asked for, and how it is close.
@@ -159,14 +176,19 @@ impl MemoryDirectory {
 
 #[async_trait::async_trait]
 impl UserDirectory for MemoryDirectory {
-    async fn find(&self, email: &str) -> Vec<User> {
-        self.by_email
+    async fn find(&self, email: &str) -> Result<Vec<User>, DirectoryError> {
+        Ok(self
+            .by_email
             .get(&email.trim().to_lowercase())
             .map(|ix| ix.iter().map(|&i| self.users[i].clone()).collect())
-            .unwrap_or_default()
+            .unwrap_or_default())
     }
 
-    async fn near_matches(&self, email: &str, max: usize) -> Vec<NearMatch> {
+    async fn near_matches(
+        &self,
+        email: &str,
+        max: usize,
+    ) -> Result<Vec<NearMatch>, DirectoryError> {
         let lower = email.trim().to_lowercase();
         let mut out: Vec<NearMatch> = Vec::new();
         let push = |email: &str, why: &str, out: &mut Vec<NearMatch>| {
@@ -223,7 +245,7 @@ impl UserDirectory for MemoryDirectory {
             }
         }
         out.truncate(max);
-        out
+        Ok(out)
     }
 }
 
@@ -261,7 +283,8 @@ fn day(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
-/// The account checks for `email`: `user.*` findings.
+/// The account checks for `email`: `user.*` findings. A directory that cannot answer makes the
+/// check inconclusive, naming the error: it never becomes `user.not-found`.
 pub async fn check(
     dir: &dyn UserDirectory,
     email: &str,
@@ -269,10 +292,23 @@ pub async fn check(
     now: SystemTime,
 ) -> CheckOutcome {
     let mut c = CheckOutcome::start("directory");
-    let now: DateTime<Utc> = now.into();
-    let accounts = dir.find(email).await;
+    let accounts = match dir.find(email).await {
+        Ok(a) => a,
+        Err(e) => {
+            c.inconclusive(format!("looking {email} up failed: {e}"));
+            return c.done(format!("{email}: not looked up"));
+        }
+    };
     if accounts.is_empty() {
-        let near = dir.near_matches(email, 5).await;
+        // The person has no account (that much is known); the similar addresses are a help, so a
+        // failed search for them leaves the finding without them and says so.
+        let near = match dir.near_matches(email, 5).await {
+            Ok(n) => n,
+            Err(e) => {
+                c.inconclusive(format!("the search for similar addresses failed: {e}"));
+                vec![]
+            }
+        };
         let detail = if near.is_empty() {
             format!("No account in the directory has the address {email}.")
         } else {
@@ -295,7 +331,13 @@ pub async fn check(
         );
         return c.done(format!("{email}: no account"));
     }
-    check_accounts(&accounts, email, schedule, now.into())
+    check_accounts(&accounts, email, schedule, now)
+}
+
+/// Of several accounts sharing an address, the one mail is most likely meant for has the
+/// greatest key (an active account with messages on); of equals, the first line.
+pub(crate) fn preference(u: &User) -> (bool, bool) {
+    (u.status == Status::Active, u.send_messages)
 }
 
 /// The account checks over the accounts already found for `email` (at least one): duplicates,
@@ -325,13 +367,7 @@ pub fn check_accounts(
     // The account most likely meant: an active one with messaging on, else the first.
     let u = accounts
         .iter()
-        .max_by_key(|u| {
-            (
-                u.status == Status::Active,
-                u.send_messages,
-                std::cmp::Reverse(u.line),
-            )
-        })
+        .max_by_key(|u| (preference(u), std::cmp::Reverse(u.line)))
         .expect("non-empty");
     let who_changes = if u.is_collaborator() {
         "As an external collaborator, ask the project team you work with: their administrator changes your account."
@@ -510,5 +546,29 @@ anna@other.example,Anna,Active,yes,,,,\n";
             c.findings[0].evidence["near_matches"][0]["email"],
             "jane@acme.example"
         );
+    }
+
+    /// A directory that cannot answer, as a database that is down.
+    struct Down;
+
+    #[async_trait::async_trait]
+    impl UserDirectory for Down {
+        async fn find(&self, _: &str) -> Result<Vec<User>, DirectoryError> {
+            Err(DirectoryError::Unavailable("connection refused".into()))
+        }
+        async fn near_matches(&self, _: &str, _: usize) -> Result<Vec<NearMatch>, DirectoryError> {
+            Err(DirectoryError::Timeout)
+        }
+    }
+
+    /// Guards "could not tell" against "not found": a failed lookup is an inconclusive check
+    /// naming the error, with no `user.not-found`.
+    #[tokio::test]
+    async fn a_directory_that_cannot_answer_makes_the_check_inconclusive() {
+        let c = check(&Down, "jane@acme.example", &[3, 7, 14], now()).await;
+        assert_eq!(c.status, crate::check::CheckStatus::Inconclusive);
+        assert!(c.findings.is_empty(), "{:?}", c.findings);
+        let why = c.why.unwrap();
+        assert!(why.contains("connection refused"), "{why}");
     }
 }

@@ -467,6 +467,20 @@ pub struct Dns {
     inner: Arc<Inner>,
     /// Set on a handle from [`Dns::watched`] only; every other handle pays one branch.
     watch: Option<Arc<ExpiryWatch>>,
+    /// Set on a handle from [`Dns::counted`] only: the queries this handle's questions sent.
+    counter: Option<Arc<AtomicU64>>,
+}
+
+/// The queries sent for the questions of one [`Dns::counted`] handle (and of the handles
+/// derived from it).
+#[derive(Debug, Clone)]
+pub(crate) struct QueryCounter(Arc<AtomicU64>);
+
+impl QueryCounter {
+    /// Queries sent so far.
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// The earliest expiry of the answers handed out through a [`Dns::watched`] handle: a result
@@ -630,6 +644,7 @@ impl Dns {
             .map_err(|e| ResolverSetupError(e.to_string()))?;
         Ok(Dns {
             watch: None,
+            counter: None,
             inner: Arc::new(Inner {
                 resolver,
                 cache: Mutex::new(Cache::new()),
@@ -689,7 +704,9 @@ impl Dns {
                         Some(n) => n,
                         None => normalize_name(name)?,
                     };
-                    let f = run_query(self.inner.clone(), fqdn, rtype).boxed().shared();
+                    let f = run_query(self.inner.clone(), fqdn, rtype, self.counter.clone())
+                        .boxed()
+                        .shared();
                     self.inner.misses.fetch_add(1, Ordering::Relaxed);
                     if cache.insert(key.clone(), Slot::Pending(f.clone()), now) {
                         self.inner.distinct.fetch_add(1, Ordering::Relaxed);
@@ -729,8 +746,25 @@ impl Dns {
             Dns {
                 inner: self.inner.clone(),
                 watch: Some(w.clone()),
+                counter: self.counter.clone(),
             },
             w,
+        )
+    }
+
+    /// A handle on the same layer and cache that also counts the queries its own questions
+    /// send, for the `dns_queries` of one report: the layer's total counts every request a
+    /// server answers at once, this counts one. A question answered from the cache, or joined
+    /// to a query another handle already sent, counts nothing here.
+    pub(crate) fn counted(&self) -> (Dns, QueryCounter) {
+        let c = Arc::new(AtomicU64::new(0));
+        (
+            Dns {
+                inner: self.inner.clone(),
+                watch: self.watch.clone(),
+                counter: Some(c.clone()),
+            },
+            QueryCounter(c),
         )
     }
 
@@ -877,7 +911,12 @@ fn display_name(n: &Name) -> String {
     }
 }
 
-async fn run_query(inner: Arc<Inner>, name: Name, rtype: RecordType) -> Arc<Answer> {
+async fn run_query(
+    inner: Arc<Inner>,
+    name: Name,
+    rtype: RecordType,
+    counter: Option<Arc<AtomicU64>>,
+) -> Arc<Answer> {
     let started = Instant::now();
     let mut limit = started + inner.query_timeout;
     if let Some(d) = inner.deadline {
@@ -891,6 +930,9 @@ async fn run_query(inner: Arc<Inner>, name: Name, rtype: RecordType) -> Arc<Answ
         )
     } else {
         inner.sent.fetch_add(1, Ordering::Relaxed);
+        if let Some(c) = &counter {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
         let lookup = inner.resolver.lookup(name.clone(), rtype);
         match tokio::time::timeout_at(limit.into(), lookup).await {
             Err(_) => (Outcome::Timeout, None, Some("no answer in time".into())),
@@ -1003,6 +1045,7 @@ fn convert_record(r: &hickory_resolver::proto::rr::Record) -> Rec {
 
 /// A ready DNS layer together with the zone server it may resolve from (for `--dns-zones`).
 /// Keep it alive for as long as the layer is used: dropping it stops the zone server.
+#[derive(Debug)]
 pub struct Resolving {
     /// The DNS layer.
     pub dns: Dns,

@@ -54,6 +54,7 @@ pub enum ZoneServerError {
 }
 
 /// A running zone server; it stops when dropped.
+#[derive(Debug)]
 pub struct ZoneServer {
     addr: SocketAddr,
     received: Arc<AtomicU64>,

@@ -170,7 +170,7 @@ pub async fn probe(
         .rev()
         .find(|o| {
             o.findings.iter().any(|f| f.severity == Severity::Error)
-                || o.status.as_str() == "inconclusive"
+                || o.status == crate::check::CheckStatus::Inconclusive
         })
         .map(|o| o.name.clone());
     for step in plan {

@@ -1,4 +1,4 @@
-//! The `--config FILE` settings (TOML): name servers, zone directory, timeouts, and the default
+//! The `--config FILE` settings of the command line (TOML): name servers, zone directory, timeouts, and the default
 //! directory, sender profile and allowlist files. Command-line flags override every field.
 //!
 //! ```toml
@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{line_of, Error, Result};
+use mailwhy::error::line_of;
+use mailwhy::{Error, Result};
 
 /// Settings read from a config file. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -81,7 +82,8 @@ impl Config {
             line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
             message: e.message().trim().to_string(),
         })?;
-        if let Err(message) = crate::directory::ColumnMap::with_overrides(&cfg.directory_columns) {
+        if let Err(message) = mailwhy::directory::ColumnMap::with_overrides(&cfg.directory_columns)
+        {
             return Err(Error::Parse {
                 file: file.to_string(),
                 line: text

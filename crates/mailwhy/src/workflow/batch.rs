@@ -1,11 +1,13 @@
-//! Whole-directory diagnosis: every row of a directory export through the [`Diagnoser`], with
-//! bounded concurrency over one DNS cache, streamed out as each finishes, and a summary.
+//! `mailwhy batch`: every row of a directory export diagnosed by [`batch_row`] (the checks of
+//! `diagnose`, with the row as the account facts), with bounded concurrency over one DNS cache,
+//! streamed out as each finishes, and a summary.
 //!
 //! Memory stays bounded whatever the input size: rows are read one at a time, at most `jobs`
 //! are in flight, each result is handed to the caller's sink at once and only counted here.
 //! What is kept grows with the number of distinct recipient domains and addresses (for the
-//! duplicate check, 8 bytes per address), not with the reports. A malformed row becomes its own
-//! record with its line and the error; nothing aborts the run, so rows in = records out.
+//! duplicate check, 24 bytes per address: a hash and the preferred account's line and status),
+//! not with the reports. A malformed row becomes its own record with its line and the error;
+//! nothing aborts the run, so rows in = records out.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
@@ -15,7 +17,8 @@ use std::time::{Duration, Instant};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
-use crate::diagnose::Diagnoser;
+use super::diagnose::{batch_row, BatchRow, Diagnoser, EarlierRow};
+use crate::check::CheckStatus;
 use crate::directory::{RowProblem, User};
 use crate::report::{Report, Verdict};
 use crate::sanitize;
@@ -58,20 +61,28 @@ pub struct Summary {
     pub stopped: bool,
     /// Wall time.
     pub duration_ms: u64,
-    /// The gateway allowlist audit (the same for every user), when it ran.
-    pub allowlist: Option<Vec<String>>,
+    /// The checks about the vendor alone (gateway allowlist audit, SPF drift, sender
+    /// authentication), run once for all rows: each row's report lists them as skipped, "once
+    /// in the batch summary". `None` without a sender profile (then none of them runs).
+    pub shared: Option<Report>,
 }
 
 impl Summary {
-    /// The combined verdict: a problem if any user has one or a row was malformed.
+    /// The combined verdict: a problem if any user has one, a row was malformed, or the checks
+    /// shared by every row found one.
     pub fn verdict(&self) -> Verdict {
-        if self.malformed > 0 || self.verdicts.contains_key("problem-found") {
+        let rows = if self.malformed > 0 || self.verdicts.contains_key("problem-found") {
             Verdict::ProblemFound
         } else if self.verdicts.contains_key("inconclusive") {
             Verdict::Inconclusive
         } else {
             Verdict::NoProblemFound
-        }
+        };
+        Verdict::combine(
+            [rows]
+                .into_iter()
+                .chain(self.shared.as_ref().map(|r| r.verdict)),
+        )
     }
 
     fn add(&mut self, rec: &Record) {
@@ -107,7 +118,7 @@ impl Summary {
 
 /// Diagnoses every row of `rows` with at most `jobs` in flight; each record goes to `sink` as
 /// soon as it is ready. Before taking a new row the run checks `stop`; rows in flight finish.
-pub async fn run<I>(
+pub async fn batch<I>(
     diagnoser: &Diagnoser,
     rows: I,
     jobs: usize,
@@ -120,17 +131,13 @@ where
     let started = Instant::now();
     let before_sent = diagnoser.dns().queries_sent();
     let mut summary = Summary {
-        allowlist: diagnoser.audit_allowlist().map(|o| {
-            o.findings
-                .iter()
-                .map(|f| format!("{}: {}", f.id, f.detail))
-                .collect()
-        }),
+        shared: diagnoser.shared_checks().await,
         ..Default::default()
     };
-    // First line of each address, by a 64-bit hash of its lowercase form.
+    // Per address (a 64-bit hash of its lowercase form): the line and preference of the account
+    // `diagnose` would take among the rows read so far.
     let hasher = std::collections::hash_map::RandomState::new();
-    let mut first_line: HashMap<u64, usize> = HashMap::new();
+    let mut preferred: HashMap<u64, (usize, (bool, bool))> = HashMap::new();
     let mut rows_read = 0usize;
     let numbered = rows.enumerate().map_while(|(i, row)| {
         if stop.load(Ordering::Relaxed) {
@@ -139,27 +146,39 @@ where
         rows_read += 1;
         Some((
             i + 1,
-            row.map(|u| {
+            row.map(|user| {
                 let mut h = hasher.build_hasher();
-                h.write(u.email.trim().to_lowercase().as_bytes());
-                let dup = match first_line.entry(h.finish()) {
-                    std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                h.write(user.email.trim().to_lowercase().as_bytes());
+                let key = crate::directory::preference(&user);
+                let duplicate_of = match preferred.entry(h.finish()) {
+                    std::collections::hash_map::Entry::Occupied(mut e) => {
+                        let (line, best) = *e.get();
+                        // An earlier line wins a tie: `diagnose` takes the first of equals.
+                        let earlier_preferred = best >= key;
+                        if !earlier_preferred {
+                            e.insert((user.line, key));
+                        }
+                        Some(EarlierRow {
+                            line,
+                            preferred: earlier_preferred,
+                        })
+                    }
                     std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(u.line);
+                        v.insert((user.line, key));
                         None
                     }
                 };
-                (u, dup)
+                BatchRow { user, duplicate_of }
             }),
         ))
     });
     let mut results = stream::iter(numbered)
         .map(|(row, item)| async move {
             match item {
-                Ok((user, dup)) => Record {
+                Ok(r) => Record {
                     row,
-                    line: user.line,
-                    report: Some(diagnoser.diagnose_row(&user, dup).await),
+                    line: r.user.line,
+                    report: Some(batch_row(diagnoser, &r).await),
                     error: None,
                 },
                 Err(problem) => Record {
@@ -254,13 +273,32 @@ pub fn render_summary(s: &Summary, markdown: bool, top: usize) -> String {
             if *users == 1 { "" } else { "s" }
         )));
     }
-    if let Some(a) = &s.allowlist {
-        out.push_str(&h("gateway allowlist (the same for every user)"));
-        if a.is_empty() {
-            out.push_str(&item("no finding".into()));
+    if let Some(shared) = &s.shared {
+        out.push_str(&h(&format!(
+            "the same for every user, checked once: {}",
+            shared.verdict.as_str()
+        )));
+        for f in &shared.findings {
+            out.push_str(&item(format!(
+                "{} ({}): {}",
+                f.id,
+                f.severity.as_str(),
+                sanitize::line(&f.detail)
+            )));
         }
-        for l in a {
-            out.push_str(&item(sanitize::line(l).into_owned()));
+        for c in shared
+            .checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Inconclusive)
+        {
+            out.push_str(&item(format!(
+                "{}: inconclusive: {}",
+                c.name,
+                sanitize::line(&c.detail)
+            )));
+        }
+        if shared.findings.is_empty() {
+            out.push_str(&item("no finding".into()));
         }
     }
     out.push_str(&h("dns"));

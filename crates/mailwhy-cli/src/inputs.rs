@@ -1,0 +1,101 @@
+//! The inputs a diagnosis reads (user directory, sender profile, gateway allowlist, "now"), as
+//! one set of flags shared by `diagnose`, `batch` and `serve`, each falling back on the
+//! `--config` file; and the [`Diagnoser`] built from them.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use clap::Args;
+use mailwhy::directory::ColumnMap;
+use mailwhy::Diagnoser;
+
+use crate::{CliError, Settings};
+
+/// The input flags of `diagnose`, `batch` and `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// The product's user directory export (CSV with a header row, or JSON)
+    #[arg(long, value_name = "FILE")]
+    directory: Option<PathBuf>,
+    /// The vendor's sender profile (TOML)
+    #[arg(long, value_name = "FILE")]
+    sender: Option<PathBuf>,
+    /// The recipient's gateway allowlist
+    #[arg(long, value_name = "FILE")]
+    allowlist: Option<PathBuf>,
+    /// "Now" for invitation reminders (RFC 3339, e.g. 2026-11-23T12:00:00Z; default: the clock)
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+}
+
+/// The inputs after the config file's defaults are applied and `--now` is read.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// The user directory export.
+    pub directory: Option<PathBuf>,
+    /// The sender profile.
+    pub sender: Option<PathBuf>,
+    /// The gateway allowlist.
+    pub allowlist: Option<PathBuf>,
+    /// The directory's column names.
+    pub columns: ColumnMap,
+    /// A fixed "now".
+    pub now: Option<SystemTime>,
+}
+
+impl InputArgs {
+    /// The flags with the config file's values where a flag is not given.
+    pub fn resolve(&self, settings: &Settings) -> Result<Inputs, CliError> {
+        let config = &settings.config;
+        Ok(Inputs {
+            directory: self.directory.clone().or_else(|| config.directory.clone()),
+            sender: self.sender.clone().or_else(|| config.sender.clone()),
+            allowlist: self.allowlist.clone().or_else(|| config.allowlist.clone()),
+            columns: ColumnMap::with_overrides(&config.directory_columns)
+                .map_err(CliError::Usage)?,
+            now: self.now.as_deref().map(crate::parse_now).transpose()?,
+        })
+    }
+}
+
+impl Inputs {
+    /// A diagnoser over these inputs and the settings' DNS; `with_directory` false leaves the
+    /// directory out (`batch` streams it row by row instead).
+    pub async fn diagnoser(
+        &self,
+        settings: &Settings,
+        with_directory: bool,
+    ) -> Result<Diagnoser, CliError> {
+        let mut b = Diagnoser::builder()
+            .dns_config(settings.dns.clone())
+            .dns_zones(settings.dns_zones.clone());
+        if let Some(p) = self.directory.as_ref().filter(|_| with_directory) {
+            b = b.directory_file_with(p, &self.columns)?;
+        }
+        if let Some(p) = &self.sender {
+            b = b.sender_file(p)?;
+        }
+        if let Some(p) = &self.allowlist {
+            b = b.allowlist_file(p)?;
+        }
+        if let Some(n) = self.now {
+            b = b.now(n);
+        }
+        Ok(b.build().await?)
+    }
+
+    /// Modification time and size of each input file (a missing file counts as a change too).
+    /// The size catches a write seen half-done: the clock behind mtime is coarse, so a
+    /// truncate and the write after it can carry the same time.
+    pub fn stamps(&self) -> Vec<Option<(SystemTime, u64)>> {
+        [&self.directory, &self.sender, &self.allowlist]
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                std::fs::metadata(p)
+                    .and_then(|m| Ok((m.modified()?, m.len())))
+                    .ok()
+            })
+            .collect()
+    }
+}

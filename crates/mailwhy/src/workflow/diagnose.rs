@@ -1,0 +1,634 @@
+//! The ticket workflow: a [`Diagnoser`] holds what stays the same from ticket to ticket (the DNS
+//! layer and its cache, the user directory, the vendor's sender profile, the gateway allowlist)
+//! and [`diagnose`] runs every check those inputs allow for one [`DiagnoseRequest`],
+//! concurrently, most likely cause first.
+//!
+//! This module decides only *which* checks run and hands facts from one to the next (the
+//! recipient's mail provider, read from the address check's typed [`AddressFacts`], names where
+//! allowlist entries go); each check's rules live in the module that owns the concern. When
+//! nothing is wrong, the report says what was checked and gives the help articles' next steps:
+//! look in junk and quarantine, resend and watch, activate by password reset.
+//!
+//! A row of a directory export is diagnosed by the same function ([`batch_row`]): only where the
+//! account facts come from differs (the row itself instead of a directory lookup).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::address::AddressFacts;
+use crate::allowlist::{self, Allowlist, AuditOptions, SenderProfile};
+use crate::check::{CheckOutcome, CheckStatus, Context};
+use crate::directory::{self, ColumnMap, MemoryDirectory, User, UserDirectory};
+use crate::dns::{Dns, DnsConfig, Resolving};
+use crate::finding::{Finding, FindingId};
+use crate::report::{Report, Stats, Verdict};
+use crate::Result;
+
+use super::Run;
+
+/// The help articles' next steps when no check found a cause.
+const NEXT_STEPS: &[&str] = &[
+    "Ask the person to look in their junk or spam folder, and their mail admin to look in the gateway's quarantine, for mail from the vendor's domains.",
+    "Resend the email (or re-invite) and watch for it; note the time so the mail admin can search the gateway's logs.",
+    "If an invitation never arrives, the person can activate the account by requesting a password reset from the sign-in page.",
+];
+
+/// One ticket: the address, and what came with it.
+#[derive(Debug, Clone, Default)]
+pub struct DiagnoseRequest {
+    /// The address from the ticket (angle brackets around it are dropped).
+    pub address: String,
+    /// "Now" for this diagnosis (invitation reminders); default the diagnoser's, else the clock.
+    pub now: Option<SystemTime>,
+    /// Bounces or received messages that came with the ticket, each checked against it.
+    pub messages: Vec<TicketMessage>,
+    /// Delivery events of the vendor's sending service for this address. Nothing produces or
+    /// reads them yet: the field holds their place in the request so that adding an event
+    /// source changes no caller, and a diagnosis ignores it.
+    pub events: Vec<DeliveryEvent>,
+}
+
+impl DiagnoseRequest {
+    /// A request for `address` with nothing else.
+    pub fn new(address: impl Into<String>) -> DiagnoseRequest {
+        DiagnoseRequest {
+            address: address.into(),
+            ..DiagnoseRequest::default()
+        }
+    }
+}
+
+/// A bounce or a received message that came with a ticket.
+#[derive(Clone)]
+pub struct TicketMessage {
+    /// What the report calls it (a file name, `pasted message`).
+    pub name: String,
+    /// The raw message (RFC 5322).
+    pub raw: Vec<u8>,
+}
+
+impl std::fmt::Debug for TicketMessage {
+    // The bytes are a whole message: its name and size say enough in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TicketMessage")
+            .field("name", &self.name)
+            .field("bytes", &self.raw.len())
+            .finish()
+    }
+}
+
+impl TicketMessage {
+    /// A message named `name`.
+    pub fn new(name: impl Into<String>, raw: Vec<u8>) -> TicketMessage {
+        TicketMessage {
+            name: name.into(),
+            raw,
+        }
+    }
+
+    /// A message from a file (capped at 25 MB), named by its path; bytes that are not mail are
+    /// an error naming the file.
+    pub fn from_file(path: &Path) -> Result<TicketMessage> {
+        let raw = crate::message::read_file(path, crate::message::DEFAULT_MAX_BYTES)?;
+        if let Err(e) = crate::message::check_looks_like_mail(crate::message::skip_mbox_line(&raw))
+        {
+            return Err(crate::Error::Parse {
+                file: path.display().to_string(),
+                line: 0,
+                message: e.to_string(),
+            });
+        }
+        Ok(TicketMessage::new(path.display().to_string(), raw))
+    }
+}
+
+/// A delivery event of the vendor's sending service (delivered, deferred, bounced, dropped).
+///
+/// A placeholder: no event source exists yet, so this type has no fields and cannot be built
+/// outside the crate; [`DiagnoseRequest::events`] is always empty for now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryEvent {}
+
+/// Runs the checks for one ticket at a time; cheap to share across tasks (`Arc` it).
+pub struct Diagnoser {
+    resolving: Resolving,
+    directory: Option<Arc<dyn UserDirectory>>,
+    directory_problems: Vec<directory::RowProblem>,
+    sender: Option<SenderProfile>,
+    allowlist: Option<Allowlist>,
+    audit_options: AuditOptions,
+    now: Option<SystemTime>,
+    spf_drift: allowlist::SpfDriftMemo,
+}
+
+impl std::fmt::Debug for Diagnoser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Diagnoser")
+            .field("dns", &self.resolving.dns)
+            .field("directory", &self.directory.as_ref().map(|_| "<directory>"))
+            .field("directory_problems", &self.directory_problems.len())
+            .field("sender", &self.sender.as_ref().map(|s| &s.name))
+            .field("allowlist", &self.allowlist.as_ref().map(|l| &l.file))
+            .field("audit_options", &self.audit_options)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Diagnoser`]; every input is optional.
+#[derive(Default)]
+pub struct DiagnoserBuilder {
+    dns: DnsConfig,
+    zones: Option<PathBuf>,
+    directory: Option<Arc<dyn UserDirectory>>,
+    directory_problems: Vec<directory::RowProblem>,
+    sender: Option<SenderProfile>,
+    allowlist: Option<Allowlist>,
+    audit_options: AuditOptions,
+    now: Option<SystemTime>,
+}
+
+impl std::fmt::Debug for DiagnoserBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiagnoserBuilder")
+            .field("dns", &self.dns)
+            .field("zones", &self.zones)
+            .field("directory", &self.directory.as_ref().map(|_| "<directory>"))
+            .field("sender", &self.sender.as_ref().map(|s| &s.name))
+            .field("allowlist", &self.allowlist.as_ref().map(|l| &l.file))
+            .field("audit_options", &self.audit_options)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DiagnoserBuilder {
+    /// Resolver settings.
+    pub fn dns_config(mut self, config: DnsConfig) -> Self {
+        self.dns = config;
+        self
+    }
+
+    /// Serve these zone files on loopback and resolve only from them (offline runs, tests).
+    pub fn dns_zones(mut self, dir: Option<PathBuf>) -> Self {
+        self.zones = dir;
+        self
+    }
+
+    /// A user directory of the embedding service.
+    pub fn directory(mut self, dir: Arc<dyn UserDirectory>) -> Self {
+        self.directory = Some(dir);
+        self
+    }
+
+    /// A directory export file (CSV or JSON) with the default column names.
+    pub fn directory_file(self, path: &Path) -> Result<Self> {
+        self.directory_file_with(path, &ColumnMap::default())
+    }
+
+    /// A directory export file with a column mapping.
+    pub fn directory_file_with(mut self, path: &Path, columns: &ColumnMap) -> Result<Self> {
+        let loaded = directory::load_file(path, columns)?;
+        self.directory_problems = loaded.problems;
+        self.directory = Some(Arc::new(MemoryDirectory::new(loaded.users)));
+        Ok(self)
+    }
+
+    /// The vendor's sender profile.
+    pub fn sender(mut self, profile: SenderProfile) -> Self {
+        self.sender = Some(profile);
+        self
+    }
+
+    /// The vendor's sender profile from a file.
+    pub fn sender_file(self, path: &Path) -> Result<Self> {
+        Ok(self.sender(SenderProfile::load(path)?))
+    }
+
+    /// The customer's gateway allowlist.
+    pub fn allowlist(mut self, list: Allowlist) -> Self {
+        self.allowlist = Some(list);
+        self
+    }
+
+    /// The gateway allowlist from a file (layout from the extension).
+    pub fn allowlist_file(self, path: &Path) -> Result<Self> {
+        Ok(self.allowlist(Allowlist::load(path, None)?))
+    }
+
+    /// Thresholds of the allowlist audit.
+    pub fn audit_options(mut self, opts: AuditOptions) -> Self {
+        self.audit_options = opts;
+        self
+    }
+
+    /// A fixed "now" (default: the clock at each diagnosis).
+    pub fn now(mut self, now: SystemTime) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// Starts the DNS layer (and the zone server) and returns the diagnoser.
+    pub async fn build(self) -> Result<Diagnoser> {
+        let resolving = Resolving::start(&self.dns, self.zones.as_deref()).await?;
+        Ok(Diagnoser {
+            resolving,
+            directory: self.directory,
+            directory_problems: self.directory_problems,
+            sender: self.sender,
+            allowlist: self.allowlist,
+            audit_options: self.audit_options,
+            now: self.now,
+            spf_drift: Default::default(),
+        })
+    }
+}
+
+impl Diagnoser {
+    /// A builder with default settings and no inputs.
+    pub fn builder() -> DiagnoserBuilder {
+        DiagnoserBuilder::default()
+    }
+
+    /// Diagnoses one ticket: [`diagnose`].
+    pub async fn diagnose(&self, request: &DiagnoseRequest) -> Report {
+        diagnose(self, request).await
+    }
+
+    /// The rows of the directory export that could not be read.
+    pub fn directory_problems(&self) -> &[directory::RowProblem] {
+        &self.directory_problems
+    }
+
+    /// The DNS layer shared by every diagnosis.
+    pub fn dns(&self) -> &Dns {
+        &self.resolving.dns
+    }
+
+    /// The context of one diagnosis: the shared DNS layer and "now" (fixed, or the clock).
+    fn context(&self) -> Context {
+        Context {
+            dns: self.resolving.dns.clone(),
+            now: self.now.unwrap_or_else(SystemTime::now),
+        }
+    }
+
+    /// The gateway allowlist given to the builder, if any.
+    pub fn allowlist(&self) -> Option<&Allowlist> {
+        self.allowlist.as_ref()
+    }
+
+    /// The vendor's sender profile given to the builder, if any.
+    pub fn sender(&self) -> Option<&SenderProfile> {
+        self.sender.as_ref()
+    }
+
+    /// The invitation reminder schedule: the sender profile's, or the default 3/7/14 days.
+    fn reminder_schedule(&self) -> &[u32] {
+        self.sender
+            .as_ref()
+            .map(|s| s.follow_up_days.as_slice())
+            .unwrap_or(&allowlist::profile::DEFAULT_FOLLOW_UP_DAYS)
+    }
+
+    /// The gateway allowlist audit, with the remedies for the recipient's `provider`; skipped
+    /// without both the sender profile and the allowlist.
+    fn allowlist_audit(&self, provider: Option<&str>) -> CheckOutcome {
+        match (&self.sender, &self.allowlist) {
+            (Some(s), Some(l)) => allowlist::audit(s, l, &self.audit_options, provider),
+            (None, _) => CheckOutcome::skipped("allowlist", "no sender profile given (--sender)"),
+            (_, None) => {
+                CheckOutcome::skipped("allowlist", "no gateway allowlist given (--allowlist)")
+            }
+        }
+    }
+
+    /// The vendor's IPs against its SPF records (remembered while the answers are fresh);
+    /// skipped without a sender profile.
+    async fn spf_drift(&self, ctx: &Context) -> CheckOutcome {
+        match &self.sender {
+            Some(s) => self.spf_drift.get(ctx, s).await,
+            None => CheckOutcome::skipped("spf-drift", "no sender profile given (--sender)"),
+        }
+    }
+
+    /// True when the sender authentication checks run ([`Diagnoser::auth_checks`]).
+    fn checks_sender_authentication(&self) -> bool {
+        self.sender.as_ref().is_some_and(|p| {
+            !(p.from_domains.is_empty()
+                && p.envelope_domains.is_empty()
+                && p.dkim_selectors.is_empty())
+        })
+    }
+
+    /// The checks about the vendor alone, the same for every recipient (the gateway allowlist
+    /// audit without a recipient's provider, the SPF drift, the sender authentication): what a
+    /// batch reports once for all rows instead of on each row. `None` when none of them runs.
+    pub(crate) async fn shared_checks(&self) -> Option<Report> {
+        // Without a sender profile none of them runs.
+        self.sender.as_ref()?;
+        let ctx = self.context();
+        let run = Run::start(&ctx);
+        let mut outcomes = vec![self.allowlist_audit(None), self.spf_drift(&run.ctx).await];
+        outcomes.extend(self.auth_checks(&run.ctx).await);
+        let report = Report::from_outcomes(
+            "the vendor, for every recipient",
+            outcomes,
+            Stats::default(),
+        );
+        Some(run.finish(report))
+    }
+
+    /// The vendor's sender authentication (DMARC policy, DKIM keys of its selectors, predicted
+    /// DMARC per sending IP, reverse DNS, the providers' sender rules), per From domain, when the
+    /// sender profile names From domains, envelope domains or DKIM selectors.
+    async fn auth_checks(&self, ctx: &Context) -> Vec<CheckOutcome> {
+        let Some(p) = self
+            .sender
+            .as_ref()
+            .filter(|_| self.checks_sender_authentication())
+        else {
+            return vec![];
+        };
+        let inputs = crate::auth::AuthInput::from_profile(p);
+        let several = inputs.len() > 1;
+        let per_domain =
+            futures::future::join_all(inputs.iter().map(|i| crate::auth::checks(ctx, i))).await;
+        per_domain
+            .into_iter()
+            .zip(&inputs)
+            .flat_map(|(c, i)| {
+                c.outcomes.into_iter().map(move |mut o| {
+                    o.name = format!("auth {}", o.name);
+                    if several {
+                        o.detail = format!("{}: {}", i.domain, o.detail);
+                    }
+                    o
+                })
+            })
+            .collect()
+    }
+}
+
+/// Where the account facts of one diagnosis come from, and so which checks it runs.
+#[derive(Clone, Copy)]
+enum Accounts<'a> {
+    /// The diagnoser's user directory, asked for the address (`diagnose`): every check.
+    Directory,
+    /// One row of a directory export (`batch`): the checks about the vendor alone are left to
+    /// the batch summary ([`Diagnoser::shared_checks`]), which runs them once for all rows.
+    Row(&'a BatchRow),
+}
+
+/// One row of a directory export, as `batch` hands it to [`batch_row`].
+#[derive(Debug, Clone)]
+pub struct BatchRow {
+    /// The account on this row.
+    pub user: User,
+    /// An earlier row with the same address, when there is one.
+    pub duplicate_of: Option<EarlierRow>,
+}
+
+/// What a batch remembers of an earlier row with the same address: enough to tell which account
+/// `diagnose` would take for the address, in a few bytes per address (a batch does not keep the
+/// rows it has written out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EarlierRow {
+    /// Its 1-based line.
+    pub line: usize,
+    /// True when `diagnose` would take that account for the address rather than this row's
+    /// (active with messages on beats the others, then the first line). This row then reports
+    /// only the duplicate: the account the address's mail goes by has its own record.
+    pub preferred: bool,
+}
+
+/// Diagnoses one ticket: every check the diagnoser's inputs and the request allow, the most
+/// likely cause first.
+pub async fn diagnose(d: &Diagnoser, request: &DiagnoseRequest) -> Report {
+    let address = request.address.trim_matches(|c: char| c == '<' || c == '>');
+    run(
+        d,
+        address,
+        request.now,
+        Accounts::Directory,
+        &request.messages,
+    )
+    .await
+}
+
+/// Diagnoses one row of a directory export with the same function as [`diagnose`]: the account
+/// facts are the row's own (and the duplicate it repeats), the rest is the same for the row's
+/// address, except the checks about the vendor alone (gateway allowlist audit, SPF drift, sender
+/// authentication). Those are the same for every row: the report lists them as skipped, "once
+/// in the batch summary", and the summary runs them once. A row's verdict combined with the
+/// summary's is then the verdict [`diagnose`] gives its address, and a row never reports a
+/// finding [`diagnose`] would not; it may lack one that needs rows the batch has not read yet
+/// (a later duplicate), or the allowlist remedies for its recipient's provider.
+pub async fn batch_row(d: &Diagnoser, row: &BatchRow) -> Report {
+    run(d, &row.user.email, None, Accounts::Row(row), &[]).await
+}
+
+/// The `directory` check of one batch row.
+fn row_accounts(row: &BatchRow, schedule: &[u32], now: SystemTime) -> CheckOutcome {
+    let user = &row.user;
+    let Some(earlier) = row.duplicate_of else {
+        return directory::check_accounts(std::slice::from_ref(user), &user.email, schedule, now);
+    };
+    let duplicate = Finding::new(
+        FindingId::UserDuplicateAddress,
+        if earlier.preferred {
+            format!(
+                "Line {} has the same address as line {}, the account its mail goes by (that line's record has its findings).",
+                user.line, earlier.line
+            )
+        } else {
+            format!("Line {} has the same address as line {}.", user.line, earlier.line)
+        },
+    )
+    .with_remedy("Merge or deactivate the extra account; messages and invitations may be going to the other account's settings.")
+    .with_evidence(serde_json::json!({ "line": user.line, "same_as_line": earlier.line }));
+    if earlier.preferred {
+        let mut c = CheckOutcome::start("directory");
+        c.push(duplicate);
+        return c.done(format!(
+            "{}: a second account; line {} is the one in use",
+            user.email, earlier.line
+        ));
+    }
+    let mut c = directory::check_accounts(std::slice::from_ref(user), &user.email, schedule, now);
+    c.findings.push(duplicate);
+    c
+}
+
+/// The one diagnosis behind [`diagnose`] and [`batch_row`].
+async fn run(
+    d: &Diagnoser,
+    address: &str,
+    now: Option<SystemTime>,
+    accounts: Accounts<'_>,
+    messages: &[TicketMessage],
+) -> Report {
+    let mut ctx = d.context();
+    if let Some(n) = now {
+        ctx.now = n;
+    }
+    let run = Run::start(&ctx);
+    let ctx = &run.ctx;
+    let schedule = d.reminder_schedule();
+
+    let directory_check = async {
+        match (accounts, &d.directory) {
+            (Accounts::Row(row), _) => row_accounts(row, schedule, ctx.now),
+            (Accounts::Directory, Some(dir)) => {
+                directory::check(dir.as_ref(), address, schedule, ctx.now).await
+            }
+            (Accounts::Directory, None) => {
+                CheckOutcome::skipped("directory", "no user directory given (--directory)")
+            }
+        }
+    };
+    let everything = matches!(accounts, Accounts::Directory);
+    let address_checks = crate::address::address_and_domain(ctx, address);
+    let auth_checks = async {
+        if everything {
+            d.auth_checks(ctx).await
+        } else if d.checks_sender_authentication() {
+            vec![once_in_summary("auth")]
+        } else {
+            vec![]
+        }
+    };
+    let (dir_outcome, (mut addr_outcomes, facts), auth_outcomes) =
+        futures::join!(directory_check, address_checks, auth_checks);
+    // A filtering gateway in front of the recipient's mailboxes is where the vendor's allowlist
+    // entries belong: the finding the allowlist audit gives for a recipient domain, here when the
+    // audit has a list to audit. It is about this recipient, so a batch row has it too.
+    if d.sender.is_some() && d.allowlist.is_some() {
+        if let Some(f) = facts
+            .routing
+            .as_ref()
+            .and_then(super::allowlist::gateway_in_front)
+        {
+            if let Some(domain) = addr_outcomes.iter_mut().find(|o| o.name == "domain") {
+                domain.findings.push(f);
+            }
+        }
+    }
+    // The recipient's provider (from its MX) tells the admin where allowlist entries go and
+    // where filtered mail waits.
+    let provider = facts.provider();
+    let (allow_outcome, spf_outcome) = if everything {
+        (
+            d.allowlist_audit(provider.map(|p| p.name)),
+            d.spf_drift(ctx).await,
+        )
+    } else {
+        // A row says which of them the summary has; the others are skipped for the same reason
+        // as in `diagnose` (and being skipped, they cost nothing).
+        (
+            if d.sender.is_some() && d.allowlist.is_some() {
+                once_in_summary("allowlist")
+            } else {
+                d.allowlist_audit(None)
+            },
+            if d.sender.is_some() {
+                once_in_summary("spf-drift")
+            } else {
+                d.spf_drift(ctx).await
+            },
+        )
+    };
+    let mut outcomes = vec![dir_outcome];
+    outcomes.extend(addr_outcomes);
+    outcomes.push(allow_outcome);
+    outcomes.push(spf_outcome);
+    outcomes.extend(auth_outcomes);
+    outcomes.extend(message_checks(ctx, d, address, messages).await);
+    dedupe_findings(&mut outcomes);
+    let mut report = Report::from_outcomes(address, outcomes, Stats::default());
+    if report.verdict != Verdict::ProblemFound {
+        report = with_next_steps(report, &facts);
+    }
+    let report = report.with_data(serde_json::json!({ "address": facts }));
+    run.finish(report)
+}
+
+/// A check a batch row leaves to the summary.
+fn once_in_summary(name: &str) -> CheckOutcome {
+    CheckOutcome::skipped(
+        name,
+        "the same for every row: checked once, in the batch summary",
+    )
+}
+
+/// The checks of the messages that came with the ticket, each named `message <check>`.
+async fn message_checks(
+    ctx: &Context,
+    d: &Diagnoser,
+    address: &str,
+    messages: &[TicketMessage],
+) -> Vec<CheckOutcome> {
+    let opts = crate::message::Options::default();
+    let mut outcomes = Vec::new();
+    for m in messages {
+        match crate::message::checks(&m.raw, &opts, address, d.allowlist.as_ref()) {
+            Ok((mut msg_outcomes, a)) => {
+                // A received message (not a bounce) is authenticated as its receiver did.
+                if !a.bounce.is_bounce {
+                    let (auth, _) = crate::auth::received::check(ctx, &m.raw, &a).await;
+                    msg_outcomes.extend(auth);
+                }
+                outcomes.extend(msg_outcomes.into_iter().map(|mut o| {
+                    o.name = format!("message {}", o.name);
+                    o.detail = format!("{}: {}", m.name, o.detail);
+                    o
+                }))
+            }
+            Err(e) => outcomes.push(CheckOutcome::skipped("message", format!("{}: {e}", m.name))),
+        }
+    }
+    outcomes
+}
+
+/// The "next steps" block of a report without a problem: what was checked, the help articles'
+/// steps, and where the recipient's provider keeps filtered mail.
+fn with_next_steps(report: Report, facts: &AddressFacts) -> Report {
+    let checked: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Ran)
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut lines = vec![format!(
+        "Checked: {}.",
+        if checked.is_empty() {
+            "nothing".into()
+        } else {
+            checked.join(", ")
+        }
+    )];
+    lines.extend(
+        NEXT_STEPS
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{}. {s}", i + 1)),
+    );
+    if let Some(p) = facts.provider() {
+        lines.push(format!(
+            "Mail for this domain is handled by {}: filtered mail is in {}.",
+            p.name, p.where_filtered_mail_is
+        ));
+    }
+    report.with_section("next steps", lines)
+}
+
+/// Drops a finding that an earlier check already reported word for word (the vendor's DMARC
+/// policy is checked for the sender profile and again for a received message from it).
+fn dedupe_findings(outcomes: &mut [CheckOutcome]) {
+    let mut seen = std::collections::HashSet::new();
+    for o in outcomes.iter_mut() {
+        o.findings.retain(|f| seen.insert((f.id, f.detail.clone())));
+    }
+}
