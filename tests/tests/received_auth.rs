@@ -3,22 +3,21 @@
 //! receivers' Authentication-Results. The messages were signed by dkimpy
 //! (fixtures/auth/messages/generate.py); their zones are served by the loopback zone server.
 
-use mailwhy::auth::received::Computed;
 use mailwhy::check::Context;
 use mailwhy::finding::Severity;
-use mailwhy::message::{self, Options};
+use mailwhy::message::verify::Computed;
+use mailwhy::message::{self, Inputs, Options, Parsed};
 use mailwhy::report::{Report, Verdict};
 use mailwhy_tests::{dns_for, fixture, zone_server, Fault, FaultResponder};
 
 async fn run_with(ctx: &Context, name: &str) -> (Report, Computed) {
     let raw = std::fs::read(fixture(&format!("auth/messages/{name}"))).unwrap();
-    let r = message::report_authenticated(ctx, name, &raw, &Options::default(), None, None)
-        .await
-        .unwrap();
+    let msg = Parsed::new(&raw).unwrap();
+    let (opts, inputs) = (Options::default(), Inputs::default());
+    let r = message::report(ctx, name, &msg, &opts, &inputs).await;
     assert!(r.data["authentication_computed"].is_object(), "{name}");
-    let msg = message::parse(&raw).unwrap();
-    let (_, c) = mailwhy::auth::received::check(ctx, &raw, &message::analyze(&msg)).await;
-    (r, c)
+    let c = message::check(ctx, &msg, &opts, &inputs).await.computed;
+    (r, c.expect("a received message is authenticated"))
 }
 
 async fn run(name: &str) -> (Report, Computed) {

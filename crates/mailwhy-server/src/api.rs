@@ -601,7 +601,8 @@ pub(crate) struct MessageQuery {
 
 /// The full report on one received message or bounce, as `mailwhy message FILE`: the
 /// Received chain with hop delays, authentication results, spam verdicts, the bounce reading,
-/// and the sender against the server's allowlist (or its sender profile).
+/// the sender against the server's allowlist (or its sender profile), and for a received
+/// message its SPF, DKIM and DMARC computed by mailwhy beside the receivers' results.
 #[utoipa::path(post, path = "/v1/message", tag = "message", params(MessageQuery),
     request_body(content = String, content_type = "message/rfc822",
         description = "The raw message or bounce (RFC 5322), up to the body cap (25 MB by default)"),
@@ -641,18 +642,24 @@ pub(crate) async fn message_post(
     // As the CLI: the allowlist when there is one, else what the vendor's profile publishes.
     let from_profile = d.sender().map(mailwhy::allowlist::Allowlist::from_profile);
     let list = d.allowlist().or(from_profile.as_ref());
-    let report = mailwhy::message::report_with("message", &raw, &opts, ticket.as_deref(), list)
-        .map_err(|e| match e {
-            mailwhy::message::NotMail::TooLarge { .. } => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.to_string())
-            }
-            _ => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "not-mail",
-                format!("the body is not a mail message: {e}"),
-            )
-            .field("body"),
-        })?;
+    let parsed = mailwhy::message::Parsed::capped(&raw, opts.max_bytes).map_err(|e| match e {
+        mailwhy::message::NotMail::TooLarge { .. } => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.to_string())
+        }
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "not-mail",
+            format!("the body is not a mail message: {e}"),
+        )
+        .field("body"),
+    })?;
+    let inputs = mailwhy::message::Inputs {
+        ticket_address: ticket.as_deref(),
+        allowlist: list,
+        ..Default::default()
+    };
+    let ctx = Context::new(d.dns().clone());
+    let report = mailwhy::message::report(&ctx, "message", &parsed, &opts, &inputs).await;
     st.metrics.report(&report);
     Ok(Json(report))
 }

@@ -168,15 +168,16 @@ async fn message_endpoint_is_mailwhy_message() {
         let resp = req.send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK, "{fixture}");
         let got = report(&resp.text().await.unwrap());
-        // The CLI's call: the server's allowlist (the demo has one).
-        let direct = mailwhy::message::report_with(
-            "message",
-            &raw,
-            &Default::default(),
-            ticket,
-            d.allowlist(),
-        )
-        .unwrap();
+        // The CLI's call: the server's allowlist (the demo has one), its DNS.
+        let ctx = mailwhy::check::Context::new(d.dns().clone());
+        let inputs = mailwhy::message::Inputs {
+            ticket_address: ticket,
+            allowlist: d.allowlist(),
+            ..Default::default()
+        };
+        let parsed = mailwhy::message::Parsed::new(&raw).unwrap();
+        let direct =
+            mailwhy::message::report(&ctx, "message", &parsed, &Default::default(), &inputs).await;
         assert_eq!(got.findings, direct.findings, "{fixture}");
         assert_eq!(got.verdict, direct.verdict, "{fixture}");
         assert_eq!(got.data, direct.data, "{fixture}");

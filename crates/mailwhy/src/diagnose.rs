@@ -215,20 +215,24 @@ impl Diagnoser {
 
     /// The vendor's sender authentication (DMARC policy, DKIM keys of its selectors, predicted
     /// DMARC per sending IP, reverse DNS, the providers' sender rules), per From domain, when the
-    /// sender profile names From domains, envelope domains or DKIM selectors.
-    async fn auth_checks(&self, ctx: &Context) -> Vec<CheckOutcome> {
+    /// sender profile names From domains, envelope domains or DKIM selectors; with the DMARC
+    /// checks, for the message checks to reuse.
+    async fn auth_checks(
+        &self,
+        ctx: &Context,
+    ) -> (Vec<CheckOutcome>, Vec<crate::auth::DmarcChecked>) {
         let Some(p) = &self.sender else {
-            return vec![];
+            return Default::default();
         };
         if p.from_domains.is_empty() && p.envelope_domains.is_empty() && p.dkim_selectors.is_empty()
         {
-            return vec![];
+            return Default::default();
         }
         let inputs = crate::auth::AuthInput::from_profile(p);
         let several = inputs.len() > 1;
-        let per_domain =
-            futures::future::join_all(inputs.iter().map(|i| crate::auth::checks(ctx, i))).await;
-        per_domain
+        let per_domain = crate::auth::checks_each(ctx, &inputs).await;
+        let dmarc = per_domain.iter().map(|c| c.dmarc.clone()).collect();
+        let outcomes = per_domain
             .into_iter()
             .zip(&inputs)
             .flat_map(|(c, i)| {
@@ -240,7 +244,8 @@ impl Diagnoser {
                     o
                 })
             })
-            .collect()
+            .collect();
+        (outcomes, dmarc)
     }
 
     /// The gateway allowlist audit on its own (the same for every user), when both the sender
@@ -320,7 +325,7 @@ impl Diagnoser {
         };
         let address_checks = crate::address::address_and_domain(&ctx, address);
         let auth_checks = self.auth_checks(&ctx);
-        let (dir_outcome, (addr_outcomes, addr_data), auth_outcomes) =
+        let (dir_outcome, (addr_outcomes, addr_data), (auth_outcomes, mut dmarc_checked)) =
             futures::join!(directory_check, address_checks, auth_checks);
         // The recipient's provider (from its MX) tells the admin where allowlist entries go and
         // where filtered mail waits.
@@ -350,14 +355,16 @@ impl Diagnoser {
         outcomes.extend(auth_outcomes);
         let opts = crate::message::Options::default();
         for (name, raw) in self.messages.iter().chain(messages) {
-            match crate::message::checks(raw, &opts, address, self.allowlist.as_ref()) {
-                Ok((mut msg_outcomes, a)) => {
-                    // A received message (not a bounce) is authenticated as its receiver did.
-                    if !a.bounce.is_bounce {
-                        let (auth, _) = crate::auth::received::check(&ctx, raw, &a).await;
-                        msg_outcomes.extend(auth);
-                    }
-                    outcomes.extend(msg_outcomes.into_iter().map(|mut o| {
+            match crate::message::Parsed::capped(raw, opts.max_bytes) {
+                Ok(msg) => {
+                    let inputs = crate::message::Inputs {
+                        ticket_address: Some(address),
+                        allowlist: self.allowlist.as_ref(),
+                        dmarc_checked: &dmarc_checked,
+                    };
+                    let checked = crate::message::check(&ctx, &msg, &opts, &inputs).await;
+                    dmarc_checked.extend(checked.dmarc);
+                    outcomes.extend(checked.outcomes.into_iter().map(|mut o| {
                         o.name = format!("message {}", o.name);
                         o.detail = format!("{name}: {}", o.detail);
                         o
@@ -366,7 +373,6 @@ impl Diagnoser {
                 Err(e) => outcomes.push(CheckOutcome::skipped("message", format!("{name}: {e}"))),
             }
         }
-        dedupe_findings(&mut outcomes);
         let mut report = Report::from_outcomes(
             address,
             outcomes,
@@ -404,15 +410,5 @@ impl Diagnoser {
             report = report.with_section("next steps", lines);
         }
         report.with_data(serde_json::json!({ "address": addr_data }))
-    }
-}
-
-/// Drops a finding that an earlier check already reported word for word (the vendor's DMARC
-/// policy is checked for the sender profile and again for a received message from it).
-fn dedupe_findings(outcomes: &mut [CheckOutcome]) {
-    let mut seen = std::collections::HashSet::new();
-    for o in outcomes.iter_mut() {
-        o.findings
-            .retain(|f| seen.insert((f.id, f.detail.clone())));
     }
 }

@@ -46,22 +46,19 @@ pub fn run(settings: &Settings, args: MessageArgs) -> Result<u8, mailwhy::Error>
         )),
         (None, None) => None,
     };
+    let parsed = mailwhy::message::Parsed::new(&raw).map_err(|e| mailwhy::Error::Input {
+        file: name.clone(),
+        message: e.to_string(),
+    })?;
+    let inputs = mailwhy::message::Inputs {
+        ticket_address: args.ticket_address.as_deref(),
+        allowlist: list.as_ref(),
+        ..Default::default()
+    };
     crate::runtime().block_on(async {
         let resolving = settings.start_dns().await?;
         let ctx = mailwhy::check::Context::new(resolving.dns.clone());
-        let report = mailwhy::message::report_authenticated(
-            &ctx,
-            &name,
-            &raw,
-            &opts,
-            args.ticket_address.as_deref(),
-            list.as_ref(),
-        )
-        .await
-        .map_err(|e| mailwhy::Error::Input {
-            file: name.clone(),
-            message: e.to_string(),
-        })?;
+        let report = mailwhy::message::report(&ctx, &name, &parsed, &opts, &inputs).await;
         crate::output::emit(settings, &[report], Some(&resolving.dns))
     })
 }
