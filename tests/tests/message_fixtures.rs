@@ -90,6 +90,35 @@ async fn clean_messages_raise_no_message_findings() {
         .any(|f| f.id == "message.recipient-mismatch" || f.id == "message.auth-failed"));
 }
 
+/// Guards: `mailwhy message --ticket-address` compared a bounce's own To (the sender) with the
+/// ticket, while `diagnose` compared the recipient the bounce reports.
+#[tokio::test]
+async fn a_bounce_is_compared_by_the_recipient_it_reports() {
+    let raw = std::fs::read(mailwhy_tests::fixture("message/bounce.user-unknown.eml")).unwrap();
+    let b = mailwhy::bounce::analyze_bytes(&raw).unwrap();
+    let bounced = b.recipients[0].address.clone();
+    let mismatch = |r: &Report| {
+        r.findings
+            .iter()
+            .any(|f| f.id == "message.recipient-mismatch")
+    };
+    let r = report("x", &raw, &Options::default(), Some(&bounced)).await;
+    assert!(!mismatch(&r), "{:?}", r.findings);
+    let r = report(
+        "x",
+        &raw,
+        &Options::default(),
+        Some("someone.else@example.org"),
+    )
+    .await;
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == "message.recipient-mismatch")
+        .unwrap();
+    assert!(f.detail.contains("this bounce is about"), "{}", f.detail);
+}
+
 #[tokio::test]
 async fn hop_delay_threshold_is_configurable() {
     let raw = std::fs::read(mailwhy_tests::fixture("message/message.hop-delay.eml")).unwrap();

@@ -192,3 +192,45 @@ async fn temporary_dns_failures_are_inconclusive_never_pass_or_fail() {
     let (r, _) = run_with(&ctx, "received-pass.eml").await;
     assert_eq!(r.verdict, Verdict::Inconclusive, "{:?}", ids(&r));
 }
+
+/// Guards: a diagnosis with the vendor's profile and a message from it checked the From
+/// domain's DMARC policy twice and needed a dedupe pass to report it once.
+#[tokio::test]
+async fn a_diagnosis_reports_the_vendors_dmarc_policy_once() {
+    let profile = mailwhy::allowlist::SenderProfile::parse(
+        "name = \"Vendor\"\ndomains = [\"vendor-mail.net\"]\nfrom_domains = [\"vendor-mail.net\"]\n",
+        "vendor.toml",
+    )
+    .unwrap();
+    let raw = std::fs::read(fixture("message/message.auth-failed.eml")).unwrap();
+    let d = mailwhy::diagnose::Diagnoser::builder()
+        .dns_zones(Some(fixture("auth/zones")))
+        .sender(profile)
+        .message("a.eml", raw.clone())
+        .message("b.eml", raw)
+        .build()
+        .await
+        .unwrap();
+    let r = d.diagnose("jane@acme-corp.com").await;
+    let missing = r
+        .findings
+        .iter()
+        .filter(|f| f.id == "dmarc.missing")
+        .count();
+    assert_eq!(missing, 1, "{:?}", ids(&r));
+    // Each message still shows its DMARC check, with the profile's result.
+    let details: Vec<&str> = r
+        .checks
+        .iter()
+        .filter(|c| c.name.ends_with("dmarc"))
+        .map(|c| c.detail.as_str())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "no DMARC policy for vendor-mail.net",
+            "a.eml: no DMARC policy for vendor-mail.net",
+            "b.eml: no DMARC policy for vendor-mail.net"
+        ]
+    );
+}

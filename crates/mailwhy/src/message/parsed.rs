@@ -138,6 +138,28 @@ mod tests {
         assert_eq!(rp(b"From: a@b.example\r\n\r\nReturn-Path: <x@y>"), None);
     }
 
+    /// Guards: DKIM is verified on mail-auth's view built from our parse; it must be the view
+    /// mail-auth's own parse of the bytes gives (same headers, signatures, body hashes).
+    #[test]
+    fn dkim_reads_the_one_parse_as_mail_auth_reads_the_bytes() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
+        let mut seen = 0;
+        for dir in ["auth/messages", "message"] {
+            for e in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+                let path = e.unwrap().path();
+                if path.extension().is_none_or(|x| x != "eml") {
+                    continue;
+                }
+                let raw = std::fs::read(&path).unwrap();
+                let parsed = Parsed::new(&raw).unwrap();
+                let own = AuthenticatedMessage::parse(parsed.raw()).unwrap();
+                assert!(parsed.authenticated() == own, "{}", path.display());
+                seen += 1;
+            }
+        }
+        assert!(seen > 40);
+    }
+
     #[test]
     fn an_mbox_line_is_skipped_and_offsets_stay_right() {
         let p = Parsed::new(b"From sender@x Tue Mar 12 10:00:00 2024\nSubject: hi\n there\n\nbody")
