@@ -1,7 +1,7 @@
 //! What one message says, read from its [`Parsed`] form into plain facts ([`Analysis`]):
 //! recipients, the Received chain, the receivers' authentication results, spam verdicts, the
 //! sender facts an allowlist comparison needs, and the bounce reading. No DNS and no findings:
-//! the checks in [`super::checks`] and [`super::verify`] judge these facts.
+//! the header checks and [`super::verify`] judge these facts.
 
 use std::net::IpAddr;
 

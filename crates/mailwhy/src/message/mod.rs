@@ -1,9 +1,10 @@
 //! Received messages: a message read once ([`Parsed`]), the facts its headers give
 //! ([`Analysis`]: the Received chain in [`received_chain`], the receivers' authentication
 //! results in [`auth_results`], spam verdicts in [`spam`], the bounce reading from
-//! [`crate::bounce`]), the checks on those facts ([`checks`]), our own SPF, DKIM and DMARC for
-//! the message beside the receivers' ([`verify`]), and the one entry point that runs them all:
-//! [`check`], or [`report`] for the `mailwhy message` report.
+//! [`crate::bounce`]), the checks on those facts (`checks.rs`, no DNS), our own SPF, DKIM and
+//! DMARC for the message beside the receivers' ([`verify`]), and the one entry point that runs
+//! them all: [`check`], or [`report`] for the `mailwhy message` report (its text sections are
+//! `sections.rs`).
 //!
 //! Dependencies run one way: this module calls [`crate::auth`] and [`crate::spf`] for the
 //! protocol work, and neither reads a message.
@@ -23,7 +24,7 @@
 
 mod analysis;
 pub mod auth_results;
-pub mod checks;
+mod checks;
 mod parsed;
 pub mod received_chain;
 mod sections;

@@ -116,7 +116,7 @@ impl<'a> Parsed<'a> {
 }
 
 /// One line: folds and runs of whitespace become one space.
-pub(crate) fn unfold(s: &str) -> String {
+fn unfold(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
