@@ -146,6 +146,40 @@ async fn reverse_dns_needs_a_ptr_that_resolves_back() {
     assert_eq!(c.findings[0].evidence["ip"], "137.22.225.99");
 }
 
+/// Guards: a profile with several From domains reported the reverse DNS of its one IP list
+/// (and a DKIM key at an explicit signing domain) once per domain.
+#[tokio::test]
+async fn the_from_domains_of_one_sender_share_its_reverse_dns_and_keys() {
+    let (_s, ctx) = ctx().await;
+    let input = |domain: &str| AuthInput {
+        domain: domain.into(),
+        selectors: vec!["nokey:vendor.example".into()],
+        ips: vec!["137.22.225.100".parse().unwrap()],
+        envelope_domains: vec![],
+    };
+    let each = auth::checks_each(&ctx, &[input("good.example"), input("nodmarc.example")]).await;
+    let count = |id: &str| {
+        each.iter()
+            .flat_map(|c| &c.outcomes)
+            .flat_map(|o| &o.findings)
+            .filter(|f| f.id == id)
+            .count()
+    };
+    assert_eq!(count("sender.no-reverse-dns"), 1);
+    assert_eq!(count("dkim.key-missing"), 1);
+    // The second domain still knows the facts (its checklist needs them), and says it checked.
+    let second = &each[1];
+    let rdns = second
+        .outcomes
+        .iter()
+        .find(|o| o.name == "reverse-dns")
+        .unwrap();
+    assert_eq!(rdns.status, CheckStatus::Ran);
+    assert_eq!(rdns.detail, each[0].outcomes[2].detail);
+    assert_eq!(second.data["reverse_dns"], each[0].data["reverse_dns"]);
+    assert_eq!(second.data["dkim_keys"], each[0].data["dkim_keys"]);
+}
+
 #[tokio::test]
 async fn the_provider_checklist_is_one_finding_with_spf_evaluated() {
     let (_s, ctx) = ctx().await;

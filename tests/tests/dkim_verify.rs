@@ -16,7 +16,8 @@ async fn verify(
     let server = zone_server(&fixture("auth/zones")).await;
     let ctx = Context::new(dns_for(server.addr()));
     let raw = std::fs::read(fixture(&format!("auth/messages/{name}"))).unwrap();
-    let (c, r) = dkim_verify::verify(&ctx, &raw).await;
+    let parsed = mailwhy::message::Parsed::new(&raw).unwrap();
+    let (c, r) = dkim_verify::verify(&ctx, &parsed.authenticated()).await;
     (c, r, ctx.dns.queries_sent())
 }
 
@@ -68,7 +69,8 @@ async fn a_servfail_on_the_key_makes_verification_inconclusive() {
     let bad = FaultResponder::start(Fault::ServFail).await;
     let ctx = Context::new(dns_for(bad.addr()));
     let raw = std::fs::read(fixture("auth/messages/pristine.eml")).unwrap();
-    let (c, r) = dkim_verify::verify(&ctx, &raw).await;
+    let parsed = mailwhy::message::Parsed::new(&raw).unwrap();
+    let (c, r) = dkim_verify::verify(&ctx, &parsed.authenticated()).await;
     assert!(matches!(c.status, CheckStatus::Inconclusive));
     assert!(r.iter().all(|s| s.result == "temperror"), "{r:?}");
     assert!(c.findings.iter().all(|f| f.id == "dns.temporary-failure"));

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use mailwhy::message::{self, Options};
+use mailwhy::message::{self, Inputs, Options, Parsed};
+use mailwhy::report::Report;
 
 /// The ticket address the recipient comparison is run with.
 const TICKET: &str = "jane@acme-corp.com";
@@ -25,31 +26,25 @@ fn fixtures() -> Vec<(String, std::path::PathBuf)> {
     out
 }
 
-/// Ids that come from mailwhy's own authentication of the message, which needs DNS: their
-/// fixtures are signed by fixtures/auth/messages/generate.py and run against fixtures/auth/zones.
-const NEEDS_DNS: &[&str] = &["message.auth-disagreement"];
+/// The `mailwhy message` report of `raw`, authenticated against fixtures/auth/zones (where the
+/// messages signed by fixtures/auth/messages/generate.py have their keys and policies).
+async fn report(name: &str, raw: &[u8], opts: &Options, ticket: Option<&str>) -> Report {
+    let server = mailwhy_tests::zone_server(&mailwhy_tests::fixture("auth/zones")).await;
+    let ctx = mailwhy::check::Context::new(mailwhy_tests::dns_for(server.addr()));
+    let msg = Parsed::new(raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let inputs = Inputs {
+        ticket_address: ticket,
+        ..Inputs::default()
+    };
+    message::report(&ctx, name, &msg, opts, &inputs).await
+}
 
 #[tokio::test]
 async fn each_fixture_produces_its_finding() {
-    let server = mailwhy_tests::zone_server(&mailwhy_tests::fixture("auth/zones")).await;
-    let ctx = mailwhy::check::Context::new(mailwhy_tests::dns_for(server.addr()));
     for (id, path) in fixtures() {
         let raw = std::fs::read(&path).unwrap();
         let name = path.display().to_string();
-        let r = if NEEDS_DNS.contains(&id.as_str()) {
-            message::report_authenticated(
-                &ctx,
-                &name,
-                &raw,
-                &Options::default(),
-                Some(TICKET),
-                None,
-            )
-            .await
-        } else {
-            message::report(&name, &raw, &Options::default(), Some(TICKET))
-        }
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let r = report(&name, &raw, &Options::default(), Some(TICKET)).await;
         let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
         assert!(
             ids.contains(&id.as_str()),
@@ -84,27 +79,56 @@ fn every_message_and_bounce_id_has_a_fixture() {
     );
 }
 
-#[test]
-fn clean_messages_raise_no_message_findings() {
+#[tokio::test]
+async fn clean_messages_raise_no_message_findings() {
     // The spam fixture names jane@acme-corp.com: no mismatch, and no auth results to fail.
     let raw = std::fs::read(mailwhy_tests::fixture("message/message.spam-verdict.eml")).unwrap();
-    let r = message::report("x", &raw, &Options::default(), Some(TICKET)).unwrap();
+    let r = report("x", &raw, &Options::default(), Some(TICKET)).await;
     assert!(!r
         .findings
         .iter()
         .any(|f| f.id == "message.recipient-mismatch" || f.id == "message.auth-failed"));
 }
 
-#[test]
-fn hop_delay_threshold_is_configurable() {
+/// Guards: `mailwhy message --ticket-address` compared a bounce's own To (the sender) with the
+/// ticket, while `diagnose` compared the recipient the bounce reports.
+#[tokio::test]
+async fn a_bounce_is_compared_by_the_recipient_it_reports() {
+    let raw = std::fs::read(mailwhy_tests::fixture("message/bounce.user-unknown.eml")).unwrap();
+    let b = mailwhy::bounce::analyze_bytes(&raw).unwrap();
+    let bounced = b.recipients[0].address.clone();
+    let mismatch = |r: &Report| {
+        r.findings
+            .iter()
+            .any(|f| f.id == "message.recipient-mismatch")
+    };
+    let r = report("x", &raw, &Options::default(), Some(&bounced)).await;
+    assert!(!mismatch(&r), "{:?}", r.findings);
+    let r = report(
+        "x",
+        &raw,
+        &Options::default(),
+        Some("someone.else@example.org"),
+    )
+    .await;
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == "message.recipient-mismatch")
+        .unwrap();
+    assert!(f.detail.contains("this bounce is about"), "{}", f.detail);
+}
+
+#[tokio::test]
+async fn hop_delay_threshold_is_configurable() {
     let raw = std::fs::read(mailwhy_tests::fixture("message/message.hop-delay.eml")).unwrap();
     let opts = Options {
         hop_delay_threshold_secs: 3 * 3600,
         ..Options::default()
     };
-    let r = message::report("x", &raw, &opts, None).unwrap();
+    let r = report("x", &raw, &opts, None).await;
     assert!(!r.findings.iter().any(|f| f.id == "message.hop-delay"));
-    let msg = message::parse(&raw).unwrap();
+    let msg = Parsed::new(&raw).unwrap();
     let a = message::analyze(&msg);
     assert_eq!(a.received.total_transit_secs, Some(2 * 3600 + 70));
     // The newest hop (mx.acme-corp.com -> store.acme-corp.com) is inside the recipient's
@@ -118,7 +142,7 @@ fn hop_delay_threshold_is_configurable() {
 #[test]
 fn sender_facts_expose_ip_and_domains_for_the_allowlist() {
     let raw = std::fs::read(mailwhy_tests::fixture("message/message.auth-failed.eml")).unwrap();
-    let msg = message::parse(&raw).unwrap();
+    let msg = Parsed::new(&raw).unwrap();
     let a = message::analyze(&msg);
     assert_eq!(
         a.sender.connecting_ip.map(|i| i.to_string()).as_deref(),
@@ -131,7 +155,7 @@ fn sender_facts_expose_ip_and_domains_for_the_allowlist() {
 #[test]
 fn negative_delays_are_marked() {
     let raw = b"Received: from b.example (b.example [85.10.200.2]) by c.example with ESMTP; Tue, 12 Mar 2024 10:00:00 +0000\r\nReceived: from a.example (a.example [85.10.200.1]) by b.example with ESMTP; Tue, 12 Mar 2024 10:05:00 +0000\r\nFrom: a@a.example\r\nTo: b@c.example\r\nSubject: skew\r\n\r\nx\r\n";
-    let msg = message::parse(raw).unwrap();
+    let msg = Parsed::new(raw).unwrap();
     let a = message::analyze(&msg);
     assert!(a.received.hops[1].negative_delay);
     assert_eq!(a.received.hops[1].delay_secs, Some(-300));
@@ -153,6 +177,6 @@ fn non_mail_and_oversized_inputs_are_errors_naming_the_file() {
         e.contains("message.hop-delay.eml") && e.contains("limit"),
         "{e}"
     );
-    assert!(message::parse(b"\x00\x01\x02binary").is_err());
-    assert!(message::parse(b"").is_err());
+    assert!(Parsed::new(b"\x00\x01\x02binary").is_err());
+    assert!(Parsed::new(b"").is_err());
 }

@@ -3,22 +3,21 @@
 //! receivers' Authentication-Results. The messages were signed by dkimpy
 //! (fixtures/auth/messages/generate.py); their zones are served by the loopback zone server.
 
-use mailwhy::auth::received::Computed;
 use mailwhy::check::{CheckStatus, Context};
 use mailwhy::finding::Severity;
-use mailwhy::message::{self, Options};
+use mailwhy::message::verify::Computed;
+use mailwhy::message::{self, Inputs, Options, Parsed};
 use mailwhy::report::{Report, Verdict};
 use mailwhy_tests::{dns_for, fixture, zone_server, Fault, FaultResponder};
 
 async fn run_with(ctx: &Context, name: &str) -> (Report, Computed) {
     let raw = std::fs::read(fixture(&format!("auth/messages/{name}"))).unwrap();
-    let r = message::report_authenticated(ctx, name, &raw, &Options::default(), None, None)
-        .await
-        .unwrap();
+    let msg = Parsed::new(&raw).unwrap();
+    let (opts, inputs) = (Options::default(), Inputs::default());
+    let r = message::report(ctx, name, &msg, &opts, &inputs).await;
     assert!(r.data["authentication_computed"].is_object(), "{name}");
-    let msg = message::parse(&raw).unwrap();
-    let (_, c) = mailwhy::auth::received::check(ctx, &raw, &message::analyze(&msg)).await;
-    (r, c)
+    let c = message::check(ctx, &msg, &opts, &inputs).await.computed;
+    (r, c.expect("a received message is authenticated"))
 }
 
 async fn run(name: &str) -> (Report, Computed) {
@@ -185,4 +184,49 @@ async fn temporary_dns_failures_are_inconclusive_never_pass_or_fail() {
     assert_eq!(r.verdict, Verdict::ProblemFound);
     let (r, _) = run_with(&ctx, "received-pass.eml").await;
     assert_eq!(r.verdict, Verdict::Inconclusive, "{:?}", ids(&r));
+}
+
+/// Guards: a diagnosis with the vendor's profile and a message from it checked the From
+/// domain's DMARC policy twice and needed a dedupe pass to report it once.
+#[tokio::test]
+async fn a_diagnosis_reports_the_vendors_dmarc_policy_once() {
+    let profile = mailwhy::allowlist::SenderProfile::parse(
+        "name = \"Vendor\"\ndomains = [\"vendor-mail.net\"]\nfrom_domains = [\"vendor-mail.net\"]\n",
+        "vendor.toml",
+    )
+    .unwrap();
+    let raw = std::fs::read(fixture("message/message.auth-failed.eml")).unwrap();
+    let d = mailwhy::Diagnoser::builder()
+        .dns_zones(Some(fixture("auth/zones")))
+        .sender(profile)
+        .build()
+        .await
+        .unwrap();
+    let mut request = mailwhy::DiagnoseRequest::new("jane@acme-corp.com");
+    request.messages = vec![
+        mailwhy::TicketMessage::new("a.eml", raw.clone()),
+        mailwhy::TicketMessage::new("b.eml", raw),
+    ];
+    let r = d.diagnose(&request).await;
+    let missing = r
+        .findings
+        .iter()
+        .filter(|f| f.id == "dmarc.missing")
+        .count();
+    assert_eq!(missing, 1, "{:?}", ids(&r));
+    // Each message still shows its DMARC check, with the profile's result.
+    let details: Vec<&str> = r
+        .checks
+        .iter()
+        .filter(|c| c.name.ends_with("dmarc"))
+        .map(|c| c.detail.as_str())
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "no DMARC policy for vendor-mail.net",
+            "a.eml: no DMARC policy for vendor-mail.net",
+            "b.eml: no DMARC policy for vendor-mail.net"
+        ]
+    );
 }

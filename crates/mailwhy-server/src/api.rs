@@ -565,7 +565,8 @@ pub(crate) struct MessageQuery {
 
 /// The full report on one received message or bounce, as `mailwhy message FILE`: the
 /// Received chain with hop delays, authentication results, spam verdicts, the bounce reading,
-/// and the sender against the server's allowlist (or its sender profile).
+/// the sender against the server's allowlist (or its sender profile), and for a received
+/// message its SPF, DKIM and DMARC computed by mailwhy beside the receivers' results.
 #[utoipa::path(post, path = "/v1/message", tag = "message", params(MessageQuery),
     request_body(content = String, content_type = "message/rfc822",
         description = "The raw message or bounce (RFC 5322), up to the body cap (25 MB by default)"),

@@ -95,6 +95,16 @@ impl CheckOutcome {
         }
     }
 
+    /// The same check made again later in a run, on the same input: this one's status and
+    /// detail, without its findings (this one reports them, once).
+    pub fn repeated(&self) -> CheckOutcome {
+        CheckOutcome {
+            findings: vec![],
+            duration: Duration::ZERO,
+            ..self.clone()
+        }
+    }
+
     /// A check that did not run, and why.
     pub fn skipped(name: &str, why: impl Into<String>) -> CheckOutcome {
         let why = why.into();

@@ -161,15 +161,15 @@ fn classify(r: &DkimResult) -> (&'static str, Option<FailReason>, Option<String>
     }
 }
 
-/// Verifies every `DKIM-Signature` of `raw` (an RFC 5322 message). Adds one
+/// Verifies every `DKIM-Signature` of `msg` (mail-auth's view of the message, which
+/// [`crate::message::Parsed::authenticated`] builds from the one parse). Adds one
 /// `dkim.signature-failed` per signature that does not pass; a temporary DNS failure makes the
 /// check inconclusive instead.
-pub async fn verify(ctx: &Context, raw: &[u8]) -> (CheckOutcome, Vec<SignatureResult>) {
+pub async fn verify(
+    ctx: &Context,
+    msg: &AuthenticatedMessage<'_>,
+) -> (CheckOutcome, Vec<SignatureResult>) {
     let mut c = CheckOutcome::start("dkim-signatures");
-    let Some(msg) = AuthenticatedMessage::parse(raw) else {
-        c.inconclusive("the message could not be parsed");
-        return (c.done("the message could not be parsed"), vec![]);
-    };
     // Ask our DNS layer for every key the signatures name, and hand the answers to mail-auth.
     let cache = Prefilled(Mutex::new(HashMap::new()));
     let far = std::time::Instant::now() + std::time::Duration::from_secs(3600);
@@ -203,7 +203,7 @@ pub async fn verify(ctx: &Context, raw: &[u8]) -> (CheckOutcome, Vec<SignatureRe
         cache.insert(key, value, far);
     }
     let outputs = authenticator()
-        .verify_dkim(Parameters::new(&msg).with_txt_cache(&cache))
+        .verify_dkim(Parameters::new(msg).with_txt_cache(&cache))
         .await;
     let mut results = Vec::new();
     for o in &outputs {

@@ -6,9 +6,11 @@
 //! discovery), [`dkim_key`] (key records), [`rdns`] (forward-confirmed reverse DNS),
 //! [`alignment`] (pure identifier-alignment functions) and [`requirements`] (the providers'
 //! rules as data). SPF evaluation belongs to the SPF engine; this module reaches it through the
-//! one function [`spf_evidence`]. [`dkim_verify`] verifies a message's signatures, and
-//! [`received`] computes a received message's SPF, DKIM and DMARC and sets them beside the
-//! receivers' own Authentication-Results.
+//! one function [`spf_evidence`]. [`dkim_verify`] verifies the signatures of a message that
+//! mail-auth holds.
+//!
+//! Nothing here reads a received message: [`crate::message`] parses it and computes its SPF,
+//! DKIM and DMARC through these functions, so the dependency runs one way, message → auth.
 
 pub mod alignment;
 pub mod dkim_key;
@@ -17,7 +19,6 @@ pub mod dmarc;
 pub mod evaluate;
 pub mod predict;
 pub mod rdns;
-pub mod received;
 pub mod requirements;
 
 use std::net::IpAddr;
@@ -262,6 +263,35 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
     (c.done(detail), d)
 }
 
+/// A From domain's DMARC check as one run made it, kept so that a later check of the same
+/// domain in the run (a received message from the vendor, after the sender profile's
+/// `auth dmarc`) reuses the discovery instead of asking, and reporting, the policy again.
+#[derive(Debug, Clone)]
+pub struct DmarcChecked {
+    /// The From domain (lowercase, no trailing dot).
+    pub domain: String,
+    /// What discovery found.
+    pub discovery: Discovery,
+    /// The `dmarc` outcome that reported it.
+    pub outcome: CheckOutcome,
+}
+
+impl DmarcChecked {
+    /// Keeps the DMARC check of `domain`: its `outcome` (from [`check_dmarc`]) and `discovery`.
+    pub fn new(domain: &str, outcome: &CheckOutcome, discovery: Discovery) -> DmarcChecked {
+        DmarcChecked {
+            domain: domain.trim_end_matches('.').to_ascii_lowercase(),
+            discovery,
+            outcome: outcome.clone(),
+        }
+    }
+
+    /// True when this is the check of `domain`.
+    pub fn is_for(&self, domain: &str) -> bool {
+        self.domain == domain.trim_end_matches('.').to_ascii_lowercase()
+    }
+}
+
 /// Known sending services that DKIM keys are delegated to by CNAME (the target's
 /// organizational domain → the service's name). Data, not logic: add rows as they are met.
 pub static SENDING_SERVICES: &[(&str, &str)] = &[
@@ -315,9 +345,29 @@ pub async fn check_dkim_keys(
     ctx: &Context,
     keys: &[(String, String)],
 ) -> (CheckOutcome, Vec<KeyStatus>) {
+    check_dkim_keys_reusing(ctx, keys, &[]).await
+}
+
+/// [`check_dkim_keys`], taking the status of a key in `known` (checked, and reported, for an
+/// earlier From domain of the same sender) instead of checking it again.
+async fn check_dkim_keys_reusing(
+    ctx: &Context,
+    keys: &[(String, String)],
+    known: &[KeyStatus],
+) -> (CheckOutcome, Vec<KeyStatus>) {
     let mut c = CheckOutcome::start("dkim-keys");
     let mut out = Vec::new();
     for (sel, dom) in keys {
+        if let Some(k) = known
+            .iter()
+            .find(|k| k.selector == *sel && k.domain == *dom)
+        {
+            if k.state == "unknown" {
+                c.inconclusive(format!("the DKIM key {} could not be looked up", k.name));
+            }
+            out.push(k.clone());
+            continue;
+        }
         let name = format!("{sel}._domainkey.{dom}");
         let mut st = KeyStatus {
             selector: sel.clone(),
@@ -561,11 +611,41 @@ pub struct Checks {
     pub data: serde_json::Value,
     /// Text blocks: predicted DMARC result, provider sender rules, delegated keys.
     pub sections: Vec<(String, Vec<String>)>,
+    /// The From domain's DMARC check, for later checks of the run to reuse.
+    pub dmarc: DmarcChecked,
 }
 
-/// Runs every auth check for `input` (what `mailwhy auth` and `mailwhy diagnose` with a sender
-/// profile show).
+/// Runs every auth check for `input` (what `mailwhy auth` shows).
 pub async fn checks(ctx: &Context, input: &AuthInput) -> Checks {
+    checks_sharing(ctx, input, &mut Shared::default()).await
+}
+
+/// Runs every auth check for each From domain of one sender (a profile's, as
+/// [`AuthInput::from_profile`] gives them; what `mailwhy diagnose` with a sender profile shows).
+///
+/// The domains share the sender's IPs and may share DKIM keys (`selector:domain`): the reverse
+/// DNS of an IP list and a key already checked for an earlier domain are reused, so each is
+/// checked, and its findings reported, once (the later domain's `reverse-dns` repeats the
+/// first one's status without the findings).
+pub async fn checks_each(ctx: &Context, inputs: &[AuthInput]) -> Vec<Checks> {
+    let mut shared = Shared::default();
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        out.push(checks_sharing(ctx, input, &mut shared).await);
+    }
+    out
+}
+
+/// What the From domains of one sender share, as checked for the first domain that had it.
+#[derive(Default)]
+struct Shared {
+    /// Reverse DNS by IP list: the outcome and the statuses.
+    rdns: Vec<(Vec<IpAddr>, CheckOutcome, Vec<rdns::ReverseDns>)>,
+    /// DKIM keys checked so far.
+    keys: Vec<KeyStatus>,
+}
+
+async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -> Checks {
     let domain = input.domain.trim_end_matches('.').to_ascii_lowercase();
     let keys: Vec<(String, String)> = input
         .selectors
@@ -579,15 +659,28 @@ pub async fn checks(ctx: &Context, input: &AuthInput) -> Checks {
             vec![],
         )
     } else {
-        check_dkim_keys(ctx, &keys).await
+        check_dkim_keys_reusing(ctx, &keys, &shared.keys).await
     };
+    for k in &key_status {
+        if !shared
+            .keys
+            .iter()
+            .any(|s| s.selector == k.selector && s.domain == k.domain)
+        {
+            shared.keys.push(k.clone());
+        }
+    }
     let (rdns_c, rdns) = if input.ips.is_empty() {
         (
             CheckOutcome::skipped("reverse-dns", "no sending IP given (--ip)"),
             vec![],
         )
+    } else if let Some((_, c, r)) = shared.rdns.iter().find(|(ips, ..)| *ips == input.ips) {
+        (c.repeated(), r.clone())
     } else {
-        rdns::check(ctx, &input.ips).await
+        let (c, r) = rdns::check(ctx, &input.ips).await;
+        shared.rdns.push((input.ips.clone(), c.clone(), r.clone()));
+        (c, r)
     };
     let spf = spf_evidence(ctx, &input.envelope_domains, &input.ips).await;
 
@@ -726,6 +819,7 @@ pub async fn checks(ctx: &Context, input: &AuthInput) -> Checks {
         ));
     }
     Checks {
+        dmarc: DmarcChecked::new(&domain, &dmarc_c, discovery),
         outcomes: vec![dmarc_c, dkim_c, rdns_c, pred_c, req_c],
         data,
         sections,

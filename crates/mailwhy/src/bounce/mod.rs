@@ -20,6 +20,7 @@ use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
 
 use crate::finding::{Finding, Severity};
+use crate::message::Parsed;
 pub use reason::Reason;
 
 /// What kind of message was read.
@@ -108,7 +109,8 @@ fn ctype(part: &MessagePart<'_>) -> (String, String) {
 }
 
 /// Reads `msg` as a bounce.
-pub fn analyze(msg: &Message<'_>) -> Bounce {
+pub fn analyze(msg: &Parsed<'_>) -> Bounce {
+    let msg = msg.mail();
     let root_type = msg
         .root_part()
         .content_type()
@@ -372,8 +374,7 @@ pub fn findings(b: &Bounce) -> Vec<Finding> {
 mod tests;
 
 /// Parses raw message bytes and reads them as a bounce; `Err` when the bytes are not a mail
-/// message (see [`crate::message::parse`]).
+/// message (see [`Parsed::new`]).
 pub fn analyze_bytes(raw: &[u8]) -> Result<Bounce, crate::message::NotMail> {
-    let msg = crate::message::parse(raw)?;
-    Ok(analyze(&msg))
+    Ok(analyze(&Parsed::new(raw)?))
 }

@@ -2,10 +2,7 @@
 use super::*;
 
 fn read(raw: &str) -> Bounce {
-    let msg = mail_parser::MessageParser::default()
-        .parse(raw.as_bytes())
-        .expect("parses");
-    analyze(&msg)
+    analyze(&Parsed::new(raw.as_bytes()).expect("parses"))
 }
 
 #[test]

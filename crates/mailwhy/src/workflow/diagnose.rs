@@ -332,7 +332,7 @@ impl Diagnoser {
         let ctx = self.context();
         let run = Run::start(&ctx);
         let mut outcomes = vec![self.allowlist_audit(None), self.spf_drift(&run.ctx).await];
-        outcomes.extend(self.auth_checks(&run.ctx).await);
+        outcomes.extend(self.auth_checks(&run.ctx).await.0);
         let report = Report::from_outcomes(
             "the vendor, for every recipient",
             outcomes,
@@ -343,20 +343,24 @@ impl Diagnoser {
 
     /// The vendor's sender authentication (DMARC policy, DKIM keys of its selectors, predicted
     /// DMARC per sending IP, reverse DNS, the providers' sender rules), per From domain, when the
-    /// sender profile names From domains, envelope domains or DKIM selectors.
-    async fn auth_checks(&self, ctx: &Context) -> Vec<CheckOutcome> {
+    /// sender profile names From domains, envelope domains or DKIM selectors; with the DMARC
+    /// checks, for the message checks to reuse.
+    async fn auth_checks(
+        &self,
+        ctx: &Context,
+    ) -> (Vec<CheckOutcome>, Vec<crate::auth::DmarcChecked>) {
         let Some(p) = self
             .sender
             .as_ref()
             .filter(|_| self.checks_sender_authentication())
         else {
-            return vec![];
+            return Default::default();
         };
         let inputs = crate::auth::AuthInput::from_profile(p);
         let several = inputs.len() > 1;
-        let per_domain =
-            futures::future::join_all(inputs.iter().map(|i| crate::auth::checks(ctx, i))).await;
-        per_domain
+        let per_domain = crate::auth::checks_each(ctx, &inputs).await;
+        let dmarc = per_domain.iter().map(|c| c.dmarc.clone()).collect();
+        let outcomes = per_domain
             .into_iter()
             .zip(&inputs)
             .flat_map(|(c, i)| {
@@ -368,7 +372,8 @@ impl Diagnoser {
                     o
                 })
             })
-            .collect()
+            .collect();
+        (outcomes, dmarc)
     }
 }
 
@@ -495,12 +500,12 @@ async fn run(
         if everything {
             d.auth_checks(ctx).await
         } else if d.checks_sender_authentication() {
-            vec![once_in_summary("auth")]
+            (vec![once_in_summary("auth")], vec![])
         } else {
-            vec![]
+            Default::default()
         }
     };
-    let (dir_outcome, (mut addr_outcomes, facts), auth_outcomes) =
+    let (dir_outcome, (mut addr_outcomes, facts), (auth_outcomes, dmarc_checked)) =
         futures::join!(directory_check, address_checks, auth_checks);
     // A filtering gateway in front of the recipient's mailboxes is where the vendor's allowlist
     // entries belong: the finding the allowlist audit gives for a recipient domain, here when the
@@ -545,8 +550,7 @@ async fn run(
     outcomes.push(allow_outcome);
     outcomes.push(spf_outcome);
     outcomes.extend(auth_outcomes);
-    outcomes.extend(message_checks(ctx, d, address, messages).await);
-    dedupe_findings(&mut outcomes);
+    outcomes.extend(message_checks(ctx, d, address, messages, dmarc_checked).await);
     let mut report = Report::from_outcomes(address, outcomes, Stats::default());
     if report.verdict != Verdict::ProblemFound {
         report = with_next_steps(report, &facts);
@@ -569,18 +573,23 @@ async fn message_checks(
     d: &Diagnoser,
     address: &str,
     messages: &[TicketMessage],
+    mut dmarc_checked: Vec<crate::auth::DmarcChecked>,
 ) -> Vec<CheckOutcome> {
     let opts = crate::message::Options::default();
     let mut outcomes = Vec::new();
     for m in messages {
-        match crate::message::checks(&m.raw, &opts, address, d.allowlist.as_ref()) {
-            Ok((mut msg_outcomes, a)) => {
-                // A received message (not a bounce) is authenticated as its receiver did.
-                if !a.bounce.is_bounce {
-                    let (auth, _) = crate::auth::received::check(ctx, &m.raw, &a).await;
-                    msg_outcomes.extend(auth);
-                }
-                outcomes.extend(msg_outcomes.into_iter().map(|mut o| {
+        match crate::message::Parsed::capped(&m.raw, opts.max_bytes) {
+            Ok(msg) => {
+                // A DMARC policy already checked (the sender profile's, or an earlier message's)
+                // is reused, not reported again.
+                let inputs = crate::message::Inputs {
+                    ticket_address: Some(address),
+                    allowlist: d.allowlist.as_ref(),
+                    dmarc_checked: &dmarc_checked,
+                };
+                let checked = crate::message::check(ctx, &msg, &opts, &inputs).await;
+                dmarc_checked.extend(checked.dmarc);
+                outcomes.extend(checked.outcomes.into_iter().map(|mut o| {
                     o.name = format!("message {}", o.name);
                     o.detail = format!("{}: {}", m.name, o.detail);
                     o
@@ -622,13 +631,4 @@ fn with_next_steps(report: Report, facts: &AddressFacts) -> Report {
         ));
     }
     report.with_section("next steps", lines)
-}
-
-/// Drops a finding that an earlier check already reported word for word (the vendor's DMARC
-/// policy is checked for the sender profile and again for a received message from it).
-fn dedupe_findings(outcomes: &mut [CheckOutcome]) {
-    let mut seen = std::collections::HashSet::new();
-    for o in outcomes.iter_mut() {
-        o.findings.retain(|f| seen.insert((f.id, f.detail.clone())));
-    }
 }

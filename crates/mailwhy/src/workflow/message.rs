@@ -29,14 +29,13 @@ pub struct MessageRequest<'a> {
 /// The message report, or why the bytes are not a message.
 pub async fn message(ctx: &Context, request: &MessageRequest<'_>) -> Result<Report, NotMail> {
     let run = Run::start(ctx);
-    let report = crate::message::report_authenticated(
-        &run.ctx,
-        &request.name,
-        request.raw,
-        &request.options,
-        request.ticket_address.as_deref(),
-        request.allowlist,
-    )
-    .await?;
+    let msg = crate::message::Parsed::capped(request.raw, request.options.max_bytes)?;
+    let inputs = crate::message::Inputs {
+        ticket_address: request.ticket_address.as_deref(),
+        allowlist: request.allowlist,
+        ..Default::default()
+    };
+    let report =
+        crate::message::report(&run.ctx, &request.name, &msg, &request.options, &inputs).await;
     Ok(run.finish(report))
 }

@@ -7,8 +7,10 @@
 
 use std::net::IpAddr;
 
-use mail_parser::{DateTime, Header, HeaderName, HeaderValue, Host, Message, Received};
+use mail_parser::{DateTime, HeaderName, HeaderValue, Host, Received};
 use serde::Serialize;
+
+use super::Parsed;
 
 /// One Received header.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -115,26 +117,15 @@ fn from_raw(raw: String) -> Hop {
     }
 }
 
-fn unfold(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn raw_value(msg: &Message<'_>, h: &Header<'_>) -> String {
-    let raw = msg.raw_message();
-    let (s, e) = (h.offset_start as usize, h.offset_end as usize);
-    unfold(&String::from_utf8_lossy(
-        raw.get(s..e.min(raw.len())).unwrap_or(&[]),
-    ))
-}
-
 /// Reads the Received chain of `msg`.
-pub fn chain(msg: &Message<'_>) -> Chain {
+pub fn chain(msg: &Parsed<'_>) -> Chain {
     let mut hops: Vec<Hop> = msg
+        .mail()
         .headers()
         .iter()
         .filter(|h| h.name == HeaderName::Received)
         .map(|h| {
-            let raw = raw_value(msg, h);
+            let raw = msg.unfolded(h);
             match &h.value {
                 // A value with neither `from` nor `by` is mail-parser giving up politely.
                 HeaderValue::Received(r)
