@@ -343,7 +343,9 @@ pub async fn address_and_domain(
                     outcomes.push(outcome);
                 }
             }
-            Domain::Literal(l) => outcomes.push(crate::routing::check_literal(l)),
+            Domain::Literal(l) => {
+                outcomes.push(crate::routing::check_literal(&l.to_string(), l.ip()))
+            }
         }
     } else {
         outcomes.push(CheckOutcome::skipped(
