@@ -10,7 +10,7 @@
 //! use mailwhy::{check::Context, dns::{Dns, DnsConfig, RecordType}};
 //! let dns = Dns::new(&DnsConfig::default())?;
 //! let ctx = Context::new(dns);
-//! let report = mailwhy::dns::dig(&ctx, "example.com", RecordType::MX).await;
+//! let report = mailwhy::dig::report(&ctx, "example.com", RecordType::MX).await;
 //! println!("{}", mailwhy::report::render_text(&[report], false));
 //! # Ok(()) }
 //! ```
@@ -25,6 +25,7 @@ pub mod bounce;
 pub mod check;
 pub mod config;
 pub mod diagnose;
+pub mod dig;
 pub mod directory;
 pub mod dns;
 pub mod error;

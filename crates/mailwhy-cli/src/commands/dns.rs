@@ -31,7 +31,7 @@ pub fn run(settings: &Settings, args: DnsArgs) -> Result<u8, mailwhy::Error> {
     crate::runtime().block_on(async {
         let resolving = settings.start_dns().await?;
         let ctx = Context::new(resolving.dns.clone());
-        let report = mailwhy::dns::dig(&ctx, &args.name, rtype).await;
+        let report = mailwhy::dig::report(&ctx, &args.name, rtype).await;
         crate::output::emit(settings, &[report], Some(&resolving.dns))
     })
 }

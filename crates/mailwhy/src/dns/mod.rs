@@ -15,8 +15,6 @@ mod resolver;
 pub mod server;
 pub mod zonefile;
 
-use std::time::Instant;
-
 pub use hickory_resolver::proto::rr::RecordType;
 
 pub use answer::{Answer, Data, Outcome, Rec};
@@ -53,67 +51,4 @@ impl Resolving {
             zone_server,
         })
     }
-}
-
-/// `mailwhy dns NAME [TYPE]`: asks one question through the layer and reports the outcome.
-pub async fn dig(
-    ctx: &crate::check::Context,
-    name: &str,
-    rtype: RecordType,
-) -> crate::report::Report {
-    use crate::check::CheckOutcome;
-    let started = Instant::now();
-    let mut check = CheckOutcome::start("dns");
-    let mut lines = Vec::new();
-    let mut data = serde_json::Value::Null;
-    match ctx.dns.query(name, rtype).await {
-        Err(e) => {
-            check.inconclusive(e.to_string());
-            lines.push(e.to_string());
-        }
-        Ok(answer) => {
-            check.dns_failure(&answer, &format!("the {rtype} records of {}", answer.name));
-            match &answer.outcome {
-                Outcome::Records(recs) => {
-                    for r in recs {
-                        lines.push(format!(
-                            "{}.  {}  IN  {}  {}",
-                            r.name,
-                            r.ttl,
-                            r.data.rtype(),
-                            r.data.presentation()
-                        ));
-                    }
-                }
-                Outcome::NoData => lines.push(format!(
-                    "{} exists but has no {rtype} record (NODATA)",
-                    answer.name
-                )),
-                Outcome::NxDomain => {
-                    lines.push(format!("{} does not exist (NXDOMAIN)", answer.name))
-                }
-                other => lines.push(format!(
-                    "no answer: {}{}",
-                    other.kind(),
-                    answer
-                        .error
-                        .as_deref()
-                        .map(|e| format!(" ({e})"))
-                        .unwrap_or_default()
-                )),
-            }
-            data = serde_json::to_value(&*answer).unwrap_or_default();
-        }
-    }
-    let outcome = check.done(format!("{name} {rtype}"));
-    crate::report::Report::from_outcomes(
-        format!("{name} {rtype}"),
-        vec![outcome],
-        crate::report::Stats {
-            dns_queries: ctx.dns.queries_sent(),
-            duration_ms: started.elapsed().as_millis() as u64,
-        },
-    )
-    .with_data(data)
-    .with_section("answer", lines)
 }
