@@ -412,7 +412,6 @@ impl Diagnoser {
 fn dedupe_findings(outcomes: &mut [CheckOutcome]) {
     let mut seen = std::collections::HashSet::new();
     for o in outcomes.iter_mut() {
-        o.findings
-            .retain(|f| seen.insert((f.id, f.detail.clone())));
+        o.findings.retain(|f| seen.insert((f.id, f.detail.clone())));
     }
 }
