@@ -260,7 +260,9 @@ impl Settings {
 
     /// Starts the DNS layer (and the zone server for `--dns-zones`).
     pub async fn start_dns(&self) -> Result<Resolving, CliError> {
-        Ok(Resolving::start(&self.dns, self.dns_zones.as_deref()).await?)
+        Ok(Resolving::start(&self.dns, self.dns_zones.as_deref())
+            .await
+            .map_err(mailwhy::Error::from)?)
     }
 }
 

@@ -1,8 +1,7 @@
 //! `mailwhy serve` as a process: the non-loopback refusal, and a real start on 127.0.0.1:0
 //! answering over HTTP with the token never appearing in its log.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -37,20 +36,28 @@ fn refuses_a_non_loopback_address_without_a_token() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("MAILWHY_TEST_UNSET_TOKEN"));
 }
 
-fn get(addr: &str, path: &str, token: Option<&str>) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
+/// A response from the server: its status code and body.
+struct Reply {
+    status: u16,
+    body: String,
+}
+
+/// `GET http://{addr}{path}`, with a bearer token when given.
+fn get(addr: &str, path: &str, token: Option<&str>) -> Reply {
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let mut request = client.get(format!("http://{addr}{path}"));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    let response = request.send().unwrap();
+    Reply {
+        status: response.status().as_u16(),
+        body: response.text().unwrap(),
+    }
 }
 
 #[test]
@@ -84,14 +91,18 @@ fn serves_the_demo_and_never_logs_the_token() {
         }
     };
     let denied = get(&addr, "/v1/health", None);
-    assert!(denied.starts_with("HTTP/1.1 401"), "{denied}");
+    assert_eq!(denied.status, 401, "{}", denied.body);
     let ok = get(
         &addr,
         "/v1/diagnose?email=jane.doe@acme-builders.com",
         Some("tok-81c2f9"),
     );
-    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
-    assert!(ok.contains("\"user.messaging-disabled\""), "{ok}");
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(
+        ok.body.contains("\"user.messaging-disabled\""),
+        "{}",
+        ok.body
+    );
     let _ = child.kill();
     let _ = child.wait();
     err.read_to_string(&mut log).unwrap();
@@ -165,7 +176,9 @@ fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() 
         .unwrap()
         .to_string();
     let jane = "/v1/diagnose?email=jane.doe@acme-builders.com";
-    assert!(get(&addr, jane, None).contains("\"user.messaging-disabled\""));
+    assert!(get(&addr, jane, None)
+        .body
+        .contains("\"user.messaging-disabled\""));
 
     // Jane's messages turned on, then SIGHUP: the next request sees the new directory.
     replace_file(
@@ -182,8 +195,12 @@ fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() 
     assert!(hup.success());
     wait_line(&mut err, "reloaded the input files");
     let after = get(&addr, jane, None);
-    assert!(after.starts_with("HTTP/1.1 200"), "{after}");
-    assert!(!after.contains("\"user.messaging-disabled\""), "{after}");
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert!(
+        !after.body.contains("\"user.messaging-disabled\""),
+        "{}",
+        after.body
+    );
 
     // A broken file: the reload fails, says why, and the previous data stays in use.
     replace_file(&users, "name,status\nx,Active\n");
@@ -191,14 +208,16 @@ fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() 
     assert!(failed.contains("keeping the previous data"), "{failed}");
     assert!(failed.contains("email"), "{failed}");
     let kept = get(&addr, jane, None);
-    assert!(kept.starts_with("HTTP/1.1 200"), "{kept}");
-    assert!(!kept.contains("\"user.not-found\""), "{kept}");
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    assert!(!kept.body.contains("\"user.not-found\""), "{}", kept.body);
 
     // The original file back: picked up on its own (no signal) from the file change.
     replace_file(&users, &original);
     let l = wait_line(&mut err, "reloaded the input files");
     assert!(l.contains("changed"), "{l}");
-    assert!(get(&addr, jane, None).contains("\"user.messaging-disabled\""));
+    assert!(get(&addr, jane, None)
+        .body
+        .contains("\"user.messaging-disabled\""));
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -225,7 +244,7 @@ fn sigterm_stops_the_server_cleanly() {
         .next()
         .unwrap()
         .to_string();
-    assert!(get(&addr, "/healthz", None).starts_with("HTTP/1.1 200"));
+    assert_eq!(get(&addr, "/healthz", None).status, 200);
     let term = Command::new("kill")
         .args(["-s", "TERM", &child.id().to_string()])
         .status()

@@ -35,9 +35,9 @@ pub enum Error {
     /// The DNS resolver could not be set up.
     #[error(transparent)]
     Resolver(#[from] crate::dns::ResolverSetupError),
-    /// The zone server for a zone directory could not start.
+    /// The DNS layer could not start: its resolver, or the zone server for `--dns-zones`.
     #[error(transparent)]
-    ZoneServer(#[from] crate::dns::server::ZoneServerError),
+    DnsStart(#[from] crate::dns::StartError),
 }
 
 /// Result with [`Error`].

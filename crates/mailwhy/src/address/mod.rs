@@ -367,7 +367,9 @@ pub async fn address_and_domain(ctx: &Context, input: &str) -> (Vec<CheckOutcome
                     outcomes.push(outcome);
                 }
             }
-            Domain::Literal(l) => outcomes.push(crate::routing::check_literal(l)),
+            Domain::Literal(l) => {
+                outcomes.push(crate::routing::check_literal(&l.to_string(), l.ip()))
+            }
         }
     } else {
         outcomes.push(CheckOutcome::skipped(

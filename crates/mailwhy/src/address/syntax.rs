@@ -23,7 +23,7 @@
 use crate::finding::FindingId;
 use std::borrow::Cow;
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 use serde::Serialize;
@@ -155,6 +155,17 @@ impl Domain {
         match self {
             Domain::Name { ascii, .. } => Some(ascii),
             Domain::Literal(_) => None,
+        }
+    }
+}
+
+impl Literal {
+    /// The IP address of an IPv4 or IPv6 literal; None for a general literal.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            Literal::V4(a) => Some(IpAddr::V4(*a)),
+            Literal::V6(a) => Some(IpAddr::V6(*a)),
+            Literal::General { .. } => None,
         }
     }
 }

@@ -164,8 +164,7 @@ impl Allowlist {
 }
 
 fn parse_csv(text: &str, file: &str, column: &str, list: &mut Allowlist) -> Result<()> {
-    let mut lines = text.lines().enumerate().peekable();
-    let split = |l: &str| -> Vec<String> { split_csv_line(l) };
+    let mut rows = csv_rows(text, file);
     let idx = if let Ok(n) = column.parse::<usize>() {
         if n == 0 {
             return Err(Error::Input {
@@ -175,38 +174,38 @@ fn parse_csv(text: &str, file: &str, column: &str, list: &mut Allowlist) -> Resu
         }
         n - 1
     } else {
-        let Some((_, header)) = lines.next() else {
+        let Some(header) = rows.next() else {
             return Err(Error::Parse {
                 file: file.into(),
                 line: 1,
                 message: format!("empty CSV: expected a header row with a column {column:?}"),
             });
         };
-        let cols = split(header);
+        let (line, _, cols) = header?;
         cols.iter()
             .position(|c| c.trim().eq_ignore_ascii_case(column))
             .ok_or_else(|| Error::Parse {
                 file: file.into(),
-                line: 1,
+                line,
                 message: format!(
                     "no column {column:?} in the header (columns: {})",
-                    cols.join(", ")
+                    cols.iter().collect::<Vec<_>>().join(", ")
                 ),
             })?
     };
-    for (i, l) in lines {
-        if l.trim().is_empty() || l.trim_start().starts_with('#') {
+    for row in rows {
+        let (line, raw, cells) = row?;
+        if raw.trim().is_empty() || raw.trim_start().starts_with('#') {
             continue;
         }
-        let cells = split(l);
         match cells.get(idx).map(|c| c.trim()) {
-            Some(c) if !c.is_empty() => list.add(i + 1, c),
+            Some(c) if !c.is_empty() => list.add(line, c),
             Some(_) => {}
             None => {
                 list.entry_lines += 1;
                 list.invalid.push(InvalidLine {
-                    line: i + 1,
-                    text: l.to_string(),
+                    line,
+                    text: raw.to_string(),
                     reason: format!(
                         "the row has {} columns; the entry column is number {}",
                         cells.len(),
@@ -220,23 +219,55 @@ fn parse_csv(text: &str, file: &str, column: &str, list: &mut Allowlist) -> Resu
     Ok(())
 }
 
-/// Splits one CSV line (RFC 4180 quoting, no embedded newlines).
-fn split_csv_line(l: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = l.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                out.last_mut().expect("cell").push('"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(String::new()),
-            (c, _) => out.last_mut().expect("cell").push(c),
-        }
+/// The CSV records of `text` (RFC 4180 quoting, read by the csv crate; a quoted cell may span
+/// lines, as spreadsheets write them), each with the line it starts on (1-based, counted as
+/// [`str::lines`] counts) and that line's raw text, which decides comments and is quoted when the
+/// row is unusable. Lines starting with `#` are skipped by the reader too, so that a quote in a
+/// comment never opens a cell.
+fn csv_rows<'t>(
+    text: &'t str,
+    file: &str,
+) -> impl Iterator<Item = Result<(usize, &'t str, csv::StringRecord)>> + 't {
+    let file = file.to_string();
+    // The last record start seen and its line: lines are counted from there, once.
+    let (mut at, mut line) = (0usize, 1usize);
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes())
+        .into_records()
+        .map(move |row| {
+            let row = row.map_err(|e| Error::Parse {
+                file: file.clone(),
+                line: e.position().map_or(0, |p| p.line() as usize),
+                message: format!("unreadable CSV: {e}"),
+            })?;
+            let start = record_start(text, row.position().map_or(at, |p| p.byte() as usize));
+            let skipped = text.as_bytes().get(at..start).unwrap_or_default();
+            line += skipped.iter().filter(|&&b| b == b'\n').count();
+            at = start;
+            let raw = text.get(start..).unwrap_or("").lines().next().unwrap_or("");
+            Ok((line, raw, row))
+        })
+}
+
+/// Where a record's own text starts. The csv crate puts a record at the end of the one before
+/// it, ahead of the blank and `#` lines it skipped, so its line number would be that of the
+/// first skipped line.
+fn record_start(text: &str, mut at: usize) -> usize {
+    loop {
+        let rest = text.get(at..).unwrap_or("");
+        at += if rest.starts_with('#') {
+            rest.find('\n').map_or(rest.len(), |i| i + 1)
+        } else if rest.starts_with("\r\n") {
+            2
+        } else if rest.starts_with(['\n', '\r']) {
+            1
+        } else {
+            return at;
+        };
     }
-    out
 }
 
 fn parse_toml(text: &str, file: &str, list: &mut Allowlist) -> Result<()> {
@@ -462,5 +493,37 @@ mod tests {
         .unwrap();
         assert_eq!(t.entries.len(), 2);
         assert_eq!(t.invalid[0].line, 2);
+    }
+
+    /// Guards the CSV line numbers: a quoted cell spanning lines, comments (with a quote in
+    /// them) and blank lines do not shift the line of the entries after them.
+    #[test]
+    fn csv_lines_count_multiline_cells_comments_and_blank_lines() {
+        let text = "kind,value,note\n\n# a comment, \"with a quote\n  # indented\ndomain,procore.com,\"line one\nline two\"\nip,137.22.225.98,x\nshort\n";
+        let l = Allowlist::parse(text, "gw.csv", &ListFormat::Csv("value".into())).unwrap();
+        let lines: Vec<usize> = l.entries.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![5, 7]);
+        assert_eq!(l.invalid.len(), 1);
+        assert_eq!(l.invalid[0].line, 8);
+        assert_eq!(l.invalid[0].text, "short");
+        assert!(
+            l.invalid[0].reason.contains("1 columns"),
+            "{}",
+            l.invalid[0].reason
+        );
+        // The header need not be on line 1; an unknown column names the header's line.
+        let e = Allowlist::parse(
+            "\n\nkind,note\nx,y\n",
+            "gw.csv",
+            &ListFormat::Csv("value".into()),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("gw.csv:3:"), "{e}");
+        let l = Allowlist::parse(
+            "\r\n\r\nprocore.com\r\n",
+            "gw.csv",
+            &ListFormat::Csv("1".into()),
+        );
+        assert_eq!(l.unwrap().entries[0].line, 3);
     }
 }

@@ -17,7 +17,6 @@ use futures::future::join_all;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::address::Literal;
 use crate::check::{CheckOutcome, Context, OutcomeBuilder};
 use crate::dns::{Answer, Outcome, RecordType};
 use crate::finding::FindingId;
@@ -405,14 +404,12 @@ async fn resolve(ctx: &Context, host: &str) -> Lookup {
 }
 
 /// The `domain` check for an address literal (`jane@[192.0.2.1]`): no DNS, but the address
-/// must be reachable from the internet.
-pub fn check_literal(literal: &Literal) -> CheckOutcome {
+/// must be reachable from the internet. `literal` is the literal as written, brackets included;
+/// `ip` its address, None for a general literal (`[tag:content]`). The address parser gives
+/// both (`Literal::ip`); taking plain values keeps this module independent of the address
+/// module, which calls it (the dependency goes one way: address -> routing).
+pub fn check_literal(literal: &str, ip: Option<IpAddr>) -> CheckOutcome {
     let mut c = CheckOutcome::start("domain");
-    let ip: Option<IpAddr> = match literal {
-        Literal::V4(a) => Some(IpAddr::V4(*a)),
-        Literal::V6(a) => Some(IpAddr::V6(*a)),
-        Literal::General { .. } => None,
-    };
     let Some(ip) = ip else {
         return c.done(format!(
             "{literal} is a general address literal; mail goes where its tag says"
@@ -426,7 +423,7 @@ pub fn check_literal(literal: &Literal) -> CheckOutcome {
         cname: vec![],
         provider: None,
     };
-    private_addresses(&mut c, &literal.to_string(), &[host], false);
+    private_addresses(&mut c, literal, &[host], false);
     c.done(format!("mail goes straight to {ip} (address literal)"))
 }
 

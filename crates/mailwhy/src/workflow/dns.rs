@@ -18,5 +18,5 @@ pub struct DnsRequest {
 /// The answer as a report: the outcome, the records, and a finding when the lookup failed.
 pub async fn dns(ctx: &Context, request: &DnsRequest) -> Report {
     let run = Run::start(ctx);
-    run.finish(crate::dns::dig(&run.ctx, &request.name, request.rtype).await)
+    run.finish(crate::dig::report(&run.ctx, &request.name, request.rtype).await)
 }

@@ -1,0 +1,120 @@
+//! The Markdown renderer, shaped for a support ticket: a one-line answer, the cause, numbered
+//! steps, then the evidence and the checks. Outside text is sanitized and escaped for Markdown.
+
+use std::fmt::Write as _;
+
+use crate::finding::Severity;
+use crate::sanitize;
+
+use super::text::{counts, evidence_lines, plural};
+use super::{Report, Verdict};
+
+/// Escapes text for Markdown inline use (after sanitizing).
+fn md(s: &str) -> String {
+    let s = sanitize::line(s);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The one-line answer of a report: the most likely cause, or what the verdict means.
+pub fn answer_line(r: &Report) -> String {
+    match (r.verdict, r.findings.first()) {
+        (Verdict::ProblemFound, Some(f)) => format!("{} ({})", sanitize::line(&f.title), f.id),
+        (Verdict::Inconclusive, _) => {
+            "some checks could not complete; nothing is claimed about what they cover".into()
+        }
+        _ => "no problem found in the checks that ran".into(),
+    }
+}
+
+/// Renders reports as Markdown shaped for a support ticket: a one-line answer, the cause,
+/// numbered steps, then the evidence and the checks.
+pub fn render_markdown(reports: &[Report]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        let (errors, warnings, infos) = counts(&r.findings);
+        let _ = writeln!(out, "### mailwhy: {}\n", md(&r.subject));
+        let _ = writeln!(out, "**Answer:** {}.\n", md(&answer_line(r)));
+        if let Some(top) = r
+            .findings
+            .first()
+            .filter(|_| r.verdict == Verdict::ProblemFound)
+        {
+            let _ = writeln!(out, "**Cause:** {}\n", md(&top.detail));
+        }
+        let mut steps: Vec<&str> = Vec::new();
+        for f in r
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Info || r.verdict != Verdict::ProblemFound)
+        {
+            if !f.remedy.is_empty() && !steps.contains(&f.remedy.as_str()) {
+                steps.push(&f.remedy);
+            }
+        }
+        if !steps.is_empty() {
+            let _ = writeln!(out, "**Steps**\n");
+            for (i, s) in steps.iter().enumerate() {
+                let _ = writeln!(out, "{}. {}", i + 1, md(s));
+            }
+            out.push('\n');
+        }
+        for s in &r.sections {
+            let _ = writeln!(out, "**{}**\n\n```", md(&s.title));
+            for l in &s.lines {
+                let _ = writeln!(out, "{}", sanitize::line(l).replace("```", "'''"));
+            }
+            let _ = writeln!(out, "```\n");
+        }
+        if !r.findings.is_empty() {
+            let _ = writeln!(
+                out,
+                "**Evidence** ({errors} error{}, {warnings} warning{}, {infos} note{})\n",
+                plural(errors),
+                plural(warnings),
+                plural(infos)
+            );
+            for f in &r.findings {
+                let _ = writeln!(
+                    out,
+                    "- **{}** `{}`: {}. {}",
+                    f.severity.as_str(),
+                    f.id,
+                    md(&f.title),
+                    md(&f.detail)
+                );
+                for (k, v) in evidence_lines(&f.evidence) {
+                    let _ = writeln!(out, "  - {}: `{}`", md(&k), v.replace('`', "'"));
+                }
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "| check | status | detail |\n|---|---|---|");
+        for c in &r.checks {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                md(&c.name),
+                c.status,
+                md(&c.detail)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\n<sub>mailwhy: {}, {} DNS queries, {} ms</sub>\n",
+            r.verdict.as_str(),
+            r.stats.dns_queries,
+            r.stats.duration_ms
+        );
+    }
+    out
+}
