@@ -135,7 +135,7 @@ pub async fn inspect(ctx: &Context, input: &str) -> Checked {
                 format!(
                     "The part before the @, \"{}\", has characters outside ASCII; delivering to it needs SMTPUTF8 (RFC 6531).",
                     addr.local
-                )).with_remedy("Ask the person for a plain ASCII alias and use it, or have their mail admin confirm SMTPUTF8 support.")
+                ))
             .with_evidence(json!({
                 "local_part": addr.local,
                 "non_ascii": addr.local.chars().filter(|c| !c.is_ascii()).map(|c| format!("U+{:04X}", c as u32)).collect::<Vec<_>>(),
@@ -145,13 +145,17 @@ pub async fn inspect(ctx: &Context, input: &str) -> Checked {
     }
     if let Some((name, source)) = role(&addr.local_content()) {
         c.push(
-            Finding::new(FindingId::AddressRoleAccount,
+            Finding::new(
+                FindingId::AddressRoleAccount,
                 format!(
                     "\"{}\" is a department or role mailbox ({}), not one person's mailbox.",
                     addr.local,
                     source.as_str()
-                )).with_remedy("Use the person's own address for their account; role mailboxes are refused for accounts and are often lists or filtered.")
-            .with_evidence(json!({ "local_part": addr.local, "matched": name, "source": source.as_str() })),
+                ),
+            )
+            .with_evidence(
+                json!({ "local_part": addr.local, "matched": name, "source": source.as_str() }),
+            ),
         );
     }
     if let Some(domain) = addr.domain.name() {
@@ -164,7 +168,7 @@ pub async fn inspect(ctx: &Context, input: &str) -> Checked {
                         r.suffix,
                         r.purpose,
                         r.source
-                    )).with_remedy("Ask the person for their real address and replace this placeholder.")
+                    ))
                 .with_evidence(json!({ "domain": domain, "reserved": r.suffix, "source": r.source, "purpose": r.purpose })),
             );
         } else if let Some(s) = typo::suggest(domain) {
@@ -222,9 +226,7 @@ fn hidden_finding(input: &str, found: &[HiddenChar], fixed: Option<&str>) -> Fin
     if let Some(f) = fixed {
         detail.push_str(&format!(" Without them it reads \"{f}\"."));
     }
-    Finding::new(FindingId::AddressHiddenCharacters,
-        detail).with_remedy("Retype the address by hand (do not paste it) in the directory, save, and check again; if it was imported, clean the source file too.")
-    .with_evidence(json!({
+    Finding::new(FindingId::AddressHiddenCharacters, detail).with_evidence(json!({
         "input": input,
         "characters": found,
         "without_them": fixed,

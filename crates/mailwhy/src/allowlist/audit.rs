@@ -269,7 +269,7 @@ pub fn audit(
                                     e.text,
                                     if vendor_covered > 0 { format!(" for {vendor_covered} that {} sends from", profile.name) } else { String::new() }
                                 )
-                            }).with_remedy("Replace it with the vendor's exact addresses (mailwhy allowlist --export plain lists them).")
+                            })
                         .with_severity(if everything { Severity::Error } else { Severity::Warning })
                         .with_evidence(json!({ "file": list.file, "line": e.line, "entry": e.text, "addresses": size.to_string(), "vendor_addresses_covered": vendor_covered.to_string() })),
                     );

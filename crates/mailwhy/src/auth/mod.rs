@@ -205,7 +205,7 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                             "{shown} has a DMARC policy of p=none{} (found at {}): receivers only monitor, so spoofed mail is not stopped.",
                             if *organizational { " for subdomains" } else { "" },
                             sanitize::line(at)
-                        )).with_remedy("The vendor's mail admin (for the From domain's DNS) reads the aggregate (rua) reports, makes sure all legitimate mail passes SPF or DKIM aligned, then raises the policy to p=quarantine and later p=reject.")
+                        ))
                     .with_evidence(serde_json::json!({"name": at, "record": text, "organizational": organizational})),
                 );
             }
@@ -234,7 +234,7 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                         "{} has {} DMARC records; receivers then apply no DMARC policy at all (RFC 7489 §6.6.3).",
                         sanitize::line(at),
                         records.len()
-                    )).with_remedy("The vendor's mail admin (for the From domain's DNS) merges them into one TXT record starting with v=DMARC1 and deletes the others.")
+                    ))
                 .with_evidence(serde_json::json!({"name": at, "records": records})),
             );
             format!("several DMARC records at {}", sanitize::line(at))
@@ -249,11 +249,13 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                 )
             };
             c.push(
-                Finding::new(FindingId::DmarcMissing,
+                Finding::new(
+                    FindingId::DmarcMissing,
                     format!(
                         "{shown} publishes no DMARC policy (asked {}).{nm}",
                         asked.join(" and ")
-                    )).with_remedy("The vendor's mail admin (for the From domain's DNS) publishes a TXT record at _dmarc.DOMAIN such as \"v=DMARC1; p=none; rua=mailto:dmarc-reports@DOMAIN\".")
+                    ),
+                )
                 .with_evidence(serde_json::json!({"asked": asked, "near_misses": near_misses})),
             );
             format!("no DMARC policy for {shown}")
@@ -448,9 +450,17 @@ async fn check_dkim_keys_reusing(
         match dkim_key::parse(&text) {
             Err(e) => {
                 c.push(
-                    Finding::new(FindingId::DkimKeySyntaxError,
-                        format!("The DKIM key record at {}{delegated} does not parse: {}.", sanitize::line(&name), sanitize::line(&e.to_string()))).with_remedy("The vendor's mail admin republishes the key record exactly as the signing system (or sending service) gives it: v=DKIM1; k=rsa; p=BASE64.")
-                    .with_evidence(ev(serde_json::json!({"tag": e.tag, "position": e.pos, "error": e.message}))),
+                    Finding::new(
+                        FindingId::DkimKeySyntaxError,
+                        format!(
+                            "The DKIM key record at {}{delegated} does not parse: {}.",
+                            sanitize::line(&name),
+                            sanitize::line(&e.to_string())
+                        ),
+                    )
+                    .with_evidence(ev(
+                        serde_json::json!({"tag": e.tag, "position": e.pos, "error": e.message}),
+                    )),
                 );
                 st.state = "syntax-error";
             }
@@ -463,7 +473,7 @@ async fn check_dkim_keys_reusing(
                     st.state = "revoked";
                     c.push(
                         Finding::new(FindingId::DkimKeyRevoked,
-                            format!("The DKIM key for selector {} of {} is revoked (empty p=){delegated}: every signature with this selector fails.", sanitize::line(sel), sanitize::line(dom))).with_remedy("The vendor's mail admin stops signing with this selector and signs with a current key, or publishes the current public key at this name.")
+                            format!("The DKIM key for selector {} of {} is revoked (empty p=){delegated}: every signature with this selector fails.", sanitize::line(sel), sanitize::line(dom)))
                         .with_evidence(ev(serde_json::json!({}))),
                     );
                 }
@@ -477,7 +487,7 @@ async fn check_dkim_keys_reusing(
                     c.push(
                         Finding::new(FindingId::DkimKeyWeak,
                             format!("The DKIM key for selector {} of {} is RSA {bits} bits{delegated}{}.", sanitize::line(sel), sanitize::line(dom),
-                                if bits < 1024 { ": receivers treat signatures with keys under 1024 bits as failing (RFC 8301)" } else { ": accepted today, but 2048 bits is the recommended size" })).with_remedy("The vendor's mail admin generates a 2048-bit RSA key, publishes it under a new selector, switches signing to it, then revokes the old selector.")
+                                if bits < 1024 { ": receivers treat signatures with keys under 1024 bits as failing (RFC 8301)" } else { ": accepted today, but 2048 bits is the recommended size" }))
                         .with_severity(sev)
                         .with_evidence(ev(serde_json::json!({"bits": bits}))),
                     );
@@ -485,7 +495,7 @@ async fn check_dkim_keys_reusing(
                 if k.testing() {
                     c.push(
                         Finding::new(FindingId::DkimTestingMode,
-                            format!("The DKIM key for selector {} of {} is in testing mode (t=y): receivers may treat its signatures as if the mail were unsigned.", sanitize::line(sel), sanitize::line(dom))).with_remedy("Once signing works, the vendor's mail admin removes t=y from the key record.")
+                            format!("The DKIM key for selector {} of {} is in testing mode (t=y): receivers may treat its signatures as if the mail were unsigned.", sanitize::line(sel), sanitize::line(dom)))
                         .with_evidence(ev(serde_json::json!({"flags": k.flags}))),
                     );
                 }
@@ -762,7 +772,7 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
                     "Mail with From {} misses Gmail / Yahoo / Microsoft sender rules: {}. Those providers reject or junk such mail for all their users.",
                     sanitize::line(&domain),
                     points.join(", ")
-                )).with_remedy("The vendor's mail admin fixes each unmet point (see the dmarc, dkim and sender findings); the checklist in the report lists the evidence and the provider's source.")
+                ))
             .with_evidence(serde_json::json!({"checklist": items})),
         );
     }

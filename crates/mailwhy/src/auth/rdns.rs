@@ -130,11 +130,7 @@ pub async fn check(ctx: &Context, ips: &[IpAddr]) -> (CheckOutcome, Vec<ReverseD
                     serde_json::json!({"ip": ip, "reverse_name": rname, "ptr": r.ptr, "forward": forward}),
                 )
             };
-            c.push(
-                Finding::new(FindingId::SenderNoReverseDns,
-                    detail).with_remedy("The owner of the sending IP (the vendor's sending service, or its hosting provider) sets a PTR record naming a host whose A/AAAA record points back to this IP.")
-                .with_evidence(evidence),
-            );
+            c.push(Finding::new(FindingId::SenderNoReverseDns, detail).with_evidence(evidence));
         }
         out.push(r);
     }

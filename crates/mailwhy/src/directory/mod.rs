@@ -376,8 +376,14 @@ pub fn check_accounts(
     };
     if u.is_collaborator() {
         c.push(
-            Finding::new(FindingId::UserCollaborator,
-                format!("{} is an external collaborator ({}).", u.email, u.relationship.as_deref().unwrap_or("collaborator"))).with_remedy("Changes to this account go through the project team that invited them, not through the person's own company.")
+            Finding::new(
+                FindingId::UserCollaborator,
+                format!(
+                    "{} is an external collaborator ({}).",
+                    u.email,
+                    u.relationship.as_deref().unwrap_or("collaborator")
+                ),
+            )
             .with_evidence(json!({ "relationship": u.relationship })),
         );
     }
@@ -419,7 +425,7 @@ pub fn check_accounts(
                                 r.sent.len(),
                                 if r.sent.len() == 1 { "" } else { "s" },
                                 day(&next)
-                            )).with_remedy("Ask the person to look for the invitation in their junk or spam folder and their gateway's quarantine, and to accept it; re-inviting restarts the reminders.")
+                            ))
                         .with_evidence(evidence),
                     ),
                     None => c.push(
@@ -428,7 +434,7 @@ pub fn check_accounts(
                                 "Invited on {}; the last automated reminder went out on {} and nothing more will be sent.",
                                 day(&base),
                                 r.sent.last().map(day).unwrap_or_default()
-                            )).with_remedy("Re-invite the person from the directory; ask them to watch their junk folder and quarantine for it.")
+                            ))
                         .with_evidence(evidence),
                     ),
                 }

@@ -614,8 +614,11 @@ catalog! {
                domain. The evidence shows the computed result and what the receiver reported.",
         why: "Receivers follow the domain's policy (p=quarantine sends it to spam, p=reject \
               refuses it), and many treat failing mail as suspicious even with p=none.",
-        fix: "The sender's admin fixes SPF or DKIM so that at least one passes and aligns with the \
-              From domain; see the spf, dkim and dmarc.not-aligned findings.";
+        fix: "The vendor's mail admin makes the mail pass DMARC: sign every message with DKIM for \
+              the From domain (d= the From domain or a subdomain, key published under it) and, if \
+              possible, use a return-path on the From domain that SPF authorizes for the sending \
+              servers. DKIM aligned with From is what survives forwarding; see the spf, dkim and \
+              dmarc.not-aligned findings.";
 
     // ---- dkim: signing keys and signatures (RFC 6376) --------------------------------------
 

@@ -23,7 +23,7 @@ pub fn check_received(a: &Analysis, opts: &Options) -> CheckOutcome {
                         i + 1,
                         a.received.hops.len(),
                         sanitize::line(&h.raw.chars().take(200).collect::<String>())
-                    )).with_remedy("Nothing to fix on the recipient's side: the hop is shown raw, and its date and IP were read where possible. If the delay matters, read the header yourself.")
+                    ))
                 .with_evidence(serde_json::json!({ "index": i, "raw": h.raw, "date": h.date, "from_ip": h.from_ip })),
             );
         }
@@ -37,7 +37,7 @@ pub fn check_received(a: &Analysis, opts: &Options) -> CheckOutcome {
                             sanitize::line(&by),
                             human_duration(d),
                             human_duration(opts.hop_delay_threshold_secs)
-                        )).with_remedy("A long hop is usually greylisting, a queue backlog or a retry after a refusal. If the delay is on the recipient's side, their mail admin can check the server's queue and greylisting; on the sender's side, the sending service's status page.")
+                        ))
                     .with_evidence(serde_json::json!({ "hop": i, "by": h.by, "from": h.from, "delay_secs": d, "threshold_secs": opts.hop_delay_threshold_secs })),
                 );
             }
@@ -87,7 +87,7 @@ pub fn check_authentication(a: &Analysis) -> CheckOutcome {
                     sanitize::line(if ar.authserv_id.is_empty() { "the receiver" } else { &ar.authserv_id }),
                     sanitize::line(&what),
                     if dmarc_passed { ", but dmarc=pass: the message passed authentication through the other method" } else { "" }
-                )).with_remedy("Fix the sending domain's authentication: SPF must list the sending IP, DKIM must sign with a published key, and the From domain must align (run `mailwhy auth DOMAIN`). Receivers junk or reject failing mail.")
+                ))
             .with_evidence(serde_json::to_value(ar).unwrap_or_default())
             .with_severity(if dmarc_passed { Severity::Warning } else { Severity::Error }),
         );
@@ -122,8 +122,10 @@ pub fn check_spam(a: &Analysis) -> CheckOutcome {
             detail.push_str(&format!(": {}", v.reasons.join(", ")));
         }
         c.push(
-            Finding::new(FindingId::MessageSpamVerdict,
-                sanitize::line(&detail).into_owned()).with_remedy("Ask the person to look in their junk or spam folder (or the admin in the gateway's quarantine) and mark it as not spam; the admin can allow the sender. Check the sender's authentication too.")
+            Finding::new(
+                FindingId::MessageSpamVerdict,
+                sanitize::line(&detail).into_owned(),
+            )
             .with_evidence(serde_json::to_value(v).unwrap_or_default()),
         );
     }
@@ -268,12 +270,14 @@ pub fn check_sender_listed(a: &Analysis, list: &crate::allowlist::Allowlist) -> 
     }
     if !missing.is_empty() {
         c.push(
-            Finding::new(FindingId::AllowlistSenderNotListed,
+            Finding::new(
+                FindingId::AllowlistSenderNotListed,
                 format!(
                     "The message came from {} not on the allowlist {}.",
                     missing.join(" and "),
                     list.file
-                )).with_remedy("Add the missing entries to the gateway allowlist (mailwhy allowlist --export lists the vendor's), or release the message from quarantine.")
+                ),
+            )
             .with_evidence(serde_json::json!({
                 "connecting_ip": f.connecting_ip,
                 "envelope_domain": f.envelope_domain,

@@ -86,7 +86,7 @@ pub async fn inspect_domain(ctx: &Context, domain: &str) -> (CheckOutcome, Routi
         routing.route = "not-found";
         c.push(
             Finding::new(FindingId::DomainNotFound,
-                format!("The domain {domain} does not exist in DNS (NXDOMAIN), so mail to it bounces as \"host unknown\".")).with_remedy("Check the spelling of the domain with the person; if it is right, its owner renews it or fixes its registration.")
+                format!("The domain {domain} does not exist in DNS (NXDOMAIN), so mail to it bounces as \"host unknown\"."))
             .with_evidence(json!({ "question": format!("{domain} MX"), "outcome": "nxdomain" })),
         );
         return (c.done(format!("{domain} does not exist")), routing);
@@ -115,7 +115,7 @@ async fn explicit_mx(
                 format!(
                     "{domain} publishes a null MX (MX 0 .): by RFC 7505 it accepts no mail at all{}.",
                     if mixed { ", and it also publishes other MX records, which RFC 7505 forbids" } else { "" }
-                )).with_remedy("Ask the person for an address that receives mail; if the domain should receive mail, its owner removes the null MX and publishes real MX records.")
+                ))
             .with_evidence(json!({
                 "mx": records.iter().map(|(p, h)| format!("{p} {h}")).collect::<Vec<_>>(),
                 "rule": "RFC 7505 §3",
@@ -211,7 +211,7 @@ async fn explicit_mx(
                     if unresolvable.len() == 1 { "has" } else { "have" },
                     names.join(", ")
                 )
-            }).with_remedy("The domain's admin fixes the MX record to name the right host, or adds the missing A/AAAA record.")
+            })
         .with_evidence(json!({ "hosts": unresolvable, "mx_hosts": routing.mx.len() }));
         c.push(if all {
             f
@@ -221,12 +221,22 @@ async fn explicit_mx(
     }
     if !invalid.is_empty() {
         c.push(
-            Finding::new(FindingId::DomainMxInvalidTarget,
+            Finding::new(
+                FindingId::DomainMxInvalidTarget,
                 format!(
                     "{} MX target(s) of {domain} are not plain host names: {}.",
                     invalid.len(),
-                    invalid.iter().map(|i| format!("{} ({})", i["host"].as_str().unwrap_or(""), i["problem"].as_str().unwrap_or(""))).collect::<Vec<_>>().join(", ")
-                )).with_remedy("The domain's admin changes the MX record to the mail server's real host name, the one with its own A/AAAA record.")
+                    invalid
+                        .iter()
+                        .map(|i| format!(
+                            "{} ({})",
+                            i["host"].as_str().unwrap_or(""),
+                            i["problem"].as_str().unwrap_or("")
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
             .with_evidence(json!({ "targets": invalid, "rule": "RFC 5321 §5.1; RFC 2181 §10.3" })),
         );
     }
@@ -296,7 +306,7 @@ fn private_addresses(c: &mut OutcomeBuilder, domain: &str, hosts: &[MxHost], som
             format!("Some mail servers of {domain} resolve to addresses the internet cannot reach: {}. Senders that pick them fail and retry the others.", list.join("; "))
         } else {
             format!("Every mail server address of {domain} is one the internet cannot reach: {}. Mail from outside cannot be delivered.", list.join("; "))
-        }).with_remedy("The domain's admin publishes the mail server's public address in the public DNS (split DNS often causes this).")
+        })
     .with_evidence(json!({ "addresses": bad, "registry": "IANA IPv4/IPv6 Special-Purpose Address Registries" }));
     c.push(if any_global || some_failed {
         f.with_severity(Severity::Warning)
@@ -334,7 +344,7 @@ async fn implicit_mx(
     if routing.parked {
         c.push(
             Finding::new(FindingId::DomainParked,
-                format!("{domain} has no MX record and its SPF record is \"v=spf1 -all\": it declares that it sends no mail and has set up nothing to receive it.")).with_remedy("Confirm the address with the person; they most likely use another domain.")
+                format!("{domain} has no MX record and its SPF record is \"v=spf1 -all\": it declares that it sends no mail and has set up nothing to receive it."))
             .with_evidence(json!({ "mx": "none", "spf": "v=spf1 -all", "addresses": ips })),
         );
     }
@@ -353,7 +363,7 @@ async fn implicit_mx(
                 format!(
                     "{domain} has no MX record, so by RFC 5321 §5.1 senders deliver to its own address ({}), usually a web server.",
                     ips.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
-                )).with_remedy("If the domain receives mail, its admin publishes MX records for the mail provider; otherwise a null MX, and the person uses another address.")
+                ))
             .with_evidence(json!({ "addresses": ips, "rule": "RFC 5321 §5.1" })),
         );
         private_addresses(c, domain, std::slice::from_ref(&host), temp);
@@ -366,7 +376,7 @@ async fn implicit_mx(
     routing.route = "no-mail-host";
     c.push(
         Finding::new(FindingId::DomainNoMailHost,
-            format!("{domain} exists but has neither MX records nor an address (A/AAAA) to fall back to: there is no mail server to deliver to.")).with_remedy("Check the address with the person; if it is right, the domain's admin publishes MX records for their mail provider.")
+            format!("{domain} exists but has neither MX records nor an address (A/AAAA) to fall back to: there is no mail server to deliver to."))
         .with_evidence(json!({
             "mx": "nodata",
             "a": a.outcome.kind(),

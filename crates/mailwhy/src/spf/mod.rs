@@ -134,7 +134,7 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
     match &probe.problem {
         Some(Problem::MultipleRecords { domain: d, records }) => c.push(
             Finding::new(FindingId::SpfMultipleRecords,
-                format!("{d} publishes {} SPF records; receivers give permerror.", records.len())).with_remedy("Merge them into one record with a single v=spf1 and one all at the end, then delete the others.")
+                format!("{d} publishes {} SPF records; receivers give permerror.", records.len()))
             .with_evidence(json!({"domain": d, "records": records})),
         ),
         Some(Problem::Syntax { domain: d, record, error }) => c.push(
@@ -156,7 +156,7 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
                 format!(
                     "Evaluating the SPF record of {domain} needs more than 10 DNS-querying terms; \
                      the limit is reached at {term:?} in the record of {d}."
-                )).with_remedy("Remove includes of services no longer used, or replace a/mx terms with ip4/ip6 ranges, until 10 or fewer remain.")
+                ))
             .with_evidence(json!({"domain": domain, "term": term, "in": d,
                 "per_include": lookups_per_include(&probe.trace), "trace": trace_json(&probe.trace)})),
         ),
@@ -165,7 +165,7 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
                 format!(
                     "Evaluating the SPF record of {domain} hits more than 2 lookups that return nothing \
                      (the third at {term:?} in the record of {d})."
-                )).with_remedy("Remove or correct the terms whose names no longer exist (listed in the evidence).")
+                ))
             .with_evidence(json!({"domain": domain, "void_lookups": voids})),
         ),
         Some(Problem::Dns { name, rtype, outcome }) if probe.result == Verdict::TempError => {
@@ -185,7 +185,7 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
             };
             c.push(
                 Finding::new(FindingId::SpfPermanentError,
-                    format!("The SPF record of {domain} gives permerror: {what}.")).with_remedy("Correct or remove the term named in the evidence.")
+                    format!("The SPF record of {domain} gives permerror: {what}."))
                 .with_evidence(json!({"domain": domain, "problem": p, "trace": trace_json(&probe.trace)})),
             )
         }
@@ -199,8 +199,10 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
             .is_some_and(|q| matches!(q.outcome(), "servfail" | "refused" | "timeout"));
         if !failed {
             c.push(
-                Finding::new(FindingId::SpfMissing,
-                    format!("{domain} publishes no SPF record ({}).", probe.trace.reason)).with_remedy("Publish one TXT record such as \"v=spf1 include:<your provider> -all\" listing every service that sends for the domain.")
+                Finding::new(
+                    FindingId::SpfMissing,
+                    format!("{domain} publishes no SPF record ({}).", probe.trace.reason),
+                )
                 .with_evidence(json!({"domain": domain, "lookup": probe.trace.fetch})),
             );
         }
@@ -221,13 +223,13 @@ fn text_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &Spf
                 {
                     c.push(
                         Finding::new(FindingId::SpfPermissiveAll,
-                            format!("The SPF record of {domain} ends in {term:?}, so it does not restrict who may send as the domain.")).with_remedy("List every real sender and end the record with -all (or ~all while testing).")
+                            format!("The SPF record of {domain} ends in {term:?}, so it does not restrict who may send as the domain."))
                         .with_evidence(json!({"domain": domain, "record": text, "term": term, "position": dir.span.start})),
                     );
                 }
                 (parse::Mechanism::Ptr { .. }, _) => c.push(
                     Finding::new(FindingId::SpfPtrMechanism,
-                        format!("The SPF record of {d} uses {term:?}, which RFC 7208 says should not be used.")).with_remedy("Replace the ptr term with the ip4/ip6 ranges or includes of the servers it was meant to cover.")
+                        format!("The SPF record of {d} uses {term:?}, which RFC 7208 says should not be used."))
                     .with_evidence(json!({"domain": d, "record": text, "term": term, "position": dir.span.start})),
                 ),
                 _ => {}
@@ -273,7 +275,7 @@ fn ip_findings(
                 format!(
                     "{ip} gets {} from the SPF record of {domain}: {}.",
                     r.result, r.trace.reason
-                )).with_remedy("If this server is a legitimate sender, add it to the SPF record (its ip4/ip6 range or the sending service's include); otherwise mail is leaving through the wrong server.")
+                ))
             .with_evidence(json!({"ip": ip, "result": r.result, "explanation": r.explanation,
                 "lookups": r.lookups, "void_lookups": r.void_lookups, "trace": trace_json(&r.trace)}));
             if r.result == Verdict::SoftFail {

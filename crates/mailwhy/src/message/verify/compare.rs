@@ -256,7 +256,8 @@ pub(super) fn check_receivers(
     }
     for d in &differences {
         cmp.push(
-            Finding::new(FindingId::MessageAuthDisagreement,
+            Finding::new(
+                FindingId::MessageAuthDisagreement,
                 format!(
                     "{} recorded {}={}, we compute {} {}: {}",
                     sanitize::line(&d.receiver),
@@ -265,7 +266,8 @@ pub(super) fn check_receivers(
                     d.method,
                     sanitize::line(&d.ours),
                     d.reason
-                )).with_remedy("Nothing to change for this difference itself: it tells where the message changed on the way. Act on the dmarc, dkim or spf findings, if any.")
+                ),
+            )
             .with_evidence(serde_json::to_value(d).unwrap_or_default()),
         );
     }

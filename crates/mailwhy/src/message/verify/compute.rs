@@ -280,7 +280,7 @@ fn dmarc_result(
                     "quarantine" => "send such mail to spam or quarantine",
                     _ => "only report it, but often treat it as suspicious",
                 },
-            )).with_remedy("The vendor's mail admin makes the mail pass DMARC: sign every message with DKIM for the From domain (d= the From domain or a subdomain, key published under it) and, if possible, use a return-path on the From domain that SPF authorizes for the sending servers. DKIM aligned with From is what survives forwarding.")
+            ))
         .with_severity(if receiver_pass.is_some() { Severity::Warning } else { Severity::Error })
         .with_evidence(serde_json::json!({
             "from": from,
