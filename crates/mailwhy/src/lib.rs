@@ -90,7 +90,7 @@ pub mod allowlist;
 pub mod auth;
 pub mod bounce;
 pub mod check;
-pub mod dig;
+pub(crate) mod dig;
 pub mod directory;
 pub mod dns;
 pub mod error;
@@ -101,7 +101,7 @@ pub mod report;
 pub mod routing;
 pub mod sanitize;
 pub mod spf;
-pub mod text;
+pub(crate) mod text;
 pub mod workflow;
 
 pub use directory::{DirectoryError, UserDirectory};

@@ -16,9 +16,9 @@
 //! assert_eq!(problems[0].message, "a space after the @ at position 10");
 //! ```
 
-pub mod data;
+pub(crate) mod data;
 pub mod hidden;
-pub mod syntax;
+pub(crate) mod syntax;
 pub mod typo;
 
 use serde_json::json;

@@ -15,10 +15,10 @@
 mod audit;
 mod drift;
 mod export;
-pub mod index;
-pub mod list;
+pub(crate) mod index;
+pub(crate) mod list;
 mod lookup;
-pub mod profile;
+pub(crate) mod profile;
 
 pub use audit::{audit, gateway_in_front, where_to_add, AuditOptions};
 pub use drift::{spf_drift, SpfDriftMemo};

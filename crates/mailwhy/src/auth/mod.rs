@@ -12,14 +12,14 @@
 //! Nothing here reads a received message: [`crate::message`] parses it and computes its SPF,
 //! DKIM and DMARC through these functions, so the dependency runs one way, message → auth.
 
-pub mod alignment;
+pub(crate) mod alignment;
 pub mod dkim_key;
 pub mod dkim_verify;
 pub mod dmarc;
-pub mod evaluate;
-pub mod predict;
+pub(crate) mod evaluate;
+pub(crate) mod predict;
 pub mod rdns;
-pub mod requirements;
+pub(crate) mod requirements;
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -745,7 +745,6 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
             .map(|r| (r.ip, r.known.then(|| r.forward_confirmed())))
             .collect(),
         spf: spf.clone(),
-        envelope_domains: input.envelope_domains.clone(),
     };
     let items = requirements::checklist(&ev);
     let mut req_c = CheckOutcome::start("sender-rules");

@@ -244,8 +244,6 @@ pub struct Evidence {
     /// SPF verdicts per envelope domain and IP; `None` until the SPF engine is wired in
     /// (see `super::spf_evidence`).
     pub spf: Option<Vec<SpfVerdict>>,
-    /// Envelope domains given (the SPF identities).
-    pub envelope_domains: Vec<String>,
 }
 
 /// One line of the checklist.
@@ -480,7 +478,6 @@ mod tests {
             dkim_known: true,
             reverse_dns: vec![("137.22.225.98".parse().unwrap(), Some(true))],
             spf: None,
-            envelope_domains: vec![],
         }
     }
 

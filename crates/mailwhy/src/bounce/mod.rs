@@ -9,7 +9,7 @@
 //! The headers of a message (Received chain, authentication) belong to [`crate::message`].
 
 pub mod classify;
-pub mod data;
+pub(crate) mod data;
 pub mod dsn;
 mod reason;
 mod ses;

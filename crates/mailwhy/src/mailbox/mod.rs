@@ -8,7 +8,7 @@
 //! per protocol step, each with its duration. The password lives in a [`Password`], which never
 //! reaches any output. The provider table is [`data`]; the wire format is [`reply`].
 
-pub mod data;
+pub(crate) mod data;
 mod lint;
 mod probe;
 pub mod reply;

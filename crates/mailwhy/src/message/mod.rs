@@ -26,9 +26,9 @@ mod analysis;
 pub mod auth_results;
 mod checks;
 mod parsed;
-pub mod received_chain;
+pub(crate) mod received_chain;
 mod sections;
-pub mod spam;
+pub(crate) mod spam;
 pub mod verify;
 
 use std::time::Instant;

@@ -7,8 +7,8 @@
 //! failure makes the `domain` check inconclusive: this module never says "fine" about something
 //! it could not look up.
 
-pub mod providers;
-pub mod special;
+pub(crate) mod providers;
+pub(crate) mod special;
 
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -15,8 +15,8 @@
 //! # }
 //! ```
 
-pub mod eval;
-pub mod flatten;
+pub(crate) mod eval;
+pub(crate) mod flatten;
 pub mod macros;
 pub mod parse;
 
