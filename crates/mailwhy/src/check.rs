@@ -187,7 +187,7 @@ impl OutcomeBuilder {
 }
 
 /// The `dns.temporary-failure` finding for a failed lookup.
-pub fn temporary_failure(answer: &Answer, needed_for: &str) -> Finding {
+pub(crate) fn temporary_failure(answer: &Answer, needed_for: &str) -> Finding {
     let what = match answer.outcome {
         Outcome::ServFail => "the DNS server answered SERVFAIL",
         Outcome::Refused => "the DNS server refused to answer (REFUSED)",

@@ -19,7 +19,7 @@ fn needs_escape(c: char, keep_newlines: bool) -> bool {
 
 /// True for characters that change the order or visibility of text without showing themselves:
 /// bidi embeddings/overrides/isolates and marks, zero-width characters, and the BOM.
-pub fn is_invisible_or_bidi(c: char) -> bool {
+pub(crate) fn is_invisible_or_bidi(c: char) -> bool {
     matches!(c,
         '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
         | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}')

@@ -3,7 +3,7 @@
 /// Levenshtein distance between two strings, counted in characters: how far a mistyped name (a
 /// finding id, a column, an address) is from a known one. A swapped pair counts as two edits here;
 /// domain typos use the transposition-aware distance instead (`address::typo`).
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     strsim::levenshtein(a, b)
 }
 

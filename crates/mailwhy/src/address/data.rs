@@ -24,7 +24,7 @@ const fn d(domain: &'static str, region: &'static str, very_common: bool) -> Mai
 
 /// Common mail domains, by region. Kept to consumer mailbox providers: business domains are
 /// not typo targets anyone can list.
-pub static MAIL_DOMAINS: &[MailDomain] = &[
+pub(crate) static MAIL_DOMAINS: &[MailDomain] = &[
     // worldwide
     d("gmail.com", "worldwide", true),
     d("googlemail.com", "worldwide", false),
@@ -128,7 +128,7 @@ pub static MAIL_DOMAINS: &[MailDomain] = &[
 
 /// Top-level domains that do not exist but are one slip of the fingers from one that does.
 /// (`.om`, `.co`, `.cm` and `.ne` are real country domains and are left to the edit distance.)
-pub static TLD_SLIPS: &[(&str, &str)] = &[
+pub(crate) static TLD_SLIPS: &[(&str, &str)] = &[
     ("con", "com"),
     ("cmo", "com"),
     ("ocm", "com"),
@@ -179,7 +179,7 @@ impl RoleSource {
 /// Role and department mailboxes, matched after lower-casing, dropping a `+tag`, removing
 /// `.`, `-` and `_`, and folding French accents (so `Comptabilité`, `no-reply` and
 /// `service.client` all match).
-pub static ROLE_NAMES: &[(&str, RoleSource)] = &[
+pub(crate) static ROLE_NAMES: &[(&str, RoleSource)] = &[
     // RFC 2142 sections 3 to 5
     ("info", RoleSource::Rfc2142),
     ("marketing", RoleSource::Rfc2142),
@@ -334,7 +334,7 @@ const fn r(suffix: &'static str, source: &'static str, purpose: &'static str) ->
 }
 
 /// Special-use domain names (IANA registry) and names that are never delegated in the root.
-pub static RESERVED_DOMAINS: &[Reserved] = &[
+pub(crate) static RESERVED_DOMAINS: &[Reserved] = &[
     r("example", "RFC 2606, RFC 6761", "documentation examples"),
     r(
         "example.com",

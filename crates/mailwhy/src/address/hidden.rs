@@ -214,7 +214,7 @@ pub fn clean(input: &str, found: &[HiddenChar]) -> String {
 }
 
 /// Zero-width and other formatting characters that show nothing.
-pub fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
         | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
@@ -224,12 +224,12 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// Text-direction marks, embeddings, overrides and isolates.
-pub fn is_bidi(c: char) -> bool {
+pub(crate) fn is_bidi(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// The ASCII character a full-width or small form stands for.
-pub fn fullwidth_ascii(c: char) -> Option<char> {
+pub(crate) fn fullwidth_ascii(c: char) -> Option<char> {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFF01 + 0x21),
         '\u{3002}' | '\u{FF61}' | '\u{FE52}' => Some('.'),
@@ -316,7 +316,7 @@ static LOOK_ALIKES: &[(char, char)] = &[
 ];
 
 /// The Latin letter `c` imitates, if any.
-pub fn latin_look_alike(c: char) -> Option<char> {
+pub(crate) fn latin_look_alike(c: char) -> Option<char> {
     LOOK_ALIKES.iter().find(|(k, _)| *k == c).map(|(_, v)| *v)
 }
 
@@ -561,7 +561,7 @@ fn ascii_name(c: char) -> Option<String> {
 }
 
 /// The Unicode name of `c`, for the characters this module reports; `None` for others.
-pub fn char_name(c: char) -> Option<Cow<'static, str>> {
+pub(crate) fn char_name(c: char) -> Option<Cow<'static, str>> {
     let v = c as u32;
     if v < 0x20 {
         return Some(Cow::Borrowed(C0_NAMES[v as usize]));

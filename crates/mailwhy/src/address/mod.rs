@@ -43,7 +43,7 @@ pub fn reserved(domain: &str) -> Option<&'static Reserved> {
     })
 }
 
-/// The role-mailbox entry matching the local part, if any (see [`data::ROLE_NAMES`]).
+/// The role-mailbox entry matching the local part, if any (see `ROLE_NAMES`).
 pub fn role(local: &str) -> Option<(&'static str, RoleSource)> {
     let base = local.split('+').next().unwrap_or(local);
     let mut key = String::with_capacity(base.len());
@@ -300,7 +300,7 @@ async fn typo_finding(
 /// provider from `routing`). Serialized as a report's `data.address` (`input`, `normalized`,
 /// `local_part`, `domain`, `cleaned`, `routing`).
 #[derive(Debug, Clone)]
-pub struct AddressFacts {
+pub(crate) struct AddressFacts {
     /// The address as given.
     pub input: String,
     /// The parsed address (the cleaned-up input when only hidden characters made it invalid);
@@ -348,7 +348,10 @@ pub async fn report(ctx: &Context, input: &str) -> Report {
 
 /// The `address` check and the recipient-domain check of one address, with what they saw; used
 /// by [`report`] and by `diagnose`.
-pub async fn address_and_domain(ctx: &Context, input: &str) -> (Vec<CheckOutcome>, AddressFacts) {
+pub(crate) async fn address_and_domain(
+    ctx: &Context,
+    input: &str,
+) -> (Vec<CheckOutcome>, AddressFacts) {
     let checked = inspect(ctx, input).await;
     let mut outcomes = vec![checked.outcome];
     let mut routing = None;

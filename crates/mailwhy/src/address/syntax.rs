@@ -279,7 +279,7 @@ fn pos(input: &str, off: usize) -> usize {
 }
 
 /// A character in plain words: "a space", "a comma", "an invisible ZERO WIDTH SPACE (U+200B)".
-pub fn describe_char(c: char) -> String {
+pub(crate) fn describe_char(c: char) -> String {
     let named = match c {
         ' ' => "a space",
         '\t' => "a tab",
@@ -647,7 +647,7 @@ fn quoted_local(input: &str, problems: &mut Vec<Problem>) -> (Option<usize>, Opt
 }
 
 /// The canonical form of a local part whose unquoted content is `content`.
-pub fn canonical_local(content: &str) -> String {
+pub(crate) fn canonical_local(content: &str) -> String {
     if is_dot_atom(content) {
         return content.to_string();
     }

@@ -1,4 +1,4 @@
-//! Typo suggestions for the domain: the closest common mail domain ([`super::data::MAIL_DOMAINS`])
+//! Typo suggestions for the domain: the closest common mail domain (`MAIL_DOMAINS`)
 //! by edit distance with transpositions, and top-level-domain slips (`.con`, `.cmo`).
 //!
 //! This module only proposes a candidate. Whether it is shown depends on the DNS (a domain that
@@ -36,7 +36,7 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// Is `domain` (lowercase ASCII) one of the common mail domains?
-pub fn is_known(domain: &str) -> bool {
+pub(crate) fn is_known(domain: &str) -> bool {
     MAIL_DOMAINS.iter().any(|d| d.domain == domain)
 }
 

@@ -32,7 +32,7 @@ pub struct Index {
 }
 
 /// An inclusive interval of one address family.
-pub fn interval(net: &IpNet) -> (bool, u128, u128) {
+pub(crate) fn interval(net: &IpNet) -> (bool, u128, u128) {
     match net {
         IpNet::V4(n) => (
             true,
@@ -44,7 +44,7 @@ pub fn interval(net: &IpNet) -> (bool, u128, u128) {
 }
 
 /// The family and position of an address (IPv4-mapped IPv6 is IPv4).
-pub fn ip_key(ip: IpAddr) -> (bool, u128) {
+pub(crate) fn ip_key(ip: IpAddr) -> (bool, u128) {
     match canonical_ip(ip) {
         IpAddr::V4(a) => (true, u128::from(u32::from(a))),
         IpAddr::V6(a) => (false, u128::from(a)),

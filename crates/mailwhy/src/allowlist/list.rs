@@ -300,7 +300,7 @@ fn parse_toml(text: &str, file: &str, list: &mut Allowlist) -> Result<()> {
 }
 
 /// Lowercases a domain, strips one trailing dot, converts to A-labels; `None` when not a name.
-pub fn normalize_domain(s: &str) -> Option<String> {
+pub(crate) fn normalize_domain(s: &str) -> Option<String> {
     let s = s.trim().trim_end_matches('.');
     if s.is_empty() || s.len() > 253 || s.starts_with('.') {
         return None;
@@ -328,7 +328,7 @@ pub fn normalize_domain(s: &str) -> Option<String> {
 }
 
 /// An address with IPv4-mapped IPv6 normalized to IPv4.
-pub fn canonical_ip(ip: IpAddr) -> IpAddr {
+pub(crate) fn canonical_ip(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
         v4 => v4,
@@ -336,7 +336,7 @@ pub fn canonical_ip(ip: IpAddr) -> IpAddr {
 }
 
 /// Parses an address or a CIDR network; host bits set is an error naming the network meant.
-pub fn parse_net_strict(s: &str) -> std::result::Result<IpNet, String> {
+pub(crate) fn parse_net_strict(s: &str) -> std::result::Result<IpNet, String> {
     parse_net(s).map_err(|(m, _)| m)
 }
 

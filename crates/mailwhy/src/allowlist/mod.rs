@@ -6,7 +6,7 @@
 //! (`allowlist.overbroad-entry`, `allowlist.shared-infrastructure`, `allowlist.stale-entry`)?
 //! Lines that do not parse are findings too (`allowlist.invalid-entry`,
 //! `allowlist.host-bits-set`), and the rest of the list is still used. The semantics of each
-//! entry form are documented in [`list`]; matching is in [`index`].
+//! entry form are documented in `list`; matching is in `index`.
 //!
 //! One file per job: the audit (`audit.rs`), lookups (`lookup.rs`), exports (`export.rs`) and
 //! the SPF drift check (`drift.rs`), all re-exported here; this file keeps the table of shared
@@ -30,7 +30,7 @@ pub use profile::SenderProfile;
 
 /// Shared sending services and CDNs: an entry admitting one of these admits every other tenant
 /// of the service, not just the vendor. (domain, service)
-pub const SHARED_SERVICES: &[(&str, &str)] = &[
+pub(crate) const SHARED_SERVICES: &[(&str, &str)] = &[
     ("sendgrid.net", "Twilio SendGrid"),
     ("sendgrid.com", "Twilio SendGrid"),
     ("amazonses.com", "Amazon SES"),
@@ -61,7 +61,7 @@ pub const SHARED_SERVICES: &[(&str, &str)] = &[
 ];
 
 /// The shared service a domain belongs to, if any.
-pub fn shared_service(domain: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn shared_service(domain: &str) -> Option<(&'static str, &'static str)> {
     let d = domain.trim_end_matches('.').to_ascii_lowercase();
     SHARED_SERVICES
         .iter()

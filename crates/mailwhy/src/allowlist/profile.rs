@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::error::{line_of, Error, Result};
 
 /// The reminder schedule when a profile does not give one: 3, 7 and 14 days after the invitation.
-pub const DEFAULT_FOLLOW_UP_DAYS: [u32; 3] = [3, 7, 14];
+pub(crate) const DEFAULT_FOLLOW_UP_DAYS: [u32; 3] = [3, 7, 14];
 
 /// A vendor's published sending infrastructure.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,7 @@ fn norm(d: &str) -> String {
 
 /// The organizational domain of `domain` (RFC 7489 §3.2): the public suffix plus one label.
 /// A name that is itself a public suffix (or unknown to the list's rules) is its own.
-pub fn organizational_domain(domain: &str) -> String {
+pub(crate) fn organizational_domain(domain: &str) -> String {
     let d = norm(domain);
     match psl::domain_str(&d) {
         Some(org) => org.to_string(),
@@ -24,7 +24,7 @@ pub fn organizational_domain(domain: &str) -> String {
 
 /// True when `domain` is itself a public suffix (`com`, `co.uk`), where DMARC discovery must not
 /// climb to an organizational domain.
-pub fn is_public_suffix(domain: &str) -> bool {
+pub(crate) fn is_public_suffix(domain: &str) -> bool {
     let d = norm(domain);
     psl::suffix_str(&d) == Some(d.as_str()) && psl::domain_str(&d).is_none()
 }

@@ -281,7 +281,7 @@ pub fn parse(record: &str) -> Result<DkimKey, KeySyntaxError> {
 
 /// Decodes base64 (RFC 4648 §4) with whitespace allowed anywhere (FWS, RFC 6376 §2.4).
 /// The error carries the byte offset in the input.
-pub fn base64_decode(s: &str) -> Result<Vec<u8>, (usize, String)> {
+pub(crate) fn base64_decode(s: &str) -> Result<Vec<u8>, (usize, String)> {
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let mut acc: u32 = 0;
     let mut nbits = 0;

@@ -3,7 +3,7 @@
 //! at `_dmarc.<domain>`, and policy discovery (the From domain, then its organizational domain).
 //!
 //! What the record *means* for a received message (alignment, the DMARC result) is left to
-//! [`super::alignment`] and to the message checks; this module only says which policy a domain
+//! `alignment` and to the message checks; this module only says which policy a domain
 //! publishes and what is wrong with it.
 //!
 //! ## The reading of the RFC we follow
@@ -349,7 +349,7 @@ fn trim_span(s: &str, start: usize, end: usize) -> (usize, usize) {
 /// Length of the version prefix `"v" *WSP "=" *WSP "DMARC1"` at the start of `s`, if present.
 /// This is also the test of RFC 7489 §6.6.3 step 2: "Records that do not start with a "v=" tag
 /// that identifies the current version of DMARC are discarded."
-pub fn version_prefix(s: &str) -> Option<usize> {
+pub(crate) fn version_prefix(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let mut i = 0;
     if !matches!(b.first(), Some(b'v' | b'V')) {

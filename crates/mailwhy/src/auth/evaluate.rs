@@ -10,7 +10,7 @@ use super::dmarc::{DmarcRecord, Policy};
 
 /// The DMARC result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Evaluation {
+pub(crate) struct Evaluation {
     /// `pass`, `fail` or `none` (no policy).
     pub result: &'static str,
     /// The DKIM `d=` domains that pass and align.
@@ -23,7 +23,7 @@ pub struct Evaluation {
 
 /// What the message's authentication produced.
 #[derive(Debug, Clone, Default)]
-pub struct Identifiers<'a> {
+pub(crate) struct Identifiers<'a> {
     /// The RFC 5322.From domain.
     pub from: &'a str,
     /// `(d=, passed)` per DKIM signature.

@@ -4,9 +4,9 @@
 //!
 //! Each concern is a submodule with its own parser or check: [`dmarc`] (record and policy
 //! discovery), [`dkim_key`] (key records), [`rdns`] (forward-confirmed reverse DNS),
-//! [`alignment`] (pure identifier-alignment functions) and [`requirements`] (the providers'
+//! `alignment` (pure identifier-alignment functions) and `requirements` (the providers'
 //! rules as data). SPF evaluation belongs to the SPF engine; this module reaches it through the
-//! one function [`spf_evidence`]. [`dkim_verify`] verifies the signatures of a message that
+//! one function `spf_evidence`. [`dkim_verify`] verifies the signatures of a message that
 //! mail-auth holds.
 //!
 //! Nothing here reads a received message: [`crate::message`] parses it and computes its SPF,
@@ -296,7 +296,7 @@ impl DmarcChecked {
 
 /// Known sending services that DKIM keys are delegated to by CNAME (the target's
 /// organizational domain → the service's name). Data, not logic: add rows as they are met.
-pub static SENDING_SERVICES: &[(&str, &str)] = &[
+pub(crate) static SENDING_SERVICES: &[(&str, &str)] = &[
     ("sendgrid.net", "SendGrid"),
     ("amazonses.com", "Amazon SES"),
     ("mailgun.org", "Mailgun"),
@@ -516,7 +516,7 @@ async fn check_dkim_keys_reusing(
 /// The SPF verdict of each envelope domain for each sending IP, through the SPF engine
 /// ([`crate::spf::check_host`], sharing the run's DNS cache). `None` ("not checkable") when no
 /// envelope domain or no IP is given.
-pub async fn spf_evidence(
+pub(crate) async fn spf_evidence(
     ctx: &Context,
     envelope_domains: &[String],
     ips: &[IpAddr],
@@ -581,7 +581,7 @@ impl AuthInput {
 }
 
 /// Splits `selector` or `selector:domain` (the sender profile's `dkim_selectors` form).
-pub fn selector_and_domain(s: &str, default_domain: &str) -> (String, String) {
+pub(crate) fn selector_and_domain(s: &str, default_domain: &str) -> (String, String) {
     match s.split_once(':') {
         Some((sel, d)) => (
             sel.to_ascii_lowercase(),

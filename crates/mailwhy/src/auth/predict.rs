@@ -35,7 +35,7 @@ pub struct Inputs<'a> {
 
 /// The predicted result for one IP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Prediction {
+pub(crate) struct Prediction {
     /// The sending IP (`None` = whatever IP).
     pub ip: Option<IpAddr>,
     /// `pass`, `fail` or `unknown`.
@@ -48,7 +48,7 @@ pub struct Prediction {
 
 /// True when no DKIM key domain and no envelope domain aligns with From, so DMARC cannot pass.
 /// Only meaningful when both selectors and envelope domains were given.
-pub fn nothing_can_align(i: &Inputs<'_>) -> bool {
+pub(crate) fn nothing_can_align(i: &Inputs<'_>) -> bool {
     let adkim = i.adkim.unwrap_or(AlignmentMode::Relaxed);
     let aspf = i.aspf.unwrap_or(AlignmentMode::Relaxed);
     !i.keys.is_empty()
@@ -58,7 +58,7 @@ pub fn nothing_can_align(i: &Inputs<'_>) -> bool {
 }
 
 /// Predicts the DMARC result per IP.
-pub fn predict(i: &Inputs<'_>) -> Vec<Prediction> {
+pub(crate) fn predict(i: &Inputs<'_>) -> Vec<Prediction> {
     let adkim = i.adkim.unwrap_or(AlignmentMode::Relaxed);
     let aspf = i.aspf.unwrap_or(AlignmentMode::Relaxed);
     let dkim: Vec<&(String, String, bool)> = i

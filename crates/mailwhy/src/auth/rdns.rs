@@ -16,7 +16,7 @@ use crate::finding::FindingId;
 use crate::sanitize;
 
 /// The reverse-lookup name of `ip` (RFC 1035 §3.5 `in-addr.arpa`, RFC 3596 §2.5 `ip6.arpa`).
-pub fn reverse_name(ip: IpAddr) -> String {
+pub(crate) fn reverse_name(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => {
             let o = v4.octets();

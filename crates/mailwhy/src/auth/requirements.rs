@@ -14,7 +14,7 @@ use super::dmarc::Policy;
 /// One thing a provider checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Point {
+pub(crate) enum Point {
     /// SPF passes for the envelope domain.
     Spf,
     /// Mail is DKIM-signed with a published, usable key.
@@ -49,7 +49,7 @@ impl Point {
 /// Whom a rule applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Scope {
+pub(crate) enum Scope {
     /// Every sender.
     AllSenders,
     /// Bulk senders (Gmail and Microsoft: more than 5,000 messages a day to their users).
@@ -58,7 +58,7 @@ pub enum Scope {
 
 /// One provider rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Rule {
+pub(crate) struct Rule {
     /// The provider.
     pub provider: &'static str,
     /// What it checks.
@@ -76,7 +76,7 @@ const YAHOO: &str = "Yahoo, \"Sender best practices\" (senders.yahooinc.com/best
 const MICROSOFT: &str = "Microsoft, \"Outlook's new requirements for high-volume senders\" (Microsoft Defender for Office 365 blog, 2025-04-02)";
 
 /// The rules, one row per provider and point.
-pub static RULES: &[Rule] = &[
+pub(crate) static RULES: &[Rule] = &[
     // Gmail: all senders since 2024-02-01; bulk senders (> 5,000/day) also DMARC, alignment and
     // one-click unsubscribe (unsubscribe enforced from 2024-06-01).
     Rule {
@@ -218,7 +218,7 @@ pub enum Status {
 
 /// The SPF evaluation of one envelope domain for one sending IP, as the SPF engine reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SpfVerdict {
+pub(crate) struct SpfVerdict {
     /// The envelope (MAIL FROM) domain.
     pub domain: String,
     /// The sending IP.

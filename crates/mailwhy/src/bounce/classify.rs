@@ -23,7 +23,7 @@ pub enum Phase {
 }
 
 /// The phase named in `lower` (lowercase text), if any.
-pub fn phase_of(lower: &str) -> Option<Phase> {
+pub(crate) fn phase_of(lower: &str) -> Option<Phase> {
     let has = |list: &[&str]| list.iter().any(|p| lower.contains(p));
     if has(data::DATA_PHASE) {
         Some(Phase::Data)
@@ -70,7 +70,7 @@ pub fn matches(lower: &str, pattern: &str) -> bool {
 }
 
 /// The first reason in the table whose wording occurs in `lower`.
-pub fn text_reason(lower: &str) -> Option<Reason> {
+pub(crate) fn text_reason(lower: &str) -> Option<Reason> {
     text_match(lower).map(|(r, _)| r)
 }
 
@@ -108,7 +108,7 @@ fn matcher() -> &'static Matcher {
 }
 
 /// The first entry of the table whose wording occurs in `lower`, with its strength.
-pub fn text_match(lower: &str) -> Option<(Reason, Strength)> {
+pub(crate) fn text_match(lower: &str) -> Option<(Reason, Strength)> {
     let m = matcher();
     let mut best = usize::MAX;
     for found in m.automaton.find_overlapping_iter(lower) {

@@ -15,7 +15,7 @@ use Strength::*;
 /// How much a pattern entry says: a broad entry ("blocked", "security", "timed out") gives way
 /// to an enhanced status code that names a narrower reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strength {
+pub(crate) enum Strength {
     /// The wording names the reason by itself.
     Specific,
     /// The wording is generic; a specific status code wins over it.
@@ -24,7 +24,7 @@ pub enum Strength {
 
 /// Reasons and their wording, most specific first.
 #[rustfmt::skip]
-pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
+pub(crate) const PATTERNS: &[(Reason, Strength, &[&str])] = &[
     (MailerError, Specific, &[
         "mailer error", "mailer-error", "procmail", "maildrop", "command failed",
         "command died with status", "command output", "pipe to |", "exit status", "exited with",
@@ -283,7 +283,7 @@ pub const PATTERNS: &[(Reason, Strength, &[&str])] = &[
 /// Wording that says an auto-reply is an out-of-office message (RFC 3834 replies, and the
 /// common vacation programs that do not set `Auto-Submitted`).
 #[rustfmt::skip]
-pub const VACATION_WORDING: &[&str] = &[
+pub(crate) const VACATION_WORDING: &[&str] = &[
     "out of the office", "out of office", "on vacation", "i am away", "i'm away",
     "away from the office", "away until", "on leave", "auto-reply", "autoreply",
     "automatic reply", "auto reply", "abwesend", "abwesenheit", "absence", "en vacances",
@@ -295,7 +295,7 @@ pub const VACATION_WORDING: &[&str] = &[
 /// decides.
 /// RFC 7372 added the authentication codes X.7.20–X.7.26, RFC 7505 X.1.10 for a null MX.
 #[rustfmt::skip]
-pub const STATUS_REASONS: &[(&str, Reason)] = &[
+pub(crate) const STATUS_REASONS: &[(&str, Reason)] = &[
     // Whole codes whose meaning depends on the class.
     ("5.3.0", SystemError),
     ("1.1", UserUnknown),
@@ -372,7 +372,7 @@ pub const STATUS_REASONS: &[(&str, Reason)] = &[
 
 /// Sender local parts of bounce messages (`MAILER-DAEMON@`, `postmaster@`).
 #[rustfmt::skip]
-pub const BOUNCE_SENDERS: &[&str] = &[
+pub(crate) const BOUNCE_SENDERS: &[&str] = &[
     "mailer-daemon", "postmaster", "mail delivery", "mail-delivery", "maildelivery",
     "mailerdaemon", "mail administrator", "mail delivery subsystem", "mail delivery system",
     "bounce", "noreply-dmarc", "mdaemon", "nobody", "mailer daemon", "mail system",
@@ -383,7 +383,7 @@ pub const BOUNCE_SENDERS: &[&str] = &[
 
 /// Subjects of bounce messages.
 #[rustfmt::skip]
-pub const BOUNCE_SUBJECTS: &[&str] = &[
+pub(crate) const BOUNCE_SUBJECTS: &[&str] = &[
     "undeliver", "undelivered", "delivery status notification", "delivery failure",
     "delivery failed", "delivery has failed", "failure notice", "returned mail",
     "mail delivery failed", "delivery notification", "could not be delivered", "non remis",
@@ -399,7 +399,7 @@ pub const BOUNCE_SUBJECTS: &[&str] = &[
 /// Wording in a bounce's text that says delivery failed; used to find where the error
 /// explanation begins in a bounce that has no DSN part.
 #[rustfmt::skip]
-pub const FAILURE_WORDING: &[&str] = &[
+pub(crate) const FAILURE_WORDING: &[&str] = &[
     "could not be delivered", "couldn't be delivered", "wasn't able to deliver",
     "was not able to deliver", "delivery to the following recipient", "permanent fatal error",
     "following address", "following recipient", "delivery has failed", "undeliverable",
@@ -416,7 +416,7 @@ pub const FAILURE_WORDING: &[&str] = &[
 /// Lines that begin the returned copy of the original message in a plain-text bounce; the
 /// explanation is above them.
 #[rustfmt::skip]
-pub const ORIGINAL_MARKERS: &[&str] = &[
+pub(crate) const ORIGINAL_MARKERS: &[&str] = &[
     "--- below this line is a copy of the message", "------ this is a copy of the message",
     "----- original message -----", "original message follows",
     "----- unsent message follows -----", "------ original message",
@@ -431,17 +431,17 @@ pub const ORIGINAL_MARKERS: &[&str] = &[
 /// Wording that says the SMTP transaction was in its DATA phase (after the recipients were
 /// accepted): a recipient refusal then is the recipient's filter speaking, not a missing mailbox.
 #[rustfmt::skip]
-pub const DATA_PHASE: &[&str] = &[
+pub(crate) const DATA_PHASE: &[&str] = &[
     "end of data", "after data", "data command", "after end of data", ">>> data",
     "in reply to data", "after the message", "after message", "end of message",
 ];
 
 /// Wording that says the refusal came at RCPT TO.
 #[rustfmt::skip]
-pub const RCPT_PHASE: &[&str] = &["rcpt to", "rcpt command", "after rcpt", "in reply to rcpt"];
+pub(crate) const RCPT_PHASE: &[&str] = &["rcpt to", "rcpt command", "after rcpt", "in reply to rcpt"];
 
 /// Wording that says the refusal came at MAIL FROM.
 #[rustfmt::skip]
-pub const MAIL_PHASE: &[&str] = &[
+pub(crate) const MAIL_PHASE: &[&str] = &[
     "mail from command", "after mail from", "in reply to mail from", ">>> mail from",
 ];

@@ -157,7 +157,7 @@ fn split_field(line: &str) -> Option<(String, &str)> {
 }
 
 /// The value after an RFC 3464 type prefix: `rfc822; a@b` -> `a@b`, `smtp; 550 ...` -> `550 ...`.
-pub fn strip_type(value: &str) -> (&str, &str) {
+pub(crate) fn strip_type(value: &str) -> (&str, &str) {
     match value.find(';') {
         Some(i) if i < 20 && !value[..i].contains(' ') => {
             (value[..i].trim(), value[i + 1..].trim())

@@ -2,7 +2,7 @@
 //!
 //! Owns DSN parsing (RFC 3464 `multipart/report; report-type=delivery-status`), the reading of
 //! non-standard bounces (Exchange/Office 365 NDR text, qmail, Exim, Sendmail, Gmail, Yahoo,
-//! Postfix without DSN ...) through one table of the MTAs' wording ([`data`]), and the
+//! Postfix without DSN ...) through one table of the MTAs' wording (`data`), and the
 //! classification into the Sisimai reason vocabulary ([`Reason`]). ARF feedback reports
 //! (RFC 5965) and RFC 3834 auto-replies are recognized and are *not* bounces. Parsing the MIME
 //! structure is mail-parser's job; the parsing of the delivery-status fields is ours.

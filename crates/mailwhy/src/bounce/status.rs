@@ -1,5 +1,5 @@
 //! RFC 3463 enhanced status codes (`5.1.1`) and RFC 5321 reply codes (`550`): finding them in
-//! free text, and what each says about the reason. The code tables live in [`super::data`].
+//! free text, and what each says about the reason. The code tables live in `data`.
 
 /// Finds the first RFC 3463 code (`class.subject.detail`, class 2, 4 or 5) in `text`.
 ///
@@ -28,7 +28,7 @@ pub fn find_enhanced(text: &str) -> Option<String> {
 
 /// The enhanced code the receiver gave with its reply (`550 5.7.1`, `550-'5.7.1`), or else the
 /// first one in `text`: when a relay wraps a reply, its own code comes first, the receiver's after.
-pub fn find_receivers(text: &str) -> Option<String> {
+pub(crate) fn find_receivers(text: &str) -> Option<String> {
     let b = text.as_bytes();
     for i in 0..b.len().saturating_sub(4) {
         if matches!(b[i], b'4' | b'5')
@@ -163,13 +163,13 @@ fn code_is_plausible(code: &str) -> bool {
 
 /// True when `code` is `2.X.X`, `4.X.X` or `5.X.X` with a general (`X.0.0`) meaning: it says
 /// only the class, so the text must decide the reason.
-pub fn is_general(code: &str) -> bool {
+pub(crate) fn is_general(code: &str) -> bool {
     code.ends_with(".0.0")
 }
 
 /// The reason an enhanced status code states by itself, from [`super::data::STATUS_REASONS`]:
 /// keyed by `subject.detail` (the class only says permanent or temporary).
-pub fn reason_of(code: &str) -> Option<super::Reason> {
+pub(crate) fn reason_of(code: &str) -> Option<super::Reason> {
     let table = super::data::STATUS_REASONS;
     if let Some((_, r)) = table.iter().find(|(c, _)| *c == code) {
         return Some(*r);

@@ -95,7 +95,7 @@ fn cut_at_original(text: &str) -> &str {
 }
 
 /// DSN fields written into the text (no delivery-status part), when there are recipients.
-pub fn inline_dsn(explanation: &str) -> Option<dsn::DeliveryStatus> {
+pub(crate) fn inline_dsn(explanation: &str) -> Option<dsn::DeliveryStatus> {
     let lower = explanation.to_ascii_lowercase();
     let start = lower
         .find("\nfinal-recipient:")
@@ -110,7 +110,7 @@ pub fn inline_dsn(explanation: &str) -> Option<dsn::DeliveryStatus> {
 }
 
 /// Cleans an address from a DSN field or the text: `<a@b>` -> `a@b`, trailing dots dropped.
-pub fn clean_address(s: &str) -> String {
+pub(crate) fn clean_address(s: &str) -> String {
     let s = s.trim();
     let s = match (s.find('<'), s.rfind('>')) {
         (Some(a), Some(b)) if a < b => &s[a + 1..b],
@@ -179,7 +179,7 @@ fn is_header_line(line: &str) -> bool {
 
 /// The lines of `explanation` about `address`: the line naming it and those that follow, up to
 /// a blank line after some text or a line naming another address, for every place it appears.
-pub fn block_for(explanation: &str, address: &str) -> String {
+pub(crate) fn block_for(explanation: &str, address: &str) -> String {
     if address.is_empty() {
         return String::new();
     }
@@ -246,7 +246,7 @@ pub fn block_for(explanation: &str, address: &str) -> String {
 }
 
 /// The host a text says refused (`host mx.example.net[192.0.2.1] said:`).
-pub fn remote_host(text: &str) -> Option<String> {
+pub(crate) fn remote_host(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     for lead in ["host ", "while talking to ", "remote host "] {
         let mut from = 0;
@@ -266,7 +266,7 @@ pub fn remote_host(text: &str) -> Option<String> {
 }
 
 /// The headers of the returned copy (a message/rfc822 or text/rfc822-headers part).
-pub fn original_headers(msg: &Message<'_>) -> Option<String> {
+pub(crate) fn original_headers(msg: &Message<'_>) -> Option<String> {
     for part in &msg.parts {
         match &part.body {
             PartType::Message(m) => {
@@ -298,7 +298,7 @@ fn find_header_end(raw: &[u8]) -> usize {
 }
 
 /// The first address of header `name` in header text.
-pub fn header_address(headers: &str, name: &str) -> Option<String> {
+pub(crate) fn header_address(headers: &str, name: &str) -> Option<String> {
     let prefix = format!("{name}:");
     let mut lines = headers.lines().peekable();
     while let Some(l) = lines.next() {
@@ -329,7 +329,7 @@ fn headers_say_bounce(msg: &Message<'_>) -> bool {
 }
 
 /// The most recipients read from one bounce.
-pub const MAX_RECIPIENTS: usize = 200;
+pub(crate) const MAX_RECIPIENTS: usize = 200;
 
 /// True when only the subject says "bounce" (no bounce sender, no X-Failed-Recipients, no
 /// null Return-Path).
@@ -349,7 +349,7 @@ fn headers_say_bounce_strongly(msg: &Message<'_>) -> bool {
 }
 
 /// Reads a bounce without a DSN part from its explanation text; `None` when it is not one.
-pub fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounce> {
+pub(crate) fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounce> {
     let lower = explanation.to_lowercase();
     let says_failure = data::FAILURE_WORDING.iter().any(|w| lower.contains(w));
     let headers = headers_say_bounce(msg);

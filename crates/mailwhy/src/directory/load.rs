@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 pub struct ColumnMap(pub BTreeMap<String, String>);
 
 /// The fields a directory row has.
-pub const FIELDS: [&str; 8] = [
+pub(crate) const FIELDS: [&str; 8] = [
     "email",
     "name",
     "status",

@@ -129,7 +129,7 @@ pub struct MemoryDirectory {
 const EDIT_SCAN_LIMIT: usize = 200_000;
 
 /// The address with `+tags` removed, and for Gmail the dots of the local part too.
-pub fn canonical_address(email: &str) -> String {
+pub(crate) fn canonical_address(email: &str) -> String {
     let e = email.trim().to_lowercase();
     let Some((local, domain)) = e.rsplit_once('@') else {
         return e;
@@ -342,7 +342,7 @@ pub(crate) fn preference(u: &User) -> (bool, bool) {
 
 /// The account checks over the accounts already found for `email` (at least one): duplicates,
 /// the messaging switch, status, invitation reminders, collaborators.
-pub fn check_accounts(
+pub(crate) fn check_accounts(
     accounts: &[User],
     email: &str,
     schedule: &[u32],

@@ -312,7 +312,7 @@ pub static PROVIDERS: &[Provider] = &[
 ];
 
 /// Normalizes a host name for comparison: lowercase, no trailing dot, no IPv6 brackets.
-pub fn normalize_host(host: &str) -> String {
+pub(crate) fn normalize_host(host: &str) -> String {
     host.trim()
         .trim_end_matches('.')
         .trim_start_matches('[')
@@ -321,7 +321,7 @@ pub fn normalize_host(host: &str) -> String {
 }
 
 /// The provider whose POP3 server (or an alias of it) is `host`.
-pub fn by_host(host: &str) -> Option<&'static Provider> {
+pub(crate) fn by_host(host: &str) -> Option<&'static Provider> {
     let h = normalize_host(host);
     PROVIDERS
         .iter()
@@ -329,7 +329,7 @@ pub fn by_host(host: &str) -> Option<&'static Provider> {
 }
 
 /// The provider hosting mailboxes of `domain` (gmail.com, zohomail.eu ...).
-pub fn by_mail_domain(domain: &str) -> Option<&'static Provider> {
+pub(crate) fn by_mail_domain(domain: &str) -> Option<&'static Provider> {
     let d = normalize_host(domain);
     PROVIDERS
         .iter()
@@ -337,7 +337,7 @@ pub fn by_mail_domain(domain: &str) -> Option<&'static Provider> {
 }
 
 /// The provider whose servers live under a DNS suffix that `host` is in.
-pub fn by_server_suffix(host: &str) -> Option<&'static Provider> {
+pub(crate) fn by_server_suffix(host: &str) -> Option<&'static Provider> {
     let h = normalize_host(host);
     PROVIDERS.iter().find(|p| {
         p.server_suffixes

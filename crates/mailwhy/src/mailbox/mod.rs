@@ -6,7 +6,7 @@
 //! the email" means the fetcher never picked it up. The lint ([`lint`]) says what is wrong with
 //! the settings themselves; the probe ([`probe`]) says what the server does with them, one check
 //! per protocol step, each with its duration. The password lives in a [`Password`], which never
-//! reaches any output. The provider table is [`data`]; the wire format is [`reply`].
+//! reaches any output. The provider table is `data`; the wire format is [`reply`].
 
 pub(crate) mod data;
 mod lint;

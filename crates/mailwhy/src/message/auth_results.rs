@@ -195,7 +195,7 @@ pub fn parse_received_spf(value: &str) -> AuthResults {
 }
 
 /// True for results that mean the check failed.
-pub fn is_failure(r: &MethodResult) -> bool {
+pub(crate) fn is_failure(r: &MethodResult) -> bool {
     matches!(r.result.as_str(), "fail" | "softfail" | "permerror")
         && matches!(r.method.as_str(), "spf" | "dkim" | "dmarc" | "arc")
 }

@@ -12,7 +12,7 @@ use crate::finding::{Finding, FindingId, Severity};
 use crate::sanitize;
 
 /// The Received chain check: hops held longer than the threshold, unparseable headers.
-pub fn check_received(a: &Analysis, opts: &Options) -> CheckOutcome {
+pub(crate) fn check_received(a: &Analysis, opts: &Options) -> CheckOutcome {
     let mut c = CheckOutcome::start("received");
     for (i, h) in a.received.hops.iter().enumerate() {
         if !h.parsed {
@@ -57,7 +57,7 @@ pub fn check_received(a: &Analysis, opts: &Options) -> CheckOutcome {
 }
 
 /// The authentication check: any SPF, DKIM, DMARC or ARC failure a receiver recorded.
-pub fn check_authentication(a: &Analysis) -> CheckOutcome {
+pub(crate) fn check_authentication(a: &Analysis) -> CheckOutcome {
     let mut c = CheckOutcome::start("authentication");
     for ar in &a.authentication {
         let failed: Vec<_> = ar
@@ -104,7 +104,7 @@ pub fn check_authentication(a: &Analysis) -> CheckOutcome {
 }
 
 /// The spam check: any filter that classed the message as spam.
-pub fn check_spam(a: &Analysis) -> CheckOutcome {
+pub(crate) fn check_spam(a: &Analysis) -> CheckOutcome {
     let mut c = CheckOutcome::start("spam-filters");
     for v in &a.spam {
         if v.spam != Some(true) {
@@ -138,7 +138,7 @@ pub fn check_spam(a: &Analysis) -> CheckOutcome {
 }
 
 /// The bounce check: one finding per reported recipient.
-pub fn check_bounce(a: &Analysis) -> CheckOutcome {
+pub(crate) fn check_bounce(a: &Analysis) -> CheckOutcome {
     let mut c = CheckOutcome::start("bounce");
     for f in bounce::findings(&a.bounce) {
         c.push(f);
@@ -217,7 +217,7 @@ pub fn recipient_mismatch(a: &Analysis, ticket_address: &str) -> Option<Finding>
 
 /// The recipient check: the ticket's address against the message's recipients (a bounce's:
 /// the ones it reports).
-pub fn check_recipient(a: &Analysis, ticket_address: &str) -> CheckOutcome {
+pub(crate) fn check_recipient(a: &Analysis, ticket_address: &str) -> CheckOutcome {
     let mut c = CheckOutcome::start("message-recipient");
     if let Some(f) = recipient_mismatch(a, ticket_address) {
         c.push(f);
@@ -235,7 +235,10 @@ pub fn check_recipient(a: &Analysis, ticket_address: &str) -> CheckOutcome {
 /// `allowlist.sender-not-listed`: the connecting IP, and the envelope and DKIM domains, of a
 /// received message against the gateway allowlist. The IP must be admitted; of the domains, at
 /// least one must be (a gateway matches whichever identity it is configured for).
-pub fn check_sender_listed(a: &Analysis, list: &crate::allowlist::Allowlist) -> CheckOutcome {
+pub(crate) fn check_sender_listed(
+    a: &Analysis,
+    list: &crate::allowlist::Allowlist,
+) -> CheckOutcome {
     use crate::allowlist::Index;
     let mut c = CheckOutcome::start("sender-listed");
     if !a.is_sender_mail() {

@@ -1,6 +1,6 @@
 //! Received messages: a message read once ([`Parsed`]), the facts its headers give
-//! ([`Analysis`]: the Received chain in [`received_chain`], the receivers' authentication
-//! results in [`auth_results`], spam verdicts in [`spam`], the bounce reading from
+//! ([`Analysis`]: the Received chain in `received_chain`, the receivers' authentication
+//! results in [`auth_results`], spam verdicts in `spam`, the bounce reading from
 //! [`crate::bounce`]), the checks on those facts (`checks.rs`, no DNS), our own SPF, DKIM and
 //! DMARC for the message beside the receivers' ([`verify`]), and the one entry point that runs
 //! them all: [`check`], or [`report`] for the `mailwhy message` report (its text sections are

@@ -192,7 +192,7 @@ pub fn chain(msg: &Parsed<'_>) -> Chain {
 
 /// True for publicly routable addresses (not private, loopback, link-local, documentation,
 /// shared or reserved ranges).
-pub fn is_global(ip: IpAddr) -> bool {
+pub(crate) fn is_global(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             let o = v4.octets();
@@ -225,7 +225,7 @@ pub fn is_global(ip: IpAddr) -> bool {
 }
 
 /// Renders seconds as `1h 2m 3s`.
-pub fn human_duration(secs: i64) -> String {
+pub(crate) fn human_duration(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let s = secs.unsigned_abs();
     let (d, h, m, sec) = (s / 86400, (s % 86400) / 3600, (s % 3600) / 60, s % 60);

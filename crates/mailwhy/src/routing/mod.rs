@@ -27,7 +27,7 @@ pub use special::{non_global, SpecialRange};
 
 /// One MX host and what its name resolved to.
 #[derive(Debug, Clone, Serialize)]
-pub struct MxHost {
+pub(crate) struct MxHost {
     /// MX preference (lower is tried first).
     pub preference: u16,
     /// The host name as published.
@@ -46,7 +46,7 @@ pub struct MxHost {
 
 /// What the routing check saw, for the report's data and for later checks.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Routing {
+pub(crate) struct Routing {
     /// The domain (ASCII).
     pub domain: String,
     /// `mx`, `null-mx`, `implicit-mx`, `no-mail-host`, `not-found` or `unknown`.
@@ -65,7 +65,7 @@ pub async fn check_domain(ctx: &Context, domain: &str) -> CheckOutcome {
 }
 
 /// [`check_domain`], also returning what was seen.
-pub async fn inspect_domain(ctx: &Context, domain: &str) -> (CheckOutcome, Routing) {
+pub(crate) async fn inspect_domain(ctx: &Context, domain: &str) -> (CheckOutcome, Routing) {
     let mut c = CheckOutcome::start("domain");
     let mut routing = Routing {
         domain: domain.to_string(),
@@ -418,7 +418,7 @@ async fn resolve(ctx: &Context, host: &str) -> Lookup {
 /// `ip` its address, None for a general literal (`[tag:content]`). The address parser gives
 /// both (`Literal::ip`); taking plain values keeps this module independent of the address
 /// module, which calls it (the dependency goes one way: address -> routing).
-pub fn check_literal(literal: &str, ip: Option<IpAddr>) -> CheckOutcome {
+pub(crate) fn check_literal(literal: &str, ip: Option<IpAddr>) -> CheckOutcome {
     let mut c = CheckOutcome::start("domain");
     let Some(ip) = ip else {
         return c.done(format!(

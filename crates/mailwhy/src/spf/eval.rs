@@ -447,7 +447,7 @@ pub async fn check_host_with(
 
 /// A name check_host() may query: ASCII labels of 1..=63 octets, at least two labels, at most
 /// 253 octets, no domain literal.
-pub fn is_valid_domain(name: &str) -> bool {
+pub(crate) fn is_valid_domain(name: &str) -> bool {
     let name = name.strip_suffix('.').unwrap_or(name);
     if name.len() > 253 || name.starts_with('[') {
         return false;
@@ -1329,7 +1329,7 @@ fn name_under(name: &str, domain: &str) -> bool {
 }
 
 /// The reverse-DNS name of an address (`in-addr.arpa` / `ip6.arpa`).
-pub fn reverse_name(ip: IpAddr) -> String {
+pub(crate) fn reverse_name(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => {
             let o = v4.octets();

@@ -332,7 +332,7 @@ impl Macro {
 
 /// `i`: dotted-quad for IPv4, dot-separated nibbles for IPv6 (§7.3), written in uppercase as in
 /// the RFC's own example (§7.4: `1.0.B.C.0.0...`) and as the OpenSPF suite expects in explanations.
-pub fn dotted_ip(ip: IpAddr) -> String {
+pub(crate) fn dotted_ip(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {

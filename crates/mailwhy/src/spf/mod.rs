@@ -1,8 +1,8 @@
 //! SPF (RFC 7208): a strict parser with positions, `check_host()` with macros, limits and a full
 //! trace, flattening to networks, and the `spf.*` findings.
 //!
-//! The submodules own one concern each: [`parse`](mod@parse) the grammar, [`macros`] macro strings, [`eval`]
-//! evaluation with its trace, [`flatten`](mod@flatten) the networks a domain authorizes. This module turns
+//! The submodules own one concern each: [`parse`](mod@parse) the grammar, [`macros`] macro strings, `eval`
+//! evaluation with its trace, `flatten` the networks a domain authorizes. This module turns
 //! their results into findings ([`check_domain`]) and into the `mailwhy spf` report ([`report`]).
 //! Every evaluation goes through the shared DNS layer of the [`Context`], so checking many IPs
 //! against one domain asks each DNS question once.
@@ -40,7 +40,7 @@ pub use parse::{parse, Record, SyntaxError};
 /// The address used to evaluate a record when no IP is given: from TEST-NET-1 (RFC 5737), which
 /// no real sender uses, so evaluation walks the record to its end the way a receiver does for an
 /// unauthorized server.
-pub const PROBE_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+pub(crate) const PROBE_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
 
 /// Everything `mailwhy spf` shows about a domain.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub struct Inspection {
     pub outcome: CheckOutcome,
     /// The selected record, when there is exactly one.
     pub record: Option<String>,
-    /// The evaluation with [`PROBE_IP`] (record-level problems).
+    /// The evaluation with `PROBE_IP` (record-level problems).
     pub probe: SpfResult,
     /// One evaluation per IP asked about.
     pub results: Vec<(IpAddr, SpfResult)>,

@@ -379,7 +379,7 @@ pub struct SyntaxError {
 
 /// True when `text` is an SPF record at all (RFC 7208 §4.5: starts with `v=spf1` followed by a
 /// space or the end; compared case-insensitively). Records that are not are ignored, not errors.
-pub fn is_spf_record(text: &[u8]) -> bool {
+pub(crate) fn is_spf_record(text: &[u8]) -> bool {
     text.len() >= 6
         && text[..6].eq_ignore_ascii_case(b"v=spf1")
         && (text.len() == 6 || text[6] == b' ')
@@ -668,7 +668,7 @@ pub fn domain_spec(text: &str) -> Result<MacroString, SyntaxErrorKind> {
 }
 
 /// `toplabel` of RFC 7208 §7.1: letters, digits and inner hyphens, not all digits.
-pub fn is_toplabel(label: &str) -> bool {
+pub(crate) fn is_toplabel(label: &str) -> bool {
     let b = label.as_bytes();
     !b.is_empty()
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')

@@ -104,7 +104,7 @@ fn spf_drift_skipped(asked: bool) -> CheckOutcome {
 
 /// `allowlist.gateway-in-front` for the recipient domain whose routing is `routing`, when its
 /// MX is a filtering service: the one rule for the allowlist audit and for `diagnose`.
-pub(crate) fn gateway_in_front(routing: &Routing) -> Option<crate::Finding> {
+pub fn gateway_in_front(routing: &Routing) -> Option<crate::Finding> {
     allowlist::gateway_in_front(&routing.domain, &routing.providers)
 }
 
