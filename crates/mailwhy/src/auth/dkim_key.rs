@@ -88,18 +88,6 @@ fn is_fws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn trim(s: &str, a: usize, z: usize) -> (usize, usize) {
-    let b = s.as_bytes();
-    let (mut a, mut z) = (a, z);
-    while a < z && is_fws(b[a]) {
-        a += 1;
-    }
-    while z > a && is_fws(b[z - 1]) {
-        z -= 1;
-    }
-    (a, z)
-}
-
 /// Splits a colon-separated list, trimming FWS around each item.
 fn colon_list(v: &str) -> Vec<String> {
     v.split(':')
@@ -117,17 +105,7 @@ pub fn parse(record: &str) -> Result<DkimKey, KeySyntaxError> {
         pos,
         message,
     };
-    let b = record.as_bytes();
-    let mut specs = Vec::new();
-    let mut start = 0;
-    for (j, &c) in b.iter().enumerate() {
-        if c == b';' {
-            specs.push((start, j));
-            start = j + 1;
-        }
-    }
-    specs.push((start, b.len()));
-    let last = specs.len() - 1;
+    let specs = super::taglist::split(record, 0, is_fws);
     let mut seen: Vec<String> = Vec::new();
     let mut key = DkimKey {
         key_type: KeyType::Rsa,
@@ -141,38 +119,20 @@ pub fn parse(record: &str) -> Result<DkimKey, KeySyntaxError> {
     };
     let mut p_seen = false;
     let mut p_pos = 0;
-    for (n, &(s, e)) in specs.iter().enumerate() {
-        let (s, e) = trim(record, s, e);
-        if s == e {
-            if n == last {
-                continue;
+    for (n, spec) in specs.into_iter().enumerate() {
+        let spec = spec.map_err(|(pos, message)| err(None, pos, message))?;
+        let (name, ns, value, vs) = match spec {
+            super::taglist::Spec::Empty { last: true, .. } => continue,
+            super::taglist::Spec::Empty { pos, .. } => {
+                return Err(err(None, pos, "empty tag (\";;\")".into()));
             }
-            return Err(err(None, s, "empty tag (\";;\")".into()));
-        }
-        let spec = &record[s..e];
-        let Some(eq) = spec.find('=') else {
-            return Err(err(
-                None,
-                s,
-                format!(
-                    "{:?} is not a tag (expected name=value)",
-                    crate::sanitize::line(spec)
-                ),
-            ));
+            super::taglist::Spec::Tag {
+                name,
+                name_pos,
+                value,
+                value_pos,
+            } => (name, name_pos, value, value_pos),
         };
-        let (ns, ne) = trim(record, s, s + eq);
-        let name = &record[ns..ne];
-        let nb = name.as_bytes();
-        if nb.is_empty()
-            || !nb[0].is_ascii_alphabetic()
-            || !nb.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        {
-            return Err(err(
-                None,
-                ns,
-                format!("{:?} is not a tag name", crate::sanitize::line(name)),
-            ));
-        }
         if seen.iter().any(|t| t == name) {
             return Err(err(
                 Some(name),
@@ -181,8 +141,6 @@ pub fn parse(record: &str) -> Result<DkimKey, KeySyntaxError> {
             ));
         }
         seen.push(name.to_string());
-        let (vs, ve) = trim(record, s + eq + 1, e);
-        let value = &record[vs..ve];
         if let Some(k) = value
             .bytes()
             .position(|c| !(is_fws(c) || (0x21..=0x7e).contains(&c)))
@@ -246,7 +204,7 @@ pub fn parse(record: &str) -> Result<DkimKey, KeySyntaxError> {
     if !p_seen {
         return Err(err(
             Some("p"),
-            b.len(),
+            record.len(),
             "the p tag (the public key) is required".into(),
         ));
     }

@@ -333,19 +333,6 @@ fn is_wsp(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// The span `[start, end)` of `s` with WSP trimmed on both sides.
-fn trim_span(s: &str, start: usize, end: usize) -> (usize, usize) {
-    let b = s.as_bytes();
-    let (mut a, mut z) = (start, end);
-    while a < z && is_wsp(b[a]) {
-        a += 1;
-    }
-    while z > a && is_wsp(b[z - 1]) {
-        z -= 1;
-    }
-    (a, z)
-}
-
 /// Length of the version prefix `"v" *WSP "=" *WSP "DMARC1"` at the start of `s`, if present.
 /// This is also the test of RFC 7489 §6.6.3 step 2: "Records that do not start with a "v=" tag
 /// that identifies the current version of DMARC are discarded."
@@ -407,16 +394,7 @@ pub fn parse(record: &str) -> Result<DmarcRecord, SyntaxError> {
     }
     i += 1;
 
-    // Split the rest into tag-specs at ';' (no value may contain ';': URIs encode it).
-    let mut specs: Vec<(usize, usize)> = Vec::new();
-    let mut start = i;
-    for (j, &c) in b.iter().enumerate().skip(i) {
-        if c == b';' {
-            specs.push((start, j));
-            start = j + 1;
-        }
-    }
-    specs.push((start, b.len()));
+    let specs = super::taglist::split(record, i, is_wsp);
 
     let mut rec = DmarcRecord {
         p: Policy::None,
@@ -440,55 +418,29 @@ pub fn parse(record: &str) -> Result<DmarcRecord, SyntaxError> {
     let mut p_problem: Option<(usize, String)> = None;
     let mut p_value: Option<Policy> = None;
     let mut sp_problem: Option<(usize, String)> = None;
-    let last = specs.len() - 1;
     // Index among the non-empty tag-specs: p must be the first (RFC 7489 §6.3).
     let mut n_tag = 0usize;
-    for (n, &(s, e)) in specs.iter().enumerate() {
-        let (s, e) = trim_span(record, s, e);
-        if s != e {
-            n_tag += 1;
-        }
-        if s == e {
-            if n != last {
+    for spec in specs {
+        let (name_raw, ns, value, vs) = match spec.map_err(|(pos, m)| err(None, pos, m))? {
+            super::taglist::Spec::Empty { last: true, .. } => continue,
+            super::taglist::Spec::Empty { pos, .. } => {
                 rec.notes.push(Note {
                     kind: NoteKind::EmptyTag,
                     tag: String::new(),
-                    pos: s,
+                    pos,
                     message: "an empty tag (\";;\") is ignored".into(),
                 });
+                continue;
             }
-            continue;
-        }
-        let spec = &record[s..e];
-        let Some(eq) = spec.find('=') else {
-            return Err(err(
-                None,
-                s,
-                format!(
-                    "{:?} is not a tag (expected name=value)",
-                    crate::sanitize::line(spec)
-                ),
-            ));
+            super::taglist::Spec::Tag {
+                name,
+                name_pos,
+                value,
+                value_pos,
+            } => (name, name_pos, value, value_pos),
         };
-        let (ns, ne) = trim_span(record, s, s + eq);
-        let name_raw = &record[ns..ne];
-        let nb = name_raw.as_bytes();
-        if nb.is_empty()
-            || !nb[0].is_ascii_alphabetic()
-            || !nb.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        {
-            return Err(err(
-                None,
-                ns,
-                format!(
-                    "{:?} is not a tag name (a letter, then letters, digits or \"_\")",
-                    crate::sanitize::line(name_raw)
-                ),
-            ));
-        }
+        n_tag += 1;
         let name = name_raw.to_ascii_lowercase();
-        let (vs, ve) = trim_span(record, s + eq + 1, e);
-        let value = &record[vs..ve];
         const KNOWN: [&str; 14] = [
             "v", "p", "sp", "np", "adkim", "aspf", "fo", "rf", "ri", "pct", "rua", "ruf", "psd",
             "t",
@@ -664,7 +616,8 @@ pub fn parse(record: &str) -> Result<DmarcRecord, SyntaxError> {
                 }
             }
             "rua" | "ruf" => {
-                let uris = parse_uris(record, vs, ve).map_err(|(pos, m)| err(tag, pos, m))?;
+                let uris = parse_uris(record, vs, vs + value.len())
+                    .map_err(|(pos, m)| err(tag, pos, m))?;
                 if *known == "rua" {
                     rec.rua = uris;
                 } else {
@@ -762,7 +715,7 @@ fn parse_uris(record: &str, s: usize, e: usize) -> Result<Vec<ReportUri>, (usize
     let mut start = s;
     loop {
         let end = (start..e).find(|&j| b[j] == b',').unwrap_or(e);
-        let (us, ue) = trim_span(record, start, end);
+        let (us, ue) = super::taglist::trim(record, start, end, is_wsp);
         if us == ue {
             return Err((
                 us,
@@ -773,12 +726,12 @@ fn parse_uris(record: &str, s: usize, e: usize) -> Result<Vec<ReportUri>, (usize
         let bang = (us..ue).find(|&j| b[j] == b'!');
         let (uri_end, size) = match bang {
             Some(k) => {
-                let (zs, ze) = trim_span(record, k + 1, ue);
+                let (zs, ze) = super::taglist::trim(record, k + 1, ue, is_wsp);
                 (k, Some((zs, ze)))
             }
             None => (ue, None),
         };
-        let (us, uri_end) = trim_span(record, us, uri_end);
+        let (us, uri_end) = super::taglist::trim(record, us, uri_end, is_wsp);
         let uri = &record[us..uri_end];
         check_uri(uri).map_err(|m| (us, m))?;
         let (max_size, max_size_bytes) = match size {

@@ -81,21 +81,33 @@ mod tests {
     use super::*;
     use crate::auth::dmarc::parse;
 
+    /// Evaluates `record` for a message from `from` with these signatures and SPF result.
+    fn run(
+        record: &str,
+        subdomain: bool,
+        from: &str,
+        dkim: &[(&str, bool)],
+        spf: (&str, bool),
+    ) -> Evaluation {
+        let r = parse(record).unwrap();
+        let dkim: Vec<(String, bool)> = dkim.iter().map(|(d, ok)| (d.to_string(), *ok)).collect();
+        let ids = Identifiers {
+            from,
+            dkim: &dkim,
+            spf: Some(spf),
+        };
+        evaluate(Some(&r), subdomain, &ids)
+    }
+
     #[test]
     fn a_passing_aligned_dkim_signature_is_enough() {
-        let r = parse("v=DMARC1; p=reject").unwrap();
-        let dkim = [
-            ("sendgrid.net".to_string(), true),
-            ("em.procore.com".to_string(), true),
-        ];
-        let e = evaluate(
-            Some(&r),
+        let dkim = [("sendgrid.net", true), ("em.procore.com", true)];
+        let e = run(
+            "v=DMARC1; p=reject",
             false,
-            &Identifiers {
-                from: "procore.com",
-                dkim: &dkim,
-                spf: Some(("sendgrid.net", true)),
-            },
+            "procore.com",
+            &dkim,
+            ("sendgrid.net", true),
         );
         assert_eq!(e.result, "pass");
         assert_eq!(e.aligned_dkim, ["em.procore.com"]);
@@ -104,19 +116,14 @@ mod tests {
 
     #[test]
     fn strict_modes_and_failed_signatures_fail() {
-        let r = parse("v=DMARC1; p=quarantine; sp=reject; adkim=s; aspf=s").unwrap();
-        let dkim = [
-            ("em.procore.com".to_string(), true),
-            ("procore.com".to_string(), false),
-        ];
-        let e = evaluate(
-            Some(&r),
+        let record = "v=DMARC1; p=quarantine; sp=reject; adkim=s; aspf=s";
+        let dkim = [("em.procore.com", true), ("procore.com", false)];
+        let e = run(
+            record,
             true,
-            &Identifiers {
-                from: "news.procore.com",
-                dkim: &dkim,
-                spf: Some(("procore.com", true)),
-            },
+            "news.procore.com",
+            &dkim,
+            ("procore.com", true),
         );
         assert_eq!(e.result, "fail");
         assert_eq!(e.policy, Some(Policy::Reject));

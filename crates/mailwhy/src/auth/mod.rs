@@ -20,6 +20,7 @@ pub(crate) mod evaluate;
 pub(crate) mod predict;
 pub mod rdns;
 pub(crate) mod requirements;
+pub(crate) mod taglist;
 
 use std::net::IpAddr;
 use std::time::Instant;

@@ -21,25 +21,18 @@ pub struct SpecialRange {
 }
 
 /// (block, name, source), most specific first where blocks nest.
+#[rustfmt::skip]
 static TABLE: &[(&str, &str, &str)] = &[
     // IPv4
     ("0.0.0.0/8", "\"this network\" (unspecified)", "RFC 791"),
     ("10.0.0.0/8", "private network", "RFC 1918"),
-    (
-        "100.64.0.0/10",
-        "shared address space (carrier-grade NAT)",
-        "RFC 6598",
-    ),
+    ("100.64.0.0/10", "shared address space (carrier-grade NAT)", "RFC 6598"),
     ("127.0.0.0/8", "loopback", "RFC 1122"),
     ("169.254.0.0/16", "link-local", "RFC 3927"),
     ("172.16.0.0/12", "private network", "RFC 1918"),
     ("192.0.0.0/24", "IETF protocol assignments", "RFC 6890"),
     ("192.0.2.0/24", "documentation (TEST-NET-1)", "RFC 5737"),
-    (
-        "192.88.99.0/24",
-        "deprecated 6to4 relay anycast",
-        "RFC 7526",
-    ),
+    ("192.88.99.0/24", "deprecated 6to4 relay anycast", "RFC 7526"),
     ("192.168.0.0/16", "private network", "RFC 1918"),
     ("198.18.0.0/15", "benchmarking", "RFC 2544"),
     ("198.51.100.0/24", "documentation (TEST-NET-2)", "RFC 5737"),
@@ -51,11 +44,7 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("::/128", "unspecified", "RFC 4291"),
     ("::1/128", "loopback", "RFC 4291"),
     ("::ffff:0:0/96", "IPv4-mapped address", "RFC 4291"),
-    (
-        "64:ff9b:1::/48",
-        "local-use IPv4/IPv6 translation",
-        "RFC 8215",
-    ),
+    ("64:ff9b:1::/48", "local-use IPv4/IPv6 translation", "RFC 8215"),
     ("100::/64", "discard-only", "RFC 6666"),
     ("2001:2::/48", "benchmarking", "RFC 5180"),
     ("2001:db8::/32", "documentation", "RFC 3849"),

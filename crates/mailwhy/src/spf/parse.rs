@@ -549,33 +549,15 @@ fn parse_mechanism(name: &str, arg: &str) -> Result<Mechanism, SyntaxErrorKind> 
             Ok(Mechanism::Ptr { domain })
         }
         "ip4" => {
-            let v = arg
-                .strip_prefix(':')
-                .ok_or_else(|| SyntaxErrorKind::BadArgument("ip4 needs \":address\"".into()))?;
-            let (addr, len) = match v.split_once('/') {
-                Some((a, l)) => (a, Some(cidr_len(l, 32)?)),
-                None => (v, None),
-            };
-            let ip: Ipv4Addr = addr
-                .parse()
-                .map_err(|_| SyntaxErrorKind::BadAddress(addr.to_string()))?;
-            let net = ipnet::Ipv4Net::new(ip, len.unwrap_or(32))
-                .map_err(|_| SyntaxErrorKind::BadCidr(v.to_string()))?;
+            let (ip, len, v) = ip_argument::<Ipv4Addr>(arg, "ip4", 32)?;
+            let net =
+                ipnet::Ipv4Net::new(ip, len).map_err(|_| SyntaxErrorKind::BadCidr(v.into()))?;
             Ok(Mechanism::Ip4 { net })
         }
         "ip6" => {
-            let v = arg
-                .strip_prefix(':')
-                .ok_or_else(|| SyntaxErrorKind::BadArgument("ip6 needs \":address\"".into()))?;
-            let (addr, len) = match v.split_once('/') {
-                Some((a, l)) => (a, Some(cidr_len(l, 128)?)),
-                None => (v, None),
-            };
-            let ip: Ipv6Addr = addr
-                .parse()
-                .map_err(|_| SyntaxErrorKind::BadAddress(addr.to_string()))?;
-            let net = ipnet::Ipv6Net::new(ip, len.unwrap_or(128))
-                .map_err(|_| SyntaxErrorKind::BadCidr(v.to_string()))?;
+            let (ip, len, v) = ip_argument::<Ipv6Addr>(arg, "ip6", 128)?;
+            let net =
+                ipnet::Ipv6Net::new(ip, len).map_err(|_| SyntaxErrorKind::BadCidr(v.into()))?;
             Ok(Mechanism::Ip6 { net })
         }
         "" => Err(SyntaxErrorKind::BadArgument(
@@ -583,6 +565,26 @@ fn parse_mechanism(name: &str, arg: &str) -> Result<Mechanism, SyntaxErrorKind> 
         )),
         other => Err(SyntaxErrorKind::UnknownMechanism(other.to_string())),
     }
+}
+
+/// The `:address[/prefix-length]` argument of `ip4` / `ip6`: the address, the prefix length
+/// (`max` when absent) and the argument without its colon (for the error text).
+fn ip_argument<'a, A: std::str::FromStr>(
+    arg: &'a str,
+    mechanism: &str,
+    max: u8,
+) -> Result<(A, u8, &'a str), SyntaxErrorKind> {
+    let v = arg
+        .strip_prefix(':')
+        .ok_or_else(|| SyntaxErrorKind::BadArgument(format!("{mechanism} needs \":address\"")))?;
+    let (addr, len) = match v.split_once('/') {
+        Some((a, l)) => (a, cidr_len(l, max)?),
+        None => (v, max),
+    };
+    let ip = addr
+        .parse()
+        .map_err(|_| SyntaxErrorKind::BadAddress(addr.to_string()))?;
+    Ok((ip, len, v))
 }
 
 /// `/N` digits: no leading zero, at most `max`.

@@ -89,6 +89,10 @@ mod tests {
     /// layer's total): each report counts the queries its own checks sent, a warm cache counts
     /// nothing, and together they are the layer's total.
     #[tokio::test]
+    #[cfg_attr(
+        not(feature = "zone-server"),
+        ignore = "needs the zone-server feature (cargo test --workspace enables it)"
+    )]
     async fn each_report_counts_its_own_dns_queries() {
         let zones = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/demo/zones");
         let resolving = crate::dns::Resolving::start(
