@@ -20,7 +20,7 @@ use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
 
 use crate::finding::{Finding, Severity};
-use crate::message::Parsed;
+use crate::mail::Parsed;
 pub use reason::Reason;
 
 /// What kind of message was read.
@@ -375,6 +375,6 @@ mod tests;
 
 /// Parses raw message bytes and reads them as a bounce; `Err` when the bytes are not a mail
 /// message (see [`Parsed::new`]).
-pub fn analyze_bytes(raw: &[u8]) -> Result<Bounce, crate::message::NotMail> {
+pub fn analyze_bytes(raw: &[u8]) -> Result<Bounce, crate::mail::NotMail> {
     Ok(analyze(&Parsed::new(raw)?))
 }

@@ -1,6 +1,6 @@
 //! The one parse of a message: its bytes read once by mail-parser into [`Parsed`], which the
-//! header analysis ([`super::analyze`]), the bounce reader ([`crate::bounce::analyze`]) and our
-//! own authentication of the message ([`super::verify`]) all read. Header values come from
+//! header analysis (`message::analyze`), the bounce reader (`bounce::analyze`) and our
+//! own authentication of the message (`message::verify`) all read. Header values come from
 //! mail-parser's header list (name and byte offsets), never from a second scan of the bytes.
 //!
 //! What a header *means* is left to the modules that read it; this one only hands out the
@@ -37,7 +37,7 @@ impl<'a> Parsed<'a> {
     }
 
     /// [`Parsed::new`], refusing inputs over `max_bytes` first (see
-    /// [`super::Options::max_bytes`]).
+    /// `message::Options::max_bytes`).
     pub fn capped(raw: &'a [u8], max_bytes: u64) -> Result<Parsed<'a>, NotMail> {
         if raw.len() as u64 > max_bytes {
             return Err(NotMail::TooLarge {
