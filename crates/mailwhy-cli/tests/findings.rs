@@ -119,6 +119,8 @@ struct Finding {
     detail: String,
     remedy: String,
     evidence: serde_json::Value,
+    /// Strict: only the scopes docs/json.md names parse.
+    scope: mailwhy::finding::Scope,
 }
 
 #[derive(Debug, Deserialize)]

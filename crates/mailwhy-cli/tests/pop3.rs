@@ -57,6 +57,7 @@ struct JsonFinding {
     detail: String,
     remedy: String,
     evidence: serde_json::Value,
+    scope: mailwhy::finding::Scope,
 }
 
 #[derive(Debug, Deserialize)]

@@ -54,6 +54,8 @@ struct Finding {
     detail: String,
     remedy: String,
     evidence: serde_json::Value,
+    /// Strict: only the scopes docs/json.md names parse.
+    scope: mailwhy::finding::Scope,
 }
 
 #[derive(Debug, Deserialize)]
@@ -216,8 +218,18 @@ fn the_demo_markdown_reads_like_a_ticket_answer() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let md = String::from_utf8_lossy(&o.stdout);
+    // The answer is a sentence about Jane's account, not a finding title; the company-wide
+    // gateway problem comes second and says that it reaches everyone.
     assert!(
-        md.contains("**Answer:** \"send messages to this user\" is off"),
+        md.contains("**Answer:** The account jane.doe@acme-builders.com (line 2) has \"send messages to this user\" turned off"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Also: ") && md.contains("which affects every recipient behind this gateway."),
+        "{md}"
+    );
+    assert!(
+        md.contains("**Cause:** \"send messages to this user\" is off (`user.messaging-disabled`)"),
         "{md}"
     );
     assert!(
@@ -266,4 +278,39 @@ fn bad_now_exits_2() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// The demo's Omar and Sara (issue #16): the gateway's lint errors reach every recipient, so they
+/// come after the one thing about this person, their invitation, in the Markdown answer and in
+/// the ranking.
+#[test]
+fn an_invitation_answers_before_a_company_wide_gateway_error() {
+    for (who, answer) in [
+        (
+            "omar.haddad@acme-builders.com",
+            "**Answer:** Invited on 2026-10-01; the last automated reminder went out on 2026-10-15",
+        ),
+        (
+            "sara.kim@acme-builders.com",
+            "**Answer:** Invited on 2026-11-18, not accepted yet",
+        ),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+            .args(["--config", "fixtures/demo/mailwhy.toml", "diagnose", who])
+            .args(["--now", "2026-11-23T12:00:00Z", "--format", "markdown"])
+            .current_dir(workspace())
+            .output()
+            .unwrap();
+        let md = String::from_utf8_lossy(&o.stdout);
+        assert!(md.contains(answer), "{who}: {md}");
+        assert!(md.contains("Also: "), "{who}: {md}");
+        if who.starts_with("omar") {
+            let steps = md.split("**Steps**").nth(1).unwrap_or_default();
+            let first = steps.trim_start().lines().next().unwrap_or_default();
+            assert!(
+                first.contains("Re-invite"),
+                "{who}: the first step re-invites: {md}"
+            );
+        }
+    }
 }

@@ -190,6 +190,49 @@ pub struct Finding {
     pub remedy: String,
     /// Structured facts behind the finding.
     pub evidence: serde_json::Value,
+    /// How far the cause reaches: set by the check when it knows better than the id's area (a
+    /// DMARC failure computed from the message the person did not get is about that message),
+    /// and by ranking for every finding of a report. JSON: `"scope": "account"` etc.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
+}
+
+/// How far the cause a finding names reaches: the first four are about this one person, the
+/// others about everyone the vendor mails (or everyone behind this customer's gateway).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// This message: the receiver's own word (a bounce), the received copy, the service's events.
+    Message,
+    /// This person's account in the product's directory.
+    Account,
+    /// This address as written.
+    Address,
+    /// This recipient's mail domain (its MX, its provider).
+    RecipientDomain,
+    /// The customer's gateway: every recipient behind it.
+    Gateway,
+    /// The vendor's sending setup: every recipient anywhere.
+    Vendor,
+    /// The run itself (DNS trouble, a POP3 mailbox's settings): explains nothing by itself.
+    Run,
+}
+
+impl Scope {
+    /// About this person rather than about everyone the vendor or the gateway handles.
+    pub fn is_specific(self) -> bool {
+        self <= Scope::RecipientDomain
+    }
+
+    /// The words for a cause of this reach when it is not about this person alone.
+    pub fn reach(self) -> &'static str {
+        match self {
+            Scope::Gateway => "affects every recipient behind this gateway",
+            Scope::Vendor => "affects every recipient of the vendor's mail",
+            _ => "is about this recipient",
+        }
+    }
 }
 
 impl Finding {
@@ -204,7 +247,14 @@ impl Finding {
             detail: detail.into(),
             remedy: kind.how_to_fix.to_string(),
             evidence: serde_json::Value::Object(Default::default()),
+            scope: None,
         }
+    }
+
+    /// Says how far the cause reaches when the check knows better than the id's area.
+    pub fn with_scope(mut self, scope: Scope) -> Finding {
+        self.scope = Some(scope);
+        self
     }
 
     /// Replaces the catalog's remedy with one specific to what the check saw.

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use crate::finding::Severity;
 use crate::sanitize;
 
+use super::rank::{is_context, scope};
 use super::text::{counts, evidence_lines, plural};
 use super::{Report, Verdict};
 
@@ -25,15 +26,48 @@ fn md(s: &str) -> String {
     out
 }
 
-/// The one-line answer of a report: the most likely cause, or what the verdict means.
+/// A sentence with exactly one full stop at the end.
+fn sentence(s: &str) -> String {
+    let s = sanitize::line(s);
+    let s = s.trim_end().trim_end_matches('.');
+    format!("{s}.")
+}
+
+/// The answer of a report, in words about the person: the most likely cause for them (the case's
+/// own sentence, not the finding's title) and, when a cause that reaches every recipient also
+/// holds, that one second, saying so. Without a cause: what the verdict means.
 pub fn answer_line(r: &Report) -> String {
-    match (r.verdict, r.findings.first()) {
-        (Verdict::ProblemFound, Some(f)) => format!("{} ({})", sanitize::line(&f.title), f.id),
-        (Verdict::Inconclusive, _) => {
-            "some checks could not complete; nothing is claimed about what they cover".into()
+    let mut causes = r.findings.iter().filter(|f| !is_context(f));
+    let Some(top) = causes.next() else {
+        return match r.verdict {
+            Verdict::Inconclusive => {
+                "Some checks could not complete; nothing is claimed about what they cover.".into()
+            }
+            _ => "No problem found in the checks that ran.".into(),
+        };
+    };
+    let top_scope = scope(top);
+    let mut out = format!("{} ({})", sentence(&top.detail), top.id);
+    if top_scope.is_specific() {
+        if let Some(wide) = causes.find(|f| f.severity != Severity::Info && !scope(f).is_specific())
+        {
+            out.push_str(&format!(
+                " Also: {} ({}), which {}.",
+                sanitize::line(&wide.title),
+                wide.id,
+                scope(wide).reach()
+            ));
         }
-        _ => "no problem found in the checks that ran".into(),
+    } else {
+        out.push_str(&format!(
+            " This {}; nothing specific to this recipient was found.",
+            top_scope.reach()
+        ));
     }
+    if r.verdict == Verdict::Inconclusive {
+        out.push_str(" Some checks could not complete.");
+    }
+    out
 }
 
 /// Renders reports as Markdown shaped for a support ticket: a one-line answer, the cause,
@@ -43,13 +77,20 @@ pub fn render_markdown(reports: &[Report]) -> String {
     for r in reports {
         let (errors, warnings, infos) = counts(&r.findings);
         let _ = writeln!(out, "### mailwhy: {}\n", md(&r.subject));
-        let _ = writeln!(out, "**Answer:** {}.\n", md(&answer_line(r)));
-        if let Some(top) = r
-            .findings
-            .first()
-            .filter(|_| r.verdict == Verdict::ProblemFound)
-        {
-            let _ = writeln!(out, "**Cause:** {}\n", md(&top.detail));
+        let _ = writeln!(out, "**Answer:** {}\n", md(&answer_line(r)));
+        if let Some(top) = r.findings.first().filter(|f| !is_context(f)) {
+            let reach = scope(top);
+            let _ = writeln!(
+                out,
+                "**Cause:** {} (`{}`){}\n",
+                md(&top.title),
+                top.id,
+                if reach.is_specific() {
+                    String::new()
+                } else {
+                    format!(": {}", reach.reach())
+                }
+            );
         }
         let mut steps: Vec<&str> = Vec::new();
         for f in r

@@ -1,9 +1,11 @@
 //! The report: subject, verdict, ranked findings, the checks that ran, stats; and its three
 //! renderers (text for a terminal, Markdown for a support ticket, JSON schema_version 1).
 //!
-//! The model is in `model.rs`; ranking in `rank.rs`, in one table ([`CAUSE_CLASSES`]): errors
-//! first, then by how likely a class of cause is to explain "I never got the email", then in the
-//! order the checks found them. The verdict follows from the findings and the checks: an error
+//! The model is in `model.rs`; ranking in `rank.rs`, in one table ([`CAUSE_CLASSES`]): causes
+//! about this person first (message, account, address, recipient domain), then causes that reach
+//! every recipient (gateway, vendor), then context; within each, errors first, then by how likely
+//! a class of cause is to explain "I never got the email", then in the order the checks found
+//! them. The verdict follows from the findings and the checks: an error
 //! finding is a problem; otherwise any inconclusive check makes the whole report inconclusive.
 //! Renderers (`text.rs`, `markdown.rs`, `json.rs`) are plain functions of (report, options) so
 //! they are tested without global state; every piece of outside text goes through
@@ -20,7 +22,8 @@ pub use json::{render_json, render_jsonl};
 pub use markdown::{answer_line, render_markdown};
 pub use model::{CheckEntry, Report, Section, Stats, Verdict, SCHEMA_VERSION};
 
-pub use rank::{cause_class, CAUSE_CLASSES};
+pub use crate::finding::Scope;
+pub use rank::{cause_class, is_context, scope, CAUSE_CLASSES};
 pub use text::render_text;
 
 /// Output format.

@@ -590,6 +590,11 @@ async fn message_checks(
                 let checked = crate::message::check(ctx, &msg, &opts, &inputs).await;
                 dmarc_checked.extend(checked.dmarc);
                 outcomes.extend(checked.outcomes.into_iter().map(|mut o| {
+                    // What this copy shows (its own DMARC result too) is evidence about the
+                    // message the person did not get, whatever the id's area.
+                    for f in &mut o.findings {
+                        f.scope = Some(crate::finding::Scope::Message);
+                    }
                     o.name = format!("message {}", o.name);
                     o.detail = format!("{}: {}", m.name, o.detail);
                     o
