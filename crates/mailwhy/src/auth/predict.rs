@@ -164,9 +164,10 @@ pub(crate) fn predict(i: &Inputs<'_>) -> Vec<Prediction> {
                     let relaxed = judge_ip(i, ip, AlignmentMode::Relaxed, AlignmentMode::Relaxed);
                     if strict.0 == "pass" {
                         strict
-                    } else if relaxed.0 == "fail" {
-                        relaxed
-                    } else if relaxed.0 == "unknown" && relaxed.2.is_some() {
+                    } else if relaxed.0 == "fail" || (relaxed.0 == "unknown" && relaxed.2.is_some())
+                    {
+                        // A fail in the widest mode holds in every mode; an unknown that names
+                        // its own failed lookup says more than the policy's.
                         relaxed
                     } else {
                         ("unknown", vec![], Some(policy.clone()), relaxed.3)

@@ -365,7 +365,7 @@ pub fn judge(point: Point, ev: &Evidence) -> (Status, String, Option<FailedLooku
             let spf_failed = v
                 .iter()
                 .find(|s| s.result == "temperror" && aligned(&s.domain))
-                .map(|s| spf_failed(s));
+                .map(spf_failed);
             match (ev.dkim_known, spf_failed) {
                 (false, _) => (
                     NotCheckable,
