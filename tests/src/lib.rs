@@ -91,6 +91,16 @@ pub enum Fault {
     Silent,
     /// Answers over UDP with the TC bit and no records; over TCP with `A 192.0.2.1`.
     Truncate,
+    /// Answers over UDP with the TC bit and no records, and refuses TCP connections (the port
+    /// is bound but not listening, so a connect gets a reset): the retry the TC bit asks for
+    /// fails.
+    TruncateTcpRefused,
+    /// Answers with bytes that are not a DNS message (the query's id, then junk), over UDP and
+    /// TCP.
+    Garbage,
+    /// Answers with a well-formed `A 192.0.2.1` whose message id is not the query's: a client
+    /// must ignore it (RFC 5452 §4.3) and time out, never take the records.
+    WrongId,
 }
 
 /// A DNS responder on loopback (UDP and TCP on one port) that answers every question with a
@@ -110,8 +120,20 @@ impl Drop for FaultResponder {
     }
 }
 
+/// What [`Fault::Garbage`] sends after the query's id: not a DNS header nor anything that parses.
+const GARBAGE: &[u8] = b"\xff\xff\xff\xffnot a DNS message\x00\x01";
+
 fn answer(fault: Fault, query: &Message, over_tcp: bool) -> Option<Vec<u8>> {
-    let mut m = Message::response(query.metadata.id, query.metadata.op_code);
+    if fault == Fault::Garbage {
+        let mut out = query.metadata.id.to_be_bytes().to_vec();
+        out.extend_from_slice(GARBAGE);
+        return Some(out);
+    }
+    let id = match fault {
+        Fault::WrongId => query.metadata.id.wrapping_add(1),
+        _ => query.metadata.id,
+    };
+    let mut m = Message::response(id, query.metadata.op_code);
     m.metadata.recursion_desired = query.metadata.recursion_desired;
     m.metadata.recursion_available = true;
     m.add_queries(query.queries.clone());
@@ -119,13 +141,23 @@ fn answer(fault: Fault, query: &Message, over_tcp: bool) -> Option<Vec<u8>> {
         Fault::Silent => return None,
         Fault::ServFail => m.metadata.response_code = ResponseCode::ServFail,
         Fault::Refused => m.metadata.response_code = ResponseCode::Refused,
-        Fault::Truncate if !over_tcp => m.metadata.truncation = true,
-        Fault::Truncate => {
+        Fault::Truncate | Fault::TruncateTcpRefused if !over_tcp => m.metadata.truncation = true,
+        Fault::Truncate | Fault::WrongId => {
             let name = query.queries.first()?.name().clone();
             m.add_answer(Record::from_rdata(name, 60, RData::A(A::new(192, 0, 2, 1))));
         }
+        // Never reached over TCP: the port refuses connections.
+        Fault::TruncateTcpRefused => return None,
+        Fault::Garbage => unreachable!("answered above"),
     }
     m.to_vec().ok()
+}
+
+/// The TCP side of a [`FaultResponder`].
+enum Tcp {
+    Listening(TcpListener),
+    /// Bound, not listening: connections are refused.
+    Refusing(tokio::net::TcpSocket),
 }
 
 impl FaultResponder {
@@ -133,11 +165,20 @@ impl FaultResponder {
     pub async fn start(fault: Fault) -> FaultResponder {
         // UDP and TCP on the same port number: the TCP port may be taken by another test's
         // connection, so try a few UDP ports until both bind.
+        // For `TruncateTcpRefused` the TCP port is bound but never listens: connecting to it
+        // is refused, and no other program can take the port meanwhile.
         let mut tries = 0;
-        let (udp_sock, tcp_listener, addr) = loop {
+        let (udp_sock, tcp_side, addr) = loop {
             let udp_sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
             let addr = udp_sock.local_addr().expect("addr");
-            match TcpListener::bind(addr).await {
+            let bound = if fault == Fault::TruncateTcpRefused {
+                tokio::net::TcpSocket::new_v4()
+                    .and_then(|s| s.bind(addr).map(|()| s))
+                    .map(Tcp::Refusing)
+            } else {
+                TcpListener::bind(addr).await.map(Tcp::Listening)
+            };
+            match bound {
                 Ok(t) => break (udp_sock, t, addr),
                 Err(e) => {
                     tries += 1;
@@ -160,6 +201,22 @@ impl FaultResponder {
                 }
             }
         });
+        let tcp_listener = match tcp_side {
+            Tcp::Listening(l) => l,
+            Tcp::Refusing(socket) => {
+                // Kept alive (and the port with it) until the responder is dropped.
+                let hold = tokio::spawn(async move {
+                    let _socket = socket;
+                    std::future::pending::<()>().await
+                });
+                return FaultResponder {
+                    addr,
+                    udp,
+                    tcp,
+                    tasks: vec![udp_task, hold],
+                };
+            }
+        };
         let tcp_task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = tcp_listener.accept().await {
                 let t = t.clone();
@@ -228,9 +285,21 @@ impl Drop for SilencingProxy {
     }
 }
 
+/// The record type a [`SilenceRule`] is given (hickory's), for tests without their own hickory.
+pub use hickory_proto::rr::RecordType;
+
 /// Decides which questions the [`SilencingProxy`] leaves unanswered: `(name, type)` with the
 /// name lowercase and without the trailing dot.
 pub type SilenceRule = Arc<dyn Fn(&str, hickory_proto::rr::RecordType) -> bool + Send + Sync>;
+
+/// The fault [`SilencingProxy::start_faulting`] answers a matched question with, as bytes to send
+/// (`None`: nothing, silence).
+fn fault_reply(fault: Fault, query: &[u8], over_tcp: bool) -> Option<Vec<u8>> {
+    if fault == Fault::Silent {
+        return None;
+    }
+    answer(fault, &Message::from_vec(query).ok()?, over_tcp)
+}
 
 fn silenced(rule: &SilenceRule, query: &[u8]) -> bool {
     let Ok(m) = Message::from_vec(query) else {
@@ -246,6 +315,16 @@ fn silenced(rule: &SilenceRule, query: &[u8]) -> bool {
 impl SilencingProxy {
     /// Starts a proxy to `upstream` on `127.0.0.1:0`.
     pub async fn start(upstream: SocketAddr, rule: SilenceRule) -> SilencingProxy {
+        SilencingProxy::start_faulting(upstream, rule, Fault::Silent).await
+    }
+
+    /// Starts a proxy to `upstream` on `127.0.0.1:0` that answers the questions `rule` matches
+    /// with `fault` (e.g. SERVFAIL for one name) instead of leaving them unanswered.
+    pub async fn start_faulting(
+        upstream: SocketAddr,
+        rule: SilenceRule,
+        fault: Fault,
+    ) -> SilencingProxy {
         // The UDP port the system picks may be taken for TCP by another test: pick again.
         let mut attempt = 0;
         let (udp_sock, addr, tcp_listener) = loop {
@@ -263,6 +342,9 @@ impl SilencingProxy {
             while let Ok((n, peer)) = udp_sock.recv_from(&mut buf).await {
                 let query = buf[..n].to_vec();
                 if silenced(&r, &query) {
+                    if let Some(reply) = fault_reply(fault, &query, false) {
+                        let _ = udp_sock.send_to(&reply, peer).await;
+                    }
                     continue;
                 }
                 let sock = udp_sock.clone();
@@ -299,6 +381,13 @@ impl SilencingProxy {
                             return;
                         }
                         if silenced(&rule, &buf) {
+                            if let Some(reply) = fault_reply(fault, &buf, true) {
+                                let mut out = (reply.len() as u16).to_be_bytes().to_vec();
+                                out.extend_from_slice(&reply);
+                                if stream.write_all(&out).await.is_err() {
+                                    return;
+                                }
+                            }
                             continue;
                         }
                         let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await else {

@@ -218,3 +218,36 @@ fn a_closed_pipe_is_not_an_error() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+/// #17 defect 9: `--dns-zones` with a broken zone file said `FILE:0: ...`; every zone file error
+/// now names the line an editor shows and what was expected (exit 2).
+#[test]
+fn dns_zones_file_errors_name_the_real_line_never_line_0() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.example.zone"),
+        b"ok A 192.0.2.1\r\n\r\nwww CNAME ok\r\nwww TXT \"caf\xe9\"\r\n",
+    )
+    .unwrap();
+    let zones = dir.path().to_str().unwrap();
+    let o = mailwhy(&["--dns-zones", zones, "dns", "ok.broken.example", "A"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("broken.example.zone:4: expected UTF-8 text"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("broken.example.zone"),
+        "ok A 192.0.2.1\r\n\r\nwww CNAME ok\r\nwww TXT \"x\"\r\n",
+    )
+    .unwrap();
+    let o = mailwhy(&["--dns-zones", zones, "dns", "ok.broken.example", "A"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("broken.example.zone:4: www.broken.example. already has a CNAME (line 3)"),
+        "{err}"
+    );
+    assert!(!err.contains(":0:"), "{err}");
+}

@@ -8,6 +8,7 @@ mod allowlist;
 mod auth;
 mod batch;
 mod cli;
+mod faults;
 mod findings;
 mod message;
 mod pop3;

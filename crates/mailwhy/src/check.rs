@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::dns::{Answer, Dns, Outcome};
+use crate::dns::{Answer, Dns};
 use crate::finding::Finding;
 use crate::finding::FindingId;
 use crate::sanitize;
@@ -155,19 +155,34 @@ impl OutcomeBuilder {
         if !answer.outcome.is_temporary_failure() {
             return false;
         }
-        let question = format!("{} {}", answer.name, answer.rtype);
+        self.lookup_failed(
+            &format!("{} {}", answer.name, answer.rtype),
+            answer.outcome.kind(),
+            answer.error.as_deref(),
+            needed_for,
+        );
+        true
+    }
+
+    /// [`OutcomeBuilder::dns_failure`] for a failure known by its question (`NAME TYPE`) and
+    /// outcome (`servfail`, `refused`, `timeout`) rather than by its answer, as the SPF engine
+    /// reports the lookup that made it give temperror.
+    pub(crate) fn lookup_failed(
+        &mut self,
+        question: &str,
+        outcome: &str,
+        error: Option<&str>,
+        needed_for: &str,
+    ) {
         let already = self.findings.iter().any(|f| {
             f.id == FindingId::DnsTemporaryFailure
-                && f.evidence.get("question").and_then(|q| q.as_str()) == Some(question.as_str())
+                && f.evidence.get("question").and_then(|q| q.as_str()) == Some(question)
         });
         if !already {
-            self.findings.push(temporary_failure(answer, needed_for));
+            self.findings
+                .push(failure_finding(question, outcome, error, needed_for));
         }
-        self.inconclusive(format!(
-            "DNS lookup of {question} failed ({}); {needed_for} could not be checked",
-            answer.outcome.kind()
-        ));
-        true
+        self.inconclusive(lookup_failed_why(question, outcome, needed_for));
     }
 
     /// Finishes the check with `detail` as its one-line summary.
@@ -186,23 +201,36 @@ impl OutcomeBuilder {
     }
 }
 
+/// Why a check is inconclusive when the lookup `question` (`NAME TYPE`) failed: it names the
+/// lookup, what it was needed for, and says to try again (a temporary failure is not a fact
+/// about the domain).
+pub(crate) fn lookup_failed_why(question: &str, outcome: &str, needed_for: &str) -> String {
+    format!(
+        "DNS lookup of {question} failed ({outcome}); {needed_for} could not be checked: try again in a few minutes"
+    )
+}
+
 /// The `dns.temporary-failure` finding for a failed lookup.
-pub(crate) fn temporary_failure(answer: &Answer, needed_for: &str) -> Finding {
-    let what = match answer.outcome {
-        Outcome::ServFail => "the DNS server answered SERVFAIL",
-        Outcome::Refused => "the DNS server refused to answer (REFUSED)",
-        Outcome::Timeout => "no DNS answer arrived in time",
+fn failure_finding(
+    question: &str,
+    outcome: &str,
+    error: Option<&str>,
+    needed_for: &str,
+) -> Finding {
+    let what = match outcome {
+        "servfail" => "the DNS server answered SERVFAIL",
+        "refused" => "the DNS server refused to answer (REFUSED)",
+        "timeout" => "no DNS answer arrived in time",
         _ => "the lookup failed",
     };
     Finding::new(FindingId::DnsTemporaryFailure,
         format!(
-            "Looking up {} {}: {what}, so {needed_for} could not be checked.",
-            sanitize::line(&answer.name),
-            answer.rtype
+            "Looking up {}: {what}, so {needed_for} could not be checked.",
+            sanitize::line(question),
         )).with_remedy("Try again in a few minutes. If it persists, check the domain's name servers (they may be down or misconfigured) or the resolver given with --nameserver.")
     .with_evidence(serde_json::json!({
-        "question": format!("{} {}", answer.name, answer.rtype),
-        "outcome": answer.outcome.kind(),
-        "error": answer.error,
+        "question": question,
+        "outcome": outcome,
+        "error": error,
     }))
 }

@@ -36,6 +36,19 @@ impl SpfDriftMemo {
     }
 }
 
+/// Why the comparison is inconclusive when an SPF evaluation gave temperror: the lookup that
+/// failed, named.
+fn failed_spf_why(r: &crate::spf::SpfResult, needed_for: &str) -> String {
+    match crate::spf::failed_lookup(r) {
+        Some((question, outcome)) => {
+            crate::check::lookup_failed_why(&question, outcome, needed_for)
+        }
+        None => {
+            format!("{needed_for} could not be checked (SPF temperror): try again in a few minutes")
+        }
+    }
+}
+
 /// `allowlist.spf-drift`: the vendor's published IPs against what its domains' SPF records
 /// authorize, both directions. IPs the profile lists that no vendor domain's SPF passes are
 /// "listed but not authorized" (mail from them fails SPF at the recipient); networks the vendor's
@@ -65,36 +78,43 @@ pub async fn spf_drift(ctx: &crate::check::Context, profile: &SenderProfile) -> 
     }))
     .await;
     let mut with_spf = Vec::new();
+    // Own domains whose SPF could not be looked up: an IP that passes for none of the others
+    // may pass for one of these, so "listed but not authorized" cannot be said of any IP.
+    let mut unknown = Vec::new();
     for (d, r) in &probes {
         match r.result {
             SpfVerdict::None => {}
             SpfVerdict::TempError => {
-                c.inconclusive(format!("the SPF record of {d} could not be looked up"))
+                unknown.push(*d);
+                c.inconclusive(failed_spf_why(r, &format!("the SPF record of {d}")));
             }
             _ => with_spf.push(*d),
         }
     }
     if with_spf.is_empty() {
-        return c.done(format!(
-            "none of {}'s own domains publishes SPF",
-            profile.name
-        ));
+        return c.done(if unknown.is_empty() {
+            format!("none of {}'s own domains publishes SPF", profile.name)
+        } else {
+            format!(
+                "the SPF of {} could not be looked up; nothing is compared",
+                unknown.join(", ")
+            )
+        });
     }
     // Direction 1: each listed IP must pass SPF for at least one own domain.
     let mut listed_not_authorized = Vec::new();
     for net in &profile.ips {
         let ip = net.network();
         let results = futures::future::join_all(with_spf.iter().map(|d| async move {
-            spf::check_host(ctx, ip, d, &format!("postmaster@{d}"), d)
-                .await
-                .result
+            spf::check_host(ctx, ip, d, &format!("postmaster@{d}"), d).await
         }))
         .await;
-        if results.contains(&SpfVerdict::TempError) {
-            c.inconclusive(format!(
-                "SPF evaluation for {ip} hit a temporary DNS failure"
-            ));
-        } else if !results.contains(&SpfVerdict::Pass) {
+        if results.iter().any(|r| r.result == SpfVerdict::Pass) {
+            continue;
+        }
+        if let Some(r) = results.iter().find(|r| r.result == SpfVerdict::TempError) {
+            c.inconclusive(failed_spf_why(r, &format!("whether {ip} passes SPF")));
+        } else if unknown.is_empty() {
             listed_not_authorized.push(net.to_string());
         }
     }

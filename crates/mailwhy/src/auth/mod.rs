@@ -75,7 +75,12 @@ pub enum Discovery {
         near_misses: Vec<String>,
     },
     /// A lookup failed temporarily: the policy is unknown.
-    Unknown,
+    Unknown {
+        /// The name whose lookup failed (`_dmarc.<domain>`).
+        at: String,
+        /// How it failed: `servfail`, `refused`, `timeout` (or `invalid-name`).
+        outcome: String,
+    },
 }
 
 impl Discovery {
@@ -99,7 +104,15 @@ impl Discovery {
             }
             Discovery::Multiple { .. } => Some(Err("several DMARC records".into())),
             Discovery::Missing { .. } => Some(Err("no DMARC record".into())),
-            Discovery::Unknown => None,
+            Discovery::Unknown { .. } => None,
+        }
+    }
+
+    /// The lookup that left the policy unknown, as `("NAME TYPE", outcome)`.
+    pub fn failed_lookup(&self) -> Option<(String, &str)> {
+        match self {
+            Discovery::Unknown { at, outcome } => Some((format!("{at} TXT"), outcome.as_str())),
+            _ => None,
         }
     }
 }
@@ -130,11 +143,17 @@ pub async fn discover(
             Ok(a) => a,
             Err(e) => {
                 c.inconclusive(format!("cannot ask for {at}: {e}"));
-                return Discovery::Unknown;
+                return Discovery::Unknown {
+                    at,
+                    outcome: "invalid-name".into(),
+                };
             }
         };
         if c.dns_failure(&answer, &format!("the DMARC policy of {domain}")) {
-            return Discovery::Unknown;
+            return Discovery::Unknown {
+                at,
+                outcome: answer.outcome.kind().into(),
+            };
         }
         asked.push(at.clone());
         match dmarc::select(&answer.txt()) {
@@ -261,7 +280,9 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
             );
             format!("no DMARC policy for {shown}")
         }
-        Discovery::Unknown => format!("the DMARC policy of {shown} could not be looked up"),
+        Discovery::Unknown { .. } => {
+            format!("the DMARC policy of {shown} could not be looked up")
+        }
     };
     (c.done(detail), d)
 }
@@ -332,6 +353,9 @@ pub struct KeyStatus {
     pub testing: bool,
     /// CNAME delegation: `(target, service name if known)`.
     pub delegated_to: Option<(String, Option<String>)>,
+    /// For `unknown`: how the lookup of `name` TXT failed (`servfail`, `refused`, `timeout`).
+    #[serde(skip)]
+    pub(crate) lookup_failed: Option<&'static str>,
 }
 
 impl KeyStatus {
@@ -381,6 +405,7 @@ async fn check_dkim_keys_reusing(
             key_type: None,
             testing: false,
             delegated_to: None,
+            lookup_failed: None,
         };
         let answer = match ctx.dns.query(&name, RecordType::TXT).await {
             Ok(a) => a,
@@ -402,6 +427,7 @@ async fn check_dkim_keys_reusing(
             }
         };
         if c.dns_failure(&answer, &format!("the DKIM key {name}")) {
+            st.lookup_failed = Some(answer.outcome.kind());
             out.push(st);
             continue;
         }
@@ -534,7 +560,8 @@ pub(crate) async fn spf_evidence(
         requirements::SpfVerdict {
             domain: (*d).clone(),
             ip: *ip,
-            result: format!("{:?}", r.result).to_ascii_lowercase(),
+            result: r.result.as_str().to_string(),
+            failed_lookup: crate::spf::failed_lookup(&r).map(|(q, o)| (q, o.to_string())),
         }
     }))
     .await;
@@ -699,6 +726,42 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
         .iter()
         .map(|k| (k.selector.clone(), k.domain.clone(), k.usable()))
         .collect();
+    // The lookups that failed, as the prediction and the checklist name them.
+    let keys_failed: Vec<(String, requirements::FailedLookup)> = key_status
+        .iter()
+        .filter(|k| k.state == "unknown")
+        .map(|k| {
+            (
+                k.domain.clone(),
+                (
+                    format!("{} TXT", k.name),
+                    k.lookup_failed.unwrap_or("temperror").to_string(),
+                ),
+            )
+        })
+        .collect();
+    let policy_failed: Option<requirements::FailedLookup> =
+        discovery.failed_lookup().map(|(q, o)| (q, o.to_string()));
+    // SPF lookups are reported by no other check: the first check they leave inconclusive
+    // reports them (`dns.temporary-failure`); the others only name them.
+    let mut spf_unreported: Vec<requirements::FailedLookup> = spf
+        .iter()
+        .flatten()
+        .filter_map(|v| v.failed_lookup.clone())
+        .collect();
+    spf_unreported.dedup();
+    let mut name_failure = |c: &mut crate::check::OutcomeBuilder,
+                            (question, outcome): &requirements::FailedLookup,
+                            needed_for: &str| {
+        if let Some(i) = spf_unreported.iter().position(|f| f.0 == *question) {
+            spf_unreported.remove(i);
+            c.lookup_failed(question, outcome, None, needed_for);
+        } else {
+            c.inconclusive(crate::check::lookup_failed_why(
+                question, outcome, needed_for,
+            ));
+        }
+    };
     let record = match &discovery {
         Discovery::Found { record, .. } => Some(record),
         _ => None,
@@ -707,7 +770,9 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
         from: &domain,
         adkim: record.map(|r| r.dkim_alignment()),
         aspf: record.map(|r| r.spf_alignment()),
+        policy_failed: policy_failed.as_ref(),
         keys: &key_triples,
+        keys_failed: &keys_failed,
         envelope_domains: &input.envelope_domains,
         ips: &input.ips,
         spf: spf.as_deref(),
@@ -727,6 +792,16 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
             .with_evidence(serde_json::json!({"from": domain, "dkim_domains": key_status.iter().map(|k| &k.domain).collect::<Vec<_>>(), "envelope_domains": input.envelope_domains, "adkim": pin.adkim, "aspf": pin.aspf})),
         );
     }
+    // A prediction that rests on a failed lookup is no prediction: the check says which.
+    for p in &predictions {
+        if let Some(f) = &p.failed_lookup {
+            let whose = match p.ip {
+                Some(ip) => format!("the predicted DMARC result of mail from {ip}"),
+                None => "the predicted DMARC result".to_string(),
+            };
+            name_failure(&mut pred_c, f, &whose);
+        }
+    }
     let pred_c = pred_c.done(
         predictions
             .iter()
@@ -739,16 +814,31 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
     let ev = requirements::Evidence {
         from_domain: domain.clone(),
         dmarc: discovery.policy_for(&domain),
+        dmarc_failed: policy_failed.clone(),
         dkim_keys: key_triples.clone(),
         dkim_known: keys_known,
+        dkim_failed: keys_failed.first().map(|k| k.1.clone()),
         reverse_dns: rdns
             .iter()
             .map(|r| (r.ip, r.known.then(|| r.forward_confirmed())))
             .collect(),
+        rdns_failed: rdns.iter().find_map(|r| r.lookup_failed.clone()),
         spf: spf.clone(),
     };
     let items = requirements::checklist(&ev);
     let mut req_c = CheckOutcome::start("sender-rules");
+    // Each point left unknown by a failed lookup, once per point.
+    let mut named: Vec<requirements::Point> = Vec::new();
+    for i in &items {
+        if let (Some(f), false) = (&i.failed_lookup, named.contains(&i.point)) {
+            named.push(i.point);
+            name_failure(
+                &mut req_c,
+                f,
+                &format!("the provider rule \"{}\"", i.point.label()),
+            );
+        }
+    }
     let unmet: Vec<&requirements::Item> = items
         .iter()
         .filter(|i| i.status == requirements::Status::NotMet)

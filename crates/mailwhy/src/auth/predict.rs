@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::alignment::aligned;
 use super::dmarc::AlignmentMode;
-use super::requirements::SpfVerdict;
+use super::requirements::{FailedLookup, SpfVerdict};
 
 /// What the prediction rests on.
 #[derive(Debug, Clone, Default)]
@@ -23,8 +23,12 @@ pub struct Inputs<'a> {
     pub adkim: Option<AlignmentMode>,
     /// SPF alignment mode of the policy.
     pub aspf: Option<AlignmentMode>,
+    /// The DMARC lookup that failed, when the policy (and so its alignment modes) is unknown.
+    pub policy_failed: Option<&'a FailedLookup>,
     /// `(selector, signing domain, usable)` per selector checked.
     pub keys: &'a [(String, String, bool)],
+    /// `(signing domain, failed lookup)` per selector whose key could not be looked up.
+    pub keys_failed: &'a [(String, FailedLookup)],
     /// Envelope (MAIL FROM) domains.
     pub envelope_domains: &'a [String],
     /// Sending IPs (none: one prediction for "any IP").
@@ -44,10 +48,14 @@ pub(crate) struct Prediction {
     pub through: Vec<&'static str>,
     /// One sentence for people.
     pub sentence: String,
+    /// The failed lookup the result depends on, when that made it `unknown`.
+    #[serde(skip)]
+    pub failed_lookup: Option<FailedLookup>,
 }
 
 /// True when no DKIM key domain and no envelope domain aligns with From, so DMARC cannot pass.
-/// Only meaningful when both selectors and envelope domains were given.
+/// Only meaningful when both selectors and envelope domains were given. Relaxed alignment when
+/// the policy does not say (or is unknown): the widest, so "cannot align" holds in every mode.
 pub(crate) fn nothing_can_align(i: &Inputs<'_>) -> bool {
     let adkim = i.adkim.unwrap_or(AlignmentMode::Relaxed);
     let aspf = i.aspf.unwrap_or(AlignmentMode::Relaxed);
@@ -57,76 +65,160 @@ pub(crate) fn nothing_can_align(i: &Inputs<'_>) -> bool {
         && !i.envelope_domains.iter().any(|d| aligned(d, i.from, aspf))
 }
 
-/// Predicts the DMARC result per IP.
-pub(crate) fn predict(i: &Inputs<'_>) -> Vec<Prediction> {
-    let adkim = i.adkim.unwrap_or(AlignmentMode::Relaxed);
-    let aspf = i.aspf.unwrap_or(AlignmentMode::Relaxed);
-    let dkim: Vec<&(String, String, bool)> = i
-        .keys
+/// The SPF side of one IP's prediction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Spf {
+    /// An aligned envelope domain passes.
+    Pass,
+    /// Evaluated, and no aligned envelope domain passes.
+    NoPass,
+    /// No aligned pass, and an aligned envelope domain's evaluation hit a DNS failure.
+    Unknown(FailedLookup),
+    /// Not evaluated (no verdicts given).
+    NotEvaluated,
+}
+
+/// One IP's result in the alignment modes `(adkim, aspf)`: result, what passes, and the failed
+/// lookup an `unknown` rests on.
+fn judge_ip(
+    i: &Inputs<'_>,
+    ip: Option<IpAddr>,
+    adkim: AlignmentMode,
+    aspf: AlignmentMode,
+) -> (&'static str, Vec<&'static str>, Option<FailedLookup>, Spf) {
+    let dkim_pass = i.keys.iter().any(|k| k.2 && aligned(&k.1, i.from, adkim));
+    let dkim_unknown = i
+        .keys_failed
         .iter()
-        .filter(|k| k.2 && aligned(&k.1, i.from, adkim))
-        .collect();
+        .find(|(d, _)| aligned(d, i.from, adkim))
+        .map(|(_, f)| f.clone());
+    let spf = match i.spf {
+        None => Spf::NotEvaluated,
+        Some(v) => {
+            let of_ip = v
+                .iter()
+                .filter(|s| ip.is_none_or(|ip| s.ip == ip) && aligned(&s.domain, i.from, aspf));
+            let mut state = Spf::NoPass;
+            for s in of_ip {
+                match s.result.as_str() {
+                    "pass" => {
+                        state = Spf::Pass;
+                        break;
+                    }
+                    "temperror" if state == Spf::NoPass => {
+                        state = Spf::Unknown(s.failed_lookup.clone().unwrap_or_else(|| {
+                            (format!("{} TXT", s.domain), "temperror".to_string())
+                        }))
+                    }
+                    _ => {}
+                }
+            }
+            state
+        }
+    };
+    let mut through = Vec::new();
+    if dkim_pass {
+        through.push("dkim");
+    }
+    if spf == Spf::Pass {
+        through.push("spf");
+    }
+    let (result, failed) = if !through.is_empty() {
+        ("pass", None)
+    } else if nothing_can_align(i) {
+        ("fail", None)
+    } else if let Some(f) = dkim_unknown {
+        ("unknown", Some(f))
+    } else if let Spf::Unknown(f) = &spf {
+        ("unknown", Some(f.clone()))
+    } else if spf == Spf::NoPass {
+        ("fail", None)
+    } else {
+        ("unknown", None)
+    };
+    (result, through, failed, spf)
+}
+
+/// Predicts the DMARC result per IP.
+///
+/// A result that rests on a failed lookup is `unknown` and names it. When the policy lookup
+/// failed its alignment modes are unknown: a pass must hold in strict mode and a fail in relaxed
+/// mode, or the result is unknown.
+pub(crate) fn predict(i: &Inputs<'_>) -> Vec<Prediction> {
     let ips: Vec<Option<IpAddr>> = if i.ips.is_empty() {
         vec![None]
     } else {
         i.ips.iter().copied().map(Some).collect()
     };
-    let impossible = nothing_can_align(i);
     ips.into_iter()
         .map(|ip| {
-            let spf_pass: Option<bool> = i.spf.map(|v| {
-                v.iter().any(|s| {
-                    ip.is_none_or(|ip| s.ip == ip)
-                        && s.result == "pass"
-                        && aligned(&s.domain, i.from, aspf)
-                })
-            });
-            let mut through = Vec::new();
-            if !dkim.is_empty() {
-                through.push("dkim");
-            }
-            if spf_pass == Some(true) {
-                through.push("spf");
-            }
+            let (result, through, failed, spf) = match i.policy_failed {
+                None => judge_ip(
+                    i,
+                    ip,
+                    i.adkim.unwrap_or(AlignmentMode::Relaxed),
+                    i.aspf.unwrap_or(AlignmentMode::Relaxed),
+                ),
+                Some(policy) => {
+                    let strict = judge_ip(i, ip, AlignmentMode::Strict, AlignmentMode::Strict);
+                    let relaxed = judge_ip(i, ip, AlignmentMode::Relaxed, AlignmentMode::Relaxed);
+                    if strict.0 == "pass" {
+                        strict
+                    } else if relaxed.0 == "fail" || (relaxed.0 == "unknown" && relaxed.2.is_some())
+                    {
+                        // A fail in the widest mode holds in every mode; an unknown that names
+                        // its own failed lookup says more than the policy's.
+                        relaxed
+                    } else {
+                        ("unknown", vec![], Some(policy.clone()), relaxed.3)
+                    }
+                }
+            };
             let who = match ip {
                 Some(ip) => format!("mail from {ip} with From {}", i.from),
                 None => format!("mail with From {}", i.from),
             };
-            let (result, sentence) = if !through.is_empty() {
-                let how = match (through.contains(&"dkim"), through.contains(&"spf"), spf_pass) {
-                    (true, true, _) => "through DKIM and SPF".to_string(),
-                    (true, false, Some(false)) => "through DKIM only".to_string(),
-                    (true, false, _) => format!(
-                        "through DKIM (signed with {}; SPF not evaluated)",
-                        dkim.iter()
-                            .map(|k| format!("s={} d={}", k.0, k.1))
-                            .collect::<Vec<_>>()
-                            .join(" or ")
-                    ),
-                    _ => "through SPF only".to_string(),
-                };
-                ("pass", format!("{who} would pass DMARC {how}"))
-            } else if impossible {
-                (
-                    "fail",
-                    format!("{who} would fail DMARC: neither a DKIM key domain nor an envelope domain aligns with {}", i.from),
-                )
-            } else if spf_pass == Some(false) {
-                (
-                    "fail",
-                    format!("{who} would fail DMARC: no usable aligned DKIM key and no aligned SPF pass"),
-                )
-            } else {
-                (
-                    "unknown",
-                    format!("{who}: no usable aligned DKIM key found; the result depends on SPF, which is not evaluated yet"),
-                )
+            let sentence = match (result, &failed) {
+                ("pass", _) => {
+                    let how = match (through.contains(&"dkim"), through.contains(&"spf"), &spf) {
+                        (true, true, _) => "through DKIM and SPF".to_string(),
+                        (true, false, Spf::NoPass) => "through DKIM only".to_string(),
+                        (true, false, _) => {
+                            let adkim = i.adkim.unwrap_or(AlignmentMode::Relaxed);
+                            format!(
+                                "through DKIM (signed with {}; SPF not evaluated)",
+                                i.keys
+                                    .iter()
+                                    .filter(|k| k.2 && aligned(&k.1, i.from, adkim))
+                                    .map(|k| format!("s={} d={}", k.0, k.1))
+                                    .collect::<Vec<_>>()
+                                    .join(" or ")
+                            )
+                        }
+                        _ => "through SPF only".to_string(),
+                    };
+                    format!("{who} would pass DMARC {how}")
+                }
+                ("fail", _) if nothing_can_align(i) => format!(
+                    "{who} would fail DMARC: neither a DKIM key domain nor an envelope domain aligns with {}",
+                    i.from
+                ),
+                ("fail", _) => format!(
+                    "{who} would fail DMARC: no usable aligned DKIM key and no aligned SPF pass"
+                ),
+                (_, Some((question, outcome))) => format!(
+                    "{who}: unknown: the result depends on {question}, whose lookup failed ({outcome}); try again later"
+                ),
+                _ => format!(
+                    "{who}: no usable aligned DKIM key found; the result depends on SPF, which is not evaluated yet"
+                ),
             };
             Prediction {
                 ip,
                 result,
                 through,
                 sentence,
+                failed_lookup: failed,
             }
         })
         .collect()
@@ -148,6 +240,7 @@ mod tests {
             domain: "sendgrid.net".into(),
             ip: ips[0],
             result: "pass".into(),
+            failed_lookup: None,
         }];
         let env = ["sendgrid.net".to_string()];
         let p = predict(&Inputs {
@@ -195,5 +288,55 @@ mod tests {
         };
         assert!(!nothing_can_align(&i));
         assert_eq!(predict(&i)[0].result, "unknown");
+    }
+
+    #[test]
+    fn a_failed_spf_lookup_makes_the_prediction_unknown_not_fail() {
+        let ips = ["192.0.2.1".parse().unwrap()];
+        let spf = [SpfVerdict {
+            domain: "vendor.example".into(),
+            ip: ips[0],
+            result: "temperror".into(),
+            failed_lookup: Some(("vendor.example TXT".into(), "servfail".into())),
+        }];
+        let env = ["vendor.example".to_string()];
+        let p = predict(&Inputs {
+            from: "vendor.example",
+            ips: &ips,
+            envelope_domains: &env,
+            spf: Some(&spf),
+            ..Default::default()
+        });
+        assert_eq!(p[0].result, "unknown", "{}", p[0].sentence);
+        assert!(
+            p[0].sentence.contains("vendor.example TXT"),
+            "{}",
+            p[0].sentence
+        );
+        assert_eq!(p[0].failed_lookup.as_ref().unwrap().1, "servfail");
+    }
+
+    #[test]
+    fn an_unknown_policy_keeps_a_pass_only_if_strict_alignment_passes() {
+        let failed = ("_dmarc.procore.com TXT".to_string(), "timeout".to_string());
+        // A key at a subdomain aligns only in relaxed mode: unknown without the policy.
+        let keys = [key("em.procore.com", true)];
+        let p = predict(&Inputs {
+            from: "procore.com",
+            keys: &keys,
+            policy_failed: Some(&failed),
+            ..Default::default()
+        });
+        assert_eq!(p[0].result, "unknown");
+        assert!(p[0].sentence.contains("_dmarc.procore.com TXT"));
+        // A key at the From domain itself passes in every mode.
+        let keys = [key("procore.com", true)];
+        let p = predict(&Inputs {
+            from: "procore.com",
+            keys: &keys,
+            policy_failed: Some(&failed),
+            ..Default::default()
+        });
+        assert_eq!(p[0].result, "pass");
     }
 }

@@ -44,6 +44,9 @@ pub struct ReverseDns {
     pub confirmed_by: Option<String>,
     /// False when a lookup failed temporarily (the result is unknown).
     pub known: bool,
+    /// The lookup that failed, when one did: `("NAME TYPE", outcome)`.
+    #[serde(skip)]
+    pub(crate) lookup_failed: Option<(String, String)>,
 }
 
 impl ReverseDns {
@@ -65,6 +68,7 @@ pub async fn check(ctx: &Context, ips: &[IpAddr]) -> (CheckOutcome, Vec<ReverseD
             ptr: vec![],
             confirmed_by: None,
             known: true,
+            lookup_failed: None,
         };
         let answer = match ctx.dns.query(&rname, RecordType::PTR).await {
             Ok(a) => a,
@@ -77,6 +81,7 @@ pub async fn check(ctx: &Context, ips: &[IpAddr]) -> (CheckOutcome, Vec<ReverseD
         };
         if c.dns_failure(&answer, &format!("the reverse DNS of {ip}")) {
             r.known = false;
+            r.lookup_failed = Some((format!("{rname} PTR"), answer.outcome.kind().to_string()));
             out.push(r);
             continue;
         }
@@ -102,6 +107,9 @@ pub async fn check(ctx: &Context, ips: &[IpAddr]) -> (CheckOutcome, Vec<ReverseD
                 &format!("the forward confirmation of {ip}'s PTR {name}"),
             ) {
                 r.known = false;
+                r.lookup_failed.get_or_insert_with(|| {
+                    (format!("{name} {fwd_type}"), a.outcome.kind().to_string())
+                });
                 continue;
             }
             let ips_of = a.ips();

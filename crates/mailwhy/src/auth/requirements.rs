@@ -225,7 +225,14 @@ pub(crate) struct SpfVerdict {
     pub ip: std::net::IpAddr,
     /// The RFC 7208 result: `pass`, `fail`, `softfail`, `neutral`, `none`, `temperror`, `permerror`.
     pub result: String,
+    /// For a temperror, the lookup that failed.
+    #[serde(skip)]
+    pub failed_lookup: Option<FailedLookup>,
 }
+
+/// A DNS lookup that failed temporarily: the question (`NAME TYPE`) and how it failed
+/// (`servfail`, `refused`, `timeout`). A point that rests on it is not checkable, and says which.
+pub type FailedLookup = (String, String);
 
 /// What the other checks found, as the checklist needs it.
 #[derive(Debug, Clone, Default)]
@@ -235,12 +242,18 @@ pub struct Evidence {
     /// The DMARC policy found: `Some(Ok(policy))`, `Some(Err(why))` when none applies, `None`
     /// when the lookup failed.
     pub dmarc: Option<Result<Policy, String>>,
+    /// The DMARC lookup that failed, when `dmarc` is `None`.
+    pub dmarc_failed: Option<FailedLookup>,
     /// DKIM: `(selector, key domain, usable)` for every selector checked.
     pub dkim_keys: Vec<(String, String, bool)>,
     /// Whether DKIM keys were looked up completely (no temporary failure).
     pub dkim_known: bool,
+    /// The first DKIM key lookup that failed, when `dkim_known` is false.
+    pub dkim_failed: Option<FailedLookup>,
     /// Reverse DNS per sending IP: `(ip, forward confirmed)`; empty when no IP was given.
     pub reverse_dns: Vec<(std::net::IpAddr, Option<bool>)>,
+    /// The first reverse DNS lookup that failed.
+    pub rdns_failed: Option<FailedLookup>,
     /// SPF verdicts per envelope domain and IP; `None` until the SPF engine is wired in
     /// (see `super::spf_evidence`).
     pub spf: Option<Vec<SpfVerdict>>,
@@ -263,19 +276,28 @@ pub struct Item {
     pub since: &'static str,
     /// Where it is written.
     pub source: &'static str,
+    /// The lookup that failed when the point could not be judged because of it.
+    #[serde(skip)]
+    pub failed_lookup: Option<FailedLookup>,
 }
 
-/// Judges one point from the evidence (the same answer for every provider that asks it).
-pub fn judge(point: Point, ev: &Evidence) -> (Status, String) {
+/// Judges one point from the evidence (the same answer for every provider that asks it), with
+/// the failed lookup that left it not checkable, or that leaves part of it unknown.
+pub fn judge(point: Point, ev: &Evidence) -> (Status, String, Option<FailedLookup>) {
     use Status::*;
     match point {
         Point::Dmarc => match &ev.dmarc {
             Some(Ok(p)) => (
                 Met,
                 format!("{} publishes DMARC with p={}", ev.from_domain, p.as_str()),
+                None,
             ),
-            Some(Err(why)) => (NotMet, why.clone()),
-            None => (NotCheckable, "the DMARC lookup failed temporarily".into()),
+            Some(Err(why)) => (NotMet, why.clone(), None),
+            None => (
+                NotCheckable,
+                failed_words("the DMARC lookup", &ev.dmarc_failed),
+                ev.dmarc_failed.clone(),
+            ),
         },
         Point::Dkim => {
             if ev.dkim_keys.is_empty() {
@@ -283,6 +305,7 @@ pub fn judge(point: Point, ev: &Evidence) -> (Status, String) {
                     NotCheckable,
                     "no DKIM selector given (use --selector or dkim_selectors in the profile)"
                         .into(),
+                    None,
                 );
             }
             let usable: Vec<String> = ev
@@ -292,51 +315,72 @@ pub fn judge(point: Point, ev: &Evidence) -> (Status, String) {
                 .map(|k| format!("{}._domainkey.{}", k.0, k.1))
                 .collect();
             if !usable.is_empty() {
-                (Met, format!("usable key at {}", usable.join(", ")))
+                (Met, format!("usable key at {}", usable.join(", ")), None)
             } else if !ev.dkim_known {
-                (NotCheckable, "a DKIM key lookup failed temporarily".into())
+                (
+                    NotCheckable,
+                    failed_words("a DKIM key lookup", &ev.dkim_failed),
+                    ev.dkim_failed.clone(),
+                )
             } else {
                 (
                     NotMet,
                     "none of the given selectors has a usable key (see the dkim findings)".into(),
+                    None,
                 )
             }
         }
         Point::Alignment => {
-            let aligned_key = ev.dkim_keys.iter().find(|k| {
-                k.2 && super::alignment::aligned(
-                    &k.1,
-                    &ev.from_domain,
-                    super::dmarc::AlignmentMode::Relaxed,
-                )
-            });
-            if let Some(k) = aligned_key {
+            let aligned = |d: &str| {
+                super::alignment::aligned(d, &ev.from_domain, super::dmarc::AlignmentMode::Relaxed)
+            };
+            if let Some(k) = ev.dkim_keys.iter().find(|k| k.2 && aligned(&k.1)) {
                 return (
                     Met,
                     format!(
                         "DKIM can align: usable key for d={} (relaxed alignment with {}), judged by key presence",
                         k.1, ev.from_domain
                     ),
+                    None,
                 );
             }
-            match &ev.spf {
-                Some(v) => {
-                    let ok = v.iter().find(|s| {
-                        s.result == "pass"
-                            && super::alignment::aligned(
-                                &s.domain,
-                                &ev.from_domain,
-                                super::dmarc::AlignmentMode::Relaxed,
-                            )
-                    });
-                    match ok {
-                        Some(s) => (Met, format!("SPF passes for aligned envelope domain {} from {}", s.domain, s.ip)),
-                        None => (NotMet, "no usable DKIM key at an aligned domain and no SPF pass for an aligned envelope domain".into()),
-                    }
-                }
-                None => (
+            let Some(v) = &ev.spf else {
+                return (
                     NotCheckable,
                     "no usable aligned DKIM key found, and SPF alignment needs the envelope domains and sending IPs (--envelope-domain, --ip)".into(),
+                    ev.dkim_failed.clone().filter(|_| !ev.dkim_known),
+                );
+            };
+            if let Some(s) = v.iter().find(|s| s.result == "pass" && aligned(&s.domain)) {
+                return (
+                    Met,
+                    format!(
+                        "SPF passes for aligned envelope domain {} from {}",
+                        s.domain, s.ip
+                    ),
+                    None,
+                );
+            }
+            // Not met only when nothing that could have aligned was left unknown.
+            let spf_failed = v
+                .iter()
+                .find(|s| s.result == "temperror" && aligned(&s.domain))
+                .map(spf_failed);
+            match (ev.dkim_known, spf_failed) {
+                (false, _) => (
+                    NotCheckable,
+                    failed_words("a DKIM key lookup", &ev.dkim_failed),
+                    ev.dkim_failed.clone(),
+                ),
+                (true, Some(f)) => (
+                    NotCheckable,
+                    failed_words("the SPF lookup of an aligned envelope domain", &Some(f.clone())),
+                    Some(f),
+                ),
+                (true, None) => (
+                    NotMet,
+                    "no usable DKIM key at an aligned domain and no SPF pass for an aligned envelope domain".into(),
+                    None,
                 ),
             }
         }
@@ -345,46 +389,58 @@ pub fn judge(point: Point, ev: &Evidence) -> (Status, String) {
                 NotCheckable,
                 "needs the SPF evaluation of the envelope domains: give --envelope-domain and --ip"
                     .into(),
+                None,
             ),
             Some(v) if v.is_empty() => (
                 NotCheckable,
                 "no envelope domain and sending IP given".into(),
+                None,
             ),
             Some(v) => {
                 // A vendor sends through several services, each with its own envelope domain
                 // (its own servers with the main domain, SendGrid with em.DOMAIN): every IP needs
-                // SPF to pass for one of them, not for all.
+                // SPF to pass for one of them, not for all. An IP whose only hope is an
+                // evaluation that hit a DNS failure is unknown, not failing.
                 let mut ips: Vec<std::net::IpAddr> = v.iter().map(|s| s.ip).collect();
                 ips.sort();
                 ips.dedup();
-                let bad: Vec<String> = ips
-                    .iter()
-                    .filter(|ip| !v.iter().any(|s| s.ip == **ip && s.result == "pass"))
-                    .map(|ip| {
-                        let got: Vec<String> = v
-                            .iter()
-                            .filter(|s| s.ip == *ip)
-                            .map(|s| format!("{} {}", s.domain, s.result))
-                            .collect();
-                        format!("{ip} ({})", got.join(", "))
-                    })
-                    .collect();
-                if bad.is_empty() {
-                    (
-                        Met,
-                        "SPF passes for every sending IP with one of the envelope domains".into(),
-                    )
-                } else {
+                let mut bad = Vec::new();
+                let mut failed: Option<FailedLookup> = None;
+                for ip in &ips {
+                    let of_ip: Vec<&SpfVerdict> = v.iter().filter(|s| s.ip == *ip).collect();
+                    if of_ip.iter().any(|s| s.result == "pass") {
+                        continue;
+                    }
+                    if let Some(s) = of_ip.iter().find(|s| s.result == "temperror") {
+                        failed.get_or_insert_with(|| spf_failed(s));
+                        continue;
+                    }
+                    let got: Vec<String> = of_ip
+                        .iter()
+                        .map(|s| format!("{} {}", s.domain, s.result))
+                        .collect();
+                    bad.push(format!("{ip} ({})", got.join(", ")));
+                }
+                if !bad.is_empty() {
                     (
                         NotMet,
                         format!("SPF passes for no envelope domain from {}", bad.join("; ")),
+                        failed,
+                    )
+                } else if failed.is_some() {
+                    (NotCheckable, failed_words("an SPF lookup", &failed), failed)
+                } else {
+                    (
+                        Met,
+                        "SPF passes for every sending IP with one of the envelope domains".into(),
+                        None,
                     )
                 }
             }
         },
         Point::ReverseDns => {
             if ev.reverse_dns.is_empty() {
-                return (NotCheckable, "no sending IP given (use --ip)".into());
+                return (NotCheckable, "no sending IP given (use --ip)".into(), None);
             }
             let bad: Vec<String> = ev
                 .reverse_dns
@@ -392,20 +448,25 @@ pub fn judge(point: Point, ev: &Evidence) -> (Status, String) {
                 .filter(|r| r.1 == Some(false))
                 .map(|r| r.0.to_string())
                 .collect();
+            let unknown = ev.reverse_dns.iter().any(|r| r.1.is_none());
+            let failed = ev.rdns_failed.clone().filter(|_| unknown);
             if !bad.is_empty() {
                 (
                     NotMet,
                     format!("no forward-confirmed reverse DNS for {}", bad.join(", ")),
+                    failed,
                 )
-            } else if ev.reverse_dns.iter().any(|r| r.1.is_none()) {
+            } else if unknown {
                 (
                     NotCheckable,
-                    "a reverse DNS lookup failed temporarily".into(),
+                    failed_words("a reverse DNS lookup", &ev.rdns_failed),
+                    failed,
                 )
             } else {
                 (
                     Met,
                     "every sending IP has forward-confirmed reverse DNS".into(),
+                    None,
                 )
             }
         }
@@ -413,11 +474,31 @@ pub fn judge(point: Point, ev: &Evidence) -> (Status, String) {
             NotCheckable,
             "needs an SMTP session from the sender's servers, or a received message's headers"
                 .into(),
+            None,
         ),
         Point::OneClickUnsubscribe => (
             NotCheckable,
             "needs a marketing message (List-Unsubscribe and List-Unsubscribe-Post headers)".into(),
+            None,
         ),
+    }
+}
+
+/// The failed lookup of a temperror SPF verdict (its envelope domain's TXT when the engine
+/// did not say which).
+fn spf_failed(s: &SpfVerdict) -> FailedLookup {
+    s.failed_lookup
+        .clone()
+        .unwrap_or_else(|| (format!("{} TXT", s.domain), "temperror".into()))
+}
+
+/// "`what` failed temporarily", naming the lookup when it is known.
+fn failed_words(what: &str, failed: &Option<FailedLookup>) -> String {
+    match failed {
+        Some((question, outcome)) => {
+            format!("{what} failed temporarily ({question}: {outcome}); try again later")
+        }
+        None => format!("{what} failed temporarily; try again later"),
     }
 }
 
@@ -426,7 +507,7 @@ pub fn checklist(ev: &Evidence) -> Vec<Item> {
     RULES
         .iter()
         .map(|r| {
-            let (status, evidence) = judge(r.point, ev);
+            let (status, evidence, failed_lookup) = judge(r.point, ev);
             Item {
                 provider: r.provider,
                 point: r.point,
@@ -435,6 +516,7 @@ pub fn checklist(ev: &Evidence) -> Vec<Item> {
                 evidence,
                 since: r.since,
                 source: r.source,
+                failed_lookup,
             }
         })
         .collect()
@@ -478,6 +560,7 @@ mod tests {
             dkim_known: true,
             reverse_dns: vec![("137.22.225.98".parse().unwrap(), Some(true))],
             spf: None,
+            ..Default::default()
         }
     }
 
@@ -509,6 +592,7 @@ mod tests {
             domain: "bounce.vendor.example".into(),
             ip: "137.22.225.98".parse().unwrap(),
             result: "softfail".into(),
+            failed_lookup: None,
         }]);
         assert_eq!(judge(Point::Spf, &e).0, Status::NotMet);
         // Another envelope domain (the vendor's own servers) passes for that IP: met.
@@ -516,6 +600,7 @@ mod tests {
             domain: "vendor.example".into(),
             ip: "137.22.225.98".parse().unwrap(),
             result: "pass".into(),
+            failed_lookup: None,
         });
         assert_eq!(judge(Point::Spf, &e).0, Status::Met);
         e.spf.as_mut().unwrap().pop();
@@ -530,5 +615,28 @@ mod tests {
         e.reverse_dns = vec![("137.22.225.98".parse().unwrap(), Some(false))];
         assert_eq!(judge(Point::Dmarc, &e).0, Status::NotMet);
         assert_eq!(judge(Point::ReverseDns, &e).0, Status::NotMet);
+    }
+
+    #[test]
+    fn an_spf_lookup_that_failed_leaves_the_points_not_checkable_and_named() {
+        let mut e = ev();
+        e.dkim_keys.clear();
+        e.spf = Some(vec![SpfVerdict {
+            domain: "vendor.example".into(),
+            ip: "137.22.225.98".parse().unwrap(),
+            result: "temperror".into(),
+            failed_lookup: Some(("vendor.example TXT".into(), "servfail".into())),
+        }]);
+        for point in [Point::Spf, Point::Alignment] {
+            let (status, why, failed) = judge(point, &e);
+            assert_eq!(status, Status::NotCheckable, "{point:?}: {why}");
+            assert!(why.contains("vendor.example TXT"), "{why}");
+            assert_eq!(failed.unwrap().0, "vendor.example TXT");
+        }
+        e.dmarc = None;
+        e.dmarc_failed = Some(("_dmarc.vendor.example TXT".into(), "timeout".into()));
+        let (status, why, _) = judge(Point::Dmarc, &e);
+        assert_eq!(status, Status::NotCheckable);
+        assert!(why.contains("_dmarc.vendor.example TXT"), "{why}");
     }
 }

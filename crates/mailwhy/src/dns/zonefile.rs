@@ -16,7 +16,6 @@ use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
 /// A zone file that could not be read; names the file, the line and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
 pub struct ZoneError {
     /// The file (or a label for text that came from elsewhere).
     pub file: String,
@@ -24,6 +23,54 @@ pub struct ZoneError {
     pub line: usize,
     /// What was wrong or expected.
     pub message: String,
+}
+
+impl std::fmt::Display for ZoneError {
+    /// `FILE:LINE: message`, or `FILE: message` when no line is at fault (the file cannot be
+    /// read): never a line 0 that no editor can go to.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "{}: {}", self.file, self.message),
+            n => write!(f, "{}:{n}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// The text of a zone file, or the error naming the line of its first byte that is not UTF-8.
+/// A UTF-8 byte order mark is dropped; UTF-16 is named as such.
+fn decode(bytes: &[u8], file: &str) -> Result<String, ZoneError> {
+    let err = |line: usize, message: String| ZoneError {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(err(
+            1,
+            "the file is UTF-16 (it starts with a UTF-16 byte order mark); expected ASCII or UTF-8 text: save it as UTF-8".into(),
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+            let column = at
+                - bytes[..at]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |p| p + 1)
+                + 1;
+            Err(err(
+                line,
+                format!(
+                    "expected UTF-8 text, found the byte 0x{:02X} at column {column} (write other bytes inside quotes as \\DDD escapes, e.g. \\233)",
+                    bytes[at]
+                ),
+            ))
+        }
+    }
 }
 
 /// One zone: its origin and its records.
@@ -52,11 +99,12 @@ impl Zone {
     /// Reads `path`; the origin is the file name without `.zone` unless the file sets `$ORIGIN`.
     pub fn from_file(path: &Path) -> Result<Zone, ZoneError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ZoneError {
+        let bytes = std::fs::read(path).map_err(|e| ZoneError {
             file: file.clone(),
             line: 0,
             message: format!("cannot read the zone file: {e}"),
         })?;
+        let text = decode(&bytes, &file)?;
         let stem = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -72,8 +120,24 @@ impl Zone {
             line,
             message,
         };
-        let default_origin = absolute(origin, &Name::root()).map_err(|m| err(0, m))?;
-        let mut origin = default_origin.clone();
+        // The default origin comes from the file name; a name that is not a domain name is an
+        // error only once a line needs it (a file that sets $ORIGIN first does not).
+        let default_origin = absolute(origin, &Name::root());
+        let mut origin = default_origin.clone().unwrap_or_else(|_| Name::root());
+        let origin_needed = |n: usize| {
+            default_origin.clone().map_err(|m| {
+                err(
+                    n,
+                    format!(
+                        "this line needs the zone's origin, and the file name gives none ({m}); expected a file named ORIGIN.zone (e.g. example.com.zone) or a $ORIGIN line before the first record"
+                    ),
+                )
+            })
+        };
+        let mut origin_from_name = true;
+        // Owners with a CNAME, and owners with other records: `(lowercase name, line)`.
+        let mut cnames: std::collections::HashMap<String, usize> = Default::default();
+        let mut others: std::collections::HashMap<String, usize> = Default::default();
         let mut zone_origin: Option<Name> = None;
         let mut default_ttl: Option<u32> = None;
         let mut last_owner: Option<Name> = None;
@@ -92,6 +156,10 @@ impl Zone {
                         let name = toks
                             .get(1)
                             .ok_or_else(|| err(n, "$ORIGIN needs a name".into()))?;
+                        if origin_from_name && !name.text_lossy().ends_with('.') {
+                            origin = origin_needed(n)?;
+                        }
+                        origin_from_name = false;
                         origin = absolute(&name.text_lossy(), &origin).map_err(|m| err(n, m))?;
                         if zone_origin.is_none() && records.is_empty() {
                             zone_origin = Some(origin.clone());
@@ -121,6 +189,10 @@ impl Zone {
                     }
                 }
                 continue;
+            }
+            if origin_from_name {
+                origin = origin_needed(n)?;
+                origin_from_name = false;
             }
             let mut i = 0;
             let owner = if line.leading_blank {
@@ -174,15 +246,52 @@ impl Zone {
                     default_ttl = Some(soa.minimum);
                 }
             }
+            // What the zone server would refuse, refused here where the line is known.
+            let zone = match &zone_origin {
+                Some(z) => z.clone(),
+                None => origin_needed(n)?,
+            };
+            if !zone.zone_of(&owner) {
+                return Err(err(
+                    n,
+                    format!(
+                        "the record for {owner} lies outside the zone {zone} (set by the file name or the first $ORIGIN); expected a name under {zone}"
+                    ),
+                ));
+            }
+            let key = owner.to_lowercase().to_ascii();
+            let is_cname = matches!(rdata, RData::CNAME(_));
+            if let Some(first) = cnames.get(&key) {
+                return Err(err(
+                    n,
+                    format!(
+                        "{owner} already has a CNAME (line {first}); a CNAME must be the only record at its name (RFC 1034 §3.6.2, RFC 2181 §10.1)"
+                    ),
+                ));
+            }
+            if is_cname {
+                if let Some(first) = others.get(&key) {
+                    return Err(err(
+                        n,
+                        format!(
+                            "a CNAME for {owner}, which already has other records (line {first}); a CNAME must be the only record at its name (RFC 1034 §3.6.2)"
+                        ),
+                    ));
+                }
+                cnames.insert(key, n);
+            } else {
+                others.entry(key).or_insert(n);
+            }
             let ttl = ttl.or(default_ttl).or(last_ttl).unwrap_or(3600);
             last_ttl = Some(ttl);
             last_owner = Some(owner.clone());
             records.push(Record::from_rdata(owner, ttl, rdata));
         }
-        Ok(Zone {
-            origin: zone_origin.unwrap_or(default_origin),
-            records,
-        })
+        let origin = match zone_origin {
+            Some(z) => z,
+            None => origin_needed(1)?,
+        };
+        Ok(Zone { origin, records })
     }
 
     /// Adds a record given in presentation form: `owner TTL TYPE data`, e.g.
@@ -609,5 +718,84 @@ mod tests {
         assert_eq!(parse_ttl("2d"), Some(172_800));
         assert_eq!(parse_ttl("h"), None);
         assert_eq!(parse_ttl("10x"), None);
+    }
+
+    /// #17 defect 9: a zone file error was reported at line 0 (`FILE:0: ...`) when the file was
+    /// not UTF-8, when its name gave no origin, and not at all (no file, no line) for a record
+    /// outside the zone or a CNAME beside other data, which only the zone server refused.
+    #[test]
+    fn zone_file_errors_name_the_real_line_never_line_0() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, bytes: &[u8]| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            p
+        };
+        let cases: Vec<(std::path::PathBuf, usize, &str)> = vec![
+            (
+                write(
+                    "bytes.example.zone",
+                    b"ok A 192.0.2.1\n; fine\nbad TXT \"caf\xe9\"\n",
+                ),
+                3,
+                "expected UTF-8 text, found the byte 0xE9 at column 13",
+            ),
+            (
+                write("utf16.example.zone", b"\xff\xfeo\x00k\x00"),
+                1,
+                "UTF-16",
+            ),
+            (
+                write("a..b.zone", b"; a comment\nok A 192.0.2.1\n"),
+                2,
+                "the file name gives none",
+            ),
+            (
+                write(
+                    "out.example.zone",
+                    b"ok A 192.0.2.1\n$ORIGIN other.example.\nx A 192.0.2.2\n",
+                ),
+                3,
+                "outside the zone out.example.",
+            ),
+            (
+                write(
+                    "cname.example.zone",
+                    b"www CNAME ok\nok A 192.0.2.1\nwww A 192.0.2.2\n",
+                ),
+                3,
+                "already has a CNAME (line 1)",
+            ),
+            (
+                write("cname2.example.zone", b"www A 192.0.2.2\nwww CNAME ok\n"),
+                2,
+                "other records (line 1)",
+            ),
+        ];
+        for (path, line, expected) in cases {
+            let e = Zone::from_file(&path).unwrap_err();
+            assert_eq!(e.line, line, "{e}");
+            assert!(e.message.contains(expected), "{e}");
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("{}:{line}: ", path.display())),
+                "{e}"
+            );
+        }
+        // A file that cannot be read has no line at fault, and says so without a ":0".
+        let e = Zone::from_file(&dir.path().join("missing.zone")).unwrap_err();
+        assert_eq!(e.line, 0);
+        assert!(!e.to_string().contains(":0:"), "{e}");
+        // A UTF-8 byte order mark is not part of the first owner name.
+        let z =
+            Zone::from_file(&write("bom.example.zone", b"\xef\xbb\xbfok A 192.0.2.1\n")).unwrap();
+        assert_eq!(z.records[0].name.to_ascii(), "ok.bom.example.");
+        // A file name that is no domain name is fine when the file sets $ORIGIN first.
+        let z = Zone::from_file(&write(
+            "x..y.zone",
+            b"$ORIGIN good.example.\nok A 192.0.2.1\n",
+        ))
+        .unwrap();
+        assert_eq!(z.origin.to_ascii(), "good.example.");
     }
 }

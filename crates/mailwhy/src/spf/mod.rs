@@ -42,6 +42,22 @@ pub use parse::{parse, Record, SyntaxError};
 /// unauthorized server.
 pub(crate) const PROBE_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
 
+/// The DNS lookup that made `r` give temperror, as `("NAME TYPE", outcome)`: what a check
+/// built on the result names when it becomes inconclusive.
+pub(crate) fn failed_lookup(r: &SpfResult) -> Option<(String, &str)> {
+    match (&r.problem, r.result) {
+        (
+            Some(Problem::Dns {
+                name,
+                rtype,
+                outcome,
+            }),
+            Verdict::TempError,
+        ) => Some((format!("{name} {rtype}"), outcome.as_str())),
+        _ => None,
+    }
+}
+
 /// Everything `mailwhy spf` shows about a domain.
 #[derive(Debug, Clone)]
 pub struct Inspection {
@@ -174,7 +190,11 @@ fn problem_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &
                     format!("Evaluating the SPF record of {domain} hit a DNS failure: {name} {rtype} gave {outcome}.")).with_remedy("Run the check again later; if it persists, check the name servers of the domain in the evidence.")
                 .with_evidence(json!({"domain": domain, "question": format!("{name} {rtype}"), "outcome": outcome})),
             );
-            c.inconclusive(format!("the SPF lookup {name} {rtype} failed ({outcome})"));
+            c.inconclusive(crate::check::lookup_failed_why(
+                &format!("{name} {rtype}"),
+                outcome,
+                &format!("the SPF record of {domain}"),
+            ));
         }
         Some(p @ (Problem::MxLimit { .. } | Problem::TargetWithoutRecord { .. } | Problem::InvalidTarget { .. })) => {
             let what = match p {
@@ -297,7 +317,11 @@ fn ip_findings(
                         .with_evidence(json!({"ip": ip, "question": format!("{name} {rtype}"), "outcome": outcome})),
                     );
                 }
-                c.inconclusive(format!("SPF for {ip}: {name} {rtype} failed ({outcome})"));
+                c.inconclusive(crate::check::lookup_failed_why(
+                    &format!("{name} {rtype}"),
+                    outcome,
+                    &format!("whether {ip} may send for {domain} (SPF)"),
+                ));
             }
         }
         Verdict::PermError if probe.result != Verdict::PermError => {

@@ -13,17 +13,23 @@ use crate::auth::dkim_verify::{self, SignatureResult};
 use crate::auth::dmarc::AlignmentMode;
 use crate::auth::evaluate::{self, Evaluation, Identifiers};
 use crate::auth::{Discovery, DmarcChecked};
-use crate::check::{CheckOutcome, Context};
+use crate::check::{lookup_failed_why, CheckOutcome, Context};
 use crate::finding::{Finding, FindingId, Severity};
 use crate::message::received_chain;
 use crate::message::{Analysis, Parsed};
 use crate::sanitize;
 
-async fn spf_at(ctx: &Context, ip: IpAddr, domain: &str, sender: &str, helo: &str) -> &'static str {
-    crate::spf::check_host(ctx, ip, domain, sender, helo)
-        .await
-        .result
-        .as_str()
+/// The SPF result at `ip`, and for a temperror the lookup that failed (`("NAME TYPE", outcome)`).
+async fn spf_at(
+    ctx: &Context,
+    ip: IpAddr,
+    domain: &str,
+    sender: &str,
+    helo: &str,
+) -> (&'static str, Option<(String, String)>) {
+    let r = crate::spf::check_host(ctx, ip, domain, sender, helo).await;
+    let failed = crate::spf::failed_lookup(&r).map(|(q, o)| (q, o.to_string()));
+    (r.result.as_str(), failed)
 }
 
 /// Authenticates the received message `msg` (already read into `a`): the checks `spf`,
@@ -58,7 +64,7 @@ pub async fn check(
             Err(why) => return (CheckOutcome::skipped("spf", why), None, None),
         };
         let helo = env.helo.clone().unwrap_or_else(|| domain.clone());
-        let result = spf_at(ctx, ip, &domain, &sender, &helo).await;
+        let (result, failed) = spf_at(ctx, ip, &domain, &sender, &helo).await;
         if result == "temperror" {
             c.push(
                 Finding::new(FindingId::SpfTemporaryError,
@@ -68,7 +74,15 @@ pub async fn check(
                     )).with_remedy("Run the check again later; if it persists, the domain's DNS admin checks that its name servers answer.")
                 .with_evidence(serde_json::json!({"domain": domain, "ip": ip})),
             );
-            c.inconclusive(format!("the SPF check of {domain} failed temporarily"));
+            let needed_for = format!("the message's SPF result ({domain} for {ip})");
+            match &failed {
+                Some((question, outcome)) => {
+                    c.inconclusive(lookup_failed_why(question, outcome, &needed_for))
+                }
+                None => c.inconclusive(format!(
+                    "the SPF check of {domain} for {ip} failed temporarily: try again in a few minutes"
+                )),
+            }
         }
         // For a receiver that saw another IP (a forwarder in between), SPF at that IP too, so a
         // difference can be explained with a result rather than a guess.
@@ -79,7 +93,7 @@ pub async fn check(
             .filter_map(|r| receiver_hop(&a.received.hops, &r.authserv_id).and_then(|h| h.from_ip))
             .find(|t| *t != ip && received_chain::is_global(*t));
         let at_theirs = match theirs {
-            Some(t) => Some((t, spf_at(ctx, t, &domain, &sender, &helo).await)),
+            Some(t) => Some((t, spf_at(ctx, t, &domain, &sender, &helo).await.0)),
             None => None,
         };
         let via = if identity == "helo" {
@@ -97,6 +111,7 @@ pub async fn check(
                 identity,
                 ip,
                 result,
+                failed_lookup: failed,
             }),
             at_theirs,
         )
@@ -203,12 +218,28 @@ fn dmarc_result(
     // A fail is only certain when nothing that could have passed aligned was left unknown.
     let adkim = record.map(|r| r.dkim_alignment()).unwrap_or_default();
     let aspf = record.map(|r| r.spf_alignment()).unwrap_or_default();
-    let unknown = matches!(disc, Discovery::Unknown)
-        || (e.result == "fail"
-            && (dkim
-                .iter()
-                .any(|s| s.result == "temperror" && aligned(&s.domain, from, adkim))
-                || spf.is_some_and(|s| s.result == "temperror" && aligned(&s.domain, from, aspf))));
+    // What was left unknown, named as the lookup that failed.
+    let dkim_unknown = dkim
+        .iter()
+        .find(|s| s.result == "temperror" && aligned(&s.domain, from, adkim));
+    let spf_unknown = spf.filter(|s| s.result == "temperror" && aligned(&s.domain, from, aspf));
+    let failed: Option<(String, String)> = match disc.failed_lookup() {
+        Some((q, o)) => Some((q, o.to_string())),
+        None if e.result != "fail" => None,
+        None => match (dkim_unknown, spf_unknown) {
+            (Some(s), _) => Some((
+                format!("{}._domainkey.{} TXT", s.selector, s.domain),
+                "temperror".to_string(),
+            )),
+            (None, Some(s)) => Some(
+                s.failed_lookup
+                    .clone()
+                    .unwrap_or_else(|| (format!("{} TXT", s.domain), "temperror".to_string())),
+            ),
+            (None, None) => None,
+        },
+    };
+    let unknown = failed.is_some();
     let result: &'static str = if e.result == "pass" {
         "pass"
     } else if unknown {
@@ -224,8 +255,12 @@ fn dmarc_result(
         aligned_dkim: e.aligned_dkim.clone(),
         aligned_spf: e.aligned_spf.clone(),
     };
-    if result == "unknown" {
-        c.inconclusive("a lookup DMARC depends on failed temporarily");
+    if let (Some((question, outcome)), "unknown") = (&failed, result) {
+        c.inconclusive(lookup_failed_why(
+            question,
+            outcome,
+            &format!("the DMARC result of mail from {from}"),
+        ));
         return out;
     }
     if result != "fail" {

@@ -41,6 +41,9 @@ pub struct SpfOutcome {
     pub ip: IpAddr,
     /// `pass`, `fail`, `softfail`, `neutral`, `none`, `temperror`, `permerror`.
     pub result: &'static str,
+    /// For a temperror, the lookup that failed: `("NAME TYPE", outcome)`.
+    #[serde(skip)]
+    pub failed_lookup: Option<(String, String)>,
 }
 
 /// Our DMARC result.
