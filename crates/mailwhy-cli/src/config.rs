@@ -20,6 +20,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use mailwhy::error::line_of;
 use mailwhy::{Error, Result};
@@ -77,50 +78,58 @@ impl Config {
 
     /// Parses config text; `file` labels errors.
     pub fn parse(text: &str, file: &str) -> Result<Config> {
-        let cfg: Config = toml::from_str(text).map_err(|e| Error::Parse {
+        let err = |at: usize, message: String| Error::Parse {
             file: file.to_string(),
-            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
-            message: e.message().trim().to_string(),
+            line: line_of(text, at),
+            message,
+        };
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            err(
+                e.span().map_or(0, |s| s.start),
+                e.message().trim().to_string(),
+            )
         })?;
-        if let Err(message) = mailwhy::directory::ColumnMap::with_overrides(&cfg.directory_columns)
-        {
-            return Err(Error::Parse {
-                file: file.to_string(),
-                line: text
-                    .find("[directory_columns]")
-                    .map(|p| line_of(text, p))
-                    .unwrap_or(0),
-                message,
-            });
+        // The text parsed as a `Config`, so it parses as `Places`, which only adds positions.
+        let places: Places = toml::from_str(text).unwrap_or_default();
+        for (field, col) in &places.directory_columns {
+            let one = std::collections::BTreeMap::from([(field.get_ref().clone(), col.clone())]);
+            mailwhy::directory::ColumnMap::with_overrides(&one)
+                .map_err(|message| err(field.span().start, message))?;
         }
-        for ns in &cfg.nameservers {
-            parse_nameserver(ns).map_err(|message| Error::Parse {
-                file: file.to_string(),
-                line: text
-                    .find(ns.as_str())
-                    .map(|p| line_of(text, p))
-                    .unwrap_or(0),
-                message,
-            })?;
+        for ns in &places.nameservers {
+            parse_nameserver(ns.get_ref()).map_err(|message| err(ns.span().start, message))?;
         }
         for (name, v) in [
-            ("timeout", cfg.timeout),
-            ("overall_timeout", cfg.overall_timeout),
+            ("timeout", places.timeout),
+            ("overall_timeout", places.overall_timeout),
         ] {
             if let Some(v) = v {
-                if !(v > 0.0 && v <= 3600.0) {
-                    return Err(Error::Parse {
-                        file: file.to_string(),
-                        line: text.find(name).map(|p| line_of(text, p)).unwrap_or(0),
-                        message: format!(
-                            "{name} must be a number of seconds between 0 and 3600, found {v}"
+                if !(*v.get_ref() > 0.0 && *v.get_ref() <= 3600.0) {
+                    return Err(err(
+                        v.span().start,
+                        format!(
+                            "{name} must be a number of seconds between 0 and 3600, found {}",
+                            v.get_ref()
                         ),
-                    });
+                    ));
                 }
             }
         }
         Ok(cfg)
     }
+}
+
+/// Where the values [`Config::parse`] checks beyond their type are in the text, so an error
+/// names their own line (a search for the text would miss a value written with a TOML escape,
+/// or find it on an earlier line).
+#[derive(Default, Deserialize)]
+struct Places {
+    #[serde(default)]
+    nameservers: Vec<Spanned<String>>,
+    timeout: Option<Spanned<f64>>,
+    overall_timeout: Option<Spanned<f64>>,
+    #[serde(default)]
+    directory_columns: std::collections::BTreeMap<Spanned<String>, String>,
 }
 
 /// Parses `IP`, `IP:PORT` or `[IPv6]:PORT` (port 53 by default).
@@ -165,5 +174,25 @@ mod tests {
         assert_eq!(parse_nameserver("127.0.0.1:5300").unwrap().port(), 5300);
         assert!(parse_nameserver("[::1]:53").is_ok());
         assert!(parse_nameserver("dns.example").is_err());
+    }
+
+    /// Guards the config's error lines: they were found by searching the text for the bad
+    /// value, so one written with a TOML escape, or set in an inline table, gave line 0, and
+    /// one whose text appears earlier gave that earlier line.
+    #[test]
+    fn a_bad_value_names_its_own_line() {
+        for (text, line) in [
+            ("\nnameservers = [\"192.0.2.1\", \"n\\u006Fpe\"]\n", 2),
+            ("directory = \"nope\"\n\nnameservers = [\"nope\"]\n", 3),
+            ("\ndirectory_columns = { emial = \"E-mail\" }\n", 2),
+            (
+                "[directory_columns]\nemail = \"E-mail\"\n\nemial = \"x\"\n",
+                4,
+            ),
+            ("# timeout\n\ntimeout = 0\n", 3),
+        ] {
+            let e = Config::parse(text, "c.toml").unwrap_err().to_string();
+            assert!(e.starts_with(&format!("c.toml:{line}:")), "{text:?}: {e}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! A closed pipe (`mailwhy ... | head`) is not an error and exits 0.
 
 mod commands;
-mod config;
+pub mod config;
 mod inputs;
 mod output;
 

@@ -98,6 +98,50 @@ fn bounce_jsonl_prints_one_line_per_file() {
     assert_eq!(o.status.code(), Some(1));
 }
 
+/// The characters the one JSON writer must never print raw: a C1 CSI, a bidi override, a
+/// zero-width space (and the rest of their classes, checked in `mailwhy::json`'s unit tests).
+const HOSTILE: [char; 3] = ['\u{9b}', '\u{202e}', '\u{200b}'];
+
+/// Guards issue #17 defect 8: `bounce --format json` printed C1, bidi and zero-width characters
+/// of a diagnostic raw, where every other JSON output escaped them.
+#[test]
+fn bounce_json_escapes_c1_bidi_and_zero_width_characters() {
+    let diagnostic = "550 5.1.1 user \u{9b}2J unknown \u{202e}txt.exe\u{200b}";
+    let eml = std::fs::read_to_string(workspace().join("fixtures/message/bounce.user-unknown.eml"))
+        .unwrap()
+        .replace(
+            "Diagnostic-Code: smtp; 550 5.1.1 <jane@acme-corp.com>: Recipient address rejected: User unknown in virtual mailbox table",
+            &format!("Diagnostic-Code: smtp; {diagnostic}"),
+        );
+    assert!(eml.contains(diagnostic), "the fixture changed");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hostile.eml");
+    std::fs::write(&file, eml).unwrap();
+    let file = file.to_str().unwrap();
+    for format in ["json", "jsonl"] {
+        let o = mailwhy(&["bounce", "--format", format, file]);
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        let out = String::from_utf8(o.stdout).unwrap();
+        for c in HOSTILE {
+            assert!(
+                !out.contains(c),
+                "{format}: raw U+{:04X} in {out}",
+                c as u32
+            );
+        }
+        assert!(
+            out.contains("\\u009b") && out.contains("\\u202e") && out.contains("\\u200b"),
+            "{out}"
+        );
+        let r: FileResult = serde_json::from_str(out.trim_end()).expect("strict JSON");
+        assert_eq!(
+            r.recipients[0].diagnostic.as_deref(),
+            Some(diagnostic),
+            "{format}"
+        );
+    }
+}
+
 #[test]
 fn bounce_text_is_readable_and_an_ordinary_message_exits_0() {
     let o = mailwhy(&["bounce", "fixtures/message/message.hop-delay.eml"]);

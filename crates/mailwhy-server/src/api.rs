@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+// `Json` only reads request bodies; every answer is a `JsonReply` (the library's JSON writer).
 use axum::{Json, Router};
 use mailwhy::check::Context;
 use mailwhy::report::{render_markdown, Report};
@@ -21,6 +22,7 @@ use mailwhy::{DiagnoseRequest, TicketMessage};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::reply::JsonReply;
 use crate::AppState;
 
 /// Longest address accepted (RFC 5321 4.5.3.1.3: a path is at most 256 octets); anything
@@ -101,7 +103,7 @@ impl IntoResponse for ApiError {
                 field: self.field,
             },
         };
-        (self.status, Json(body)).into_response()
+        JsonReply::with_status(self.status, body).into_response()
     }
 }
 
@@ -133,8 +135,8 @@ pub(crate) struct Health {
 /// Is the server up? (`/healthz` needs no token; `/v1/health` does when one is set.)
 #[utoipa::path(get, path = "/healthz", tag = "service",
     responses((status = 200, description = "The server is up", body = Health)))]
-pub(crate) async fn health() -> Json<Health> {
-    Json(Health {
+pub(crate) async fn health() -> JsonReply<Health> {
+    JsonReply::ok(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
     })
@@ -287,7 +289,7 @@ fn query_or_400(
 pub(crate) async fn diagnose_get(
     State(st): State<AppState>,
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Report>, ApiError> {
+) -> Result<JsonReply<Report>, ApiError> {
     let email = email_param(query_or_400(q)?)?;
     let report = st
         .diagnoser
@@ -295,7 +297,7 @@ pub(crate) async fn diagnose_get(
         .diagnose(&DiagnoseRequest::new(email))
         .await;
     st.metrics.report(&report);
-    Ok(Json(report))
+    Ok(JsonReply::ok(report))
 }
 
 /// [`diagnose_get`] with a JSON body: the address, a `now`, and a pasted bounce or headers.
@@ -310,9 +312,9 @@ pub(crate) async fn diagnose_get(
 pub(crate) async fn diagnose_post(
     State(st): State<AppState>,
     body: JsonBody<DiagnoseBody>,
-) -> Result<Json<Report>, ApiError> {
+) -> Result<JsonReply<Report>, ApiError> {
     let report = diagnose_body(&st, body).await?;
-    Ok(Json(report))
+    Ok(JsonReply::ok(report))
 }
 
 async fn diagnose_body(st: &AppState, body: JsonBody<DiagnoseBody>) -> Result<Report, ApiError> {
@@ -373,7 +375,7 @@ pub(crate) async fn diagnose_markdown_post(
 pub(crate) async fn address_get(
     State(st): State<AppState>,
     q: Result<Query<EmailQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Report>, ApiError> {
+) -> Result<JsonReply<Report>, ApiError> {
     let email = email_param(query_or_400(q)?)?;
     let ctx = Context::new(st.diagnoser.current().dns().clone());
     let request = AddressRequest {
@@ -384,7 +386,7 @@ pub(crate) async fn address_get(
         .pop()
         .expect("one report per address");
     st.metrics.report(&report);
-    Ok(Json(report))
+    Ok(JsonReply::ok(report))
 }
 
 /// The body of `POST /v1/address`.
@@ -404,7 +406,7 @@ pub(crate) struct AddressBody {
 pub(crate) async fn address_post(
     State(st): State<AppState>,
     body: JsonBody<AddressBody>,
-) -> Result<Json<Vec<Report>>, ApiError> {
+) -> Result<JsonReply<Vec<Report>>, ApiError> {
     let body = json_or_400(body, r#"{"emails": ["jane@example.com", ...]}"#)?;
     if body.emails.is_empty() || body.emails.len() > MAX_ADDRESSES {
         return Err(ApiError::new(
@@ -426,7 +428,7 @@ pub(crate) async fn address_post(
     // Concurrent over the shared cache, in the order of the input.
     let reports = workflow::address(&ctx, &AddressRequest { addresses: emails }).await;
     reports.iter().for_each(|r| st.metrics.report(r));
-    Ok(Json(reports))
+    Ok(JsonReply::ok(reports))
 }
 
 /// The body of `POST /v1/spf`.
@@ -454,7 +456,7 @@ pub(crate) struct SpfBody {
 pub(crate) async fn spf_post(
     State(st): State<AppState>,
     body: JsonBody<SpfBody>,
-) -> Result<Json<Report>, ApiError> {
+) -> Result<JsonReply<Report>, ApiError> {
     let body = json_or_400(
         body,
         r#"{"domain": "example.com", "ips": ["192.0.2.1"], "mail_from"?: "...", "helo"?: "..."}"#,
@@ -488,7 +490,7 @@ pub(crate) async fn spf_post(
     let ctx = Context::new(st.diagnoser.current().dns().clone());
     let report = workflow::spf(&ctx, &request).await;
     st.metrics.report(&report);
-    Ok(Json(report))
+    Ok(JsonReply::ok(report))
 }
 
 /// The body of `POST /v1/allowlist/check`.
@@ -508,7 +510,7 @@ pub(crate) struct AllowlistCheckBody {
 pub(crate) async fn allowlist_check(
     State(st): State<AppState>,
     body: JsonBody<AllowlistCheckBody>,
-) -> Result<Json<LookupAnswer>, ApiError> {
+) -> Result<JsonReply<LookupAnswer>, ApiError> {
     let body = json_or_400(body, r#"{"entries": ["192.0.2.1", "mail.example.com"]}"#)?;
     let d = st.diagnoser.current();
     let Some(list) = d.allowlist() else {
@@ -549,7 +551,7 @@ pub(crate) async fn allowlist_check(
         )
         .field("entries"));
     }
-    Ok(Json(answer))
+    Ok(JsonReply::ok(answer))
 }
 
 /// The query string of `POST /v1/message`.
@@ -578,7 +580,7 @@ pub(crate) async fn message_post(
     State(st): State<AppState>,
     q: Result<Query<MessageQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<Json<Report>, ApiError> {
+) -> Result<JsonReply<Report>, ApiError> {
     let Query(q) =
         q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-query", e.body_text()))?;
     let raw = body.map_err(|e| {
@@ -627,7 +629,7 @@ pub(crate) async fn message_post(
             .field("body"),
         })?;
     st.metrics.report(&report);
-    Ok(Json(report))
+    Ok(JsonReply::ok(report))
 }
 
 /// What a finding id means, why it matters and how to fix it (`mailwhy explain ID`).
@@ -638,7 +640,7 @@ pub(crate) async fn message_post(
               (status = 404, description = "No such id (the message suggests close ones)", body = ErrorBody)))]
 pub(crate) async fn finding(
     Path(id): Path<String>,
-) -> Result<Json<&'static mailwhy::finding::FindingKind>, ApiError> {
+) -> Result<JsonReply<&'static mailwhy::finding::FindingKind>, ApiError> {
     let Some(k) = mailwhy::finding::lookup(&id) else {
         let close = mailwhy::finding::closest_ids(&id, 3);
         return Err(ApiError::new(
@@ -652,7 +654,7 @@ pub(crate) async fn finding(
         )
         .field("id"));
     };
-    Ok(Json(k))
+    Ok(JsonReply::ok(k))
 }
 
 /// Counters and a latency histogram for Prometheus (no token: they hold no addresses).

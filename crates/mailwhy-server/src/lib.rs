@@ -25,6 +25,7 @@ mod auth;
 mod metrics;
 mod openapi;
 mod page;
+mod reply;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

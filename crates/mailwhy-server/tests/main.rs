@@ -6,5 +6,6 @@
 mod api;
 mod browser;
 mod endpoints;
+mod escaping;
 mod limits;
 mod support;

@@ -95,6 +95,7 @@ pub mod directory;
 pub mod dns;
 pub mod error;
 pub mod finding;
+pub mod json;
 pub mod mail;
 pub mod mailbox;
 pub mod message;

@@ -5,7 +5,8 @@
 //! passed through, so a TXT record or a header cannot move the cursor, retitle the window or
 //! hide text. Bidirectional overrides and invisible characters are shown as `<U+202E>`, since
 //! they can reorder or hide what an agent reads. Renderers call these functions on every piece
-//! of text that did not come from this program.
+//! of text that did not come from this program. JSON is not sanitized here: [`crate::json`]
+//! writes every JSON document with these characters as `\uXXXX`, which parse back the same.
 
 use std::borrow::Cow;
 
@@ -73,25 +74,6 @@ pub fn bytes(b: &[u8]) -> String {
     out
 }
 
-/// Escapes the characters a serialized JSON document may carry raw but a terminal could act
-/// on (C1 controls, bidi and invisible characters), as `\uXXXX`. The JSON stays equivalent.
-pub fn json_for_terminal(json: &str) -> Cow<'_, str> {
-    let bad =
-        |c: char| ('\u{80}'..='\u{9f}').contains(&c) || c == '\u{7f}' || is_invisible_or_bidi(c);
-    if !json.chars().any(bad) {
-        return Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if bad(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,14 +91,5 @@ mod tests {
     #[test]
     fn invalid_utf8_is_shown_as_hex() {
         assert_eq!(bytes(b"v=spf1 \xff\x1b"), "v=spf1 \\xFF\\x1B");
-    }
-
-    #[test]
-    fn json_stays_json() {
-        let j = serde_json::to_string(&"a\u{9b}b\u{202e}").unwrap();
-        let safe = json_for_terminal(&j);
-        let back: String = serde_json::from_str(&safe).unwrap();
-        assert_eq!(back, "a\u{9b}b\u{202e}");
-        assert!(!safe.contains('\u{9b}'));
     }
 }

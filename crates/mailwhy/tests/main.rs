@@ -6,4 +6,5 @@
 mod address_props;
 mod allowlist_props;
 mod auth_props;
+mod json_props;
 mod message_props;

@@ -109,11 +109,7 @@ pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, CliError> {
         });
         let text = match settings.format {
             mailwhy::report::Format::Json | mailwhy::report::Format::Jsonl => {
-                mailwhy::sanitize::json_for_terminal(
-                    &serde_json::to_string_pretty(&answer).expect("json"),
-                )
-                .into_owned()
-                    + "\n"
+                mailwhy::json::to_string_pretty(&answer).expect("the answer serializes") + "\n"
             }
             _ => answer
                 .results

@@ -116,8 +116,7 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, CliError> {
         let mut write_failed = false;
         let summary = workflow::batch(&d, rows, args.jobs, &stop, |rec: &Record| {
             if !write_failed {
-                let line = serde_json::to_string(rec).expect("record serializes");
-                let line = mailwhy::sanitize::json_for_terminal(&line);
+                let line = mailwhy::json::to_string(rec).expect("record serializes");
                 if writeln!(out, "{line}").is_err() {
                     // The reader went away (a closed pipe): stop taking rows, finish quietly.
                     write_failed = true;
@@ -141,8 +140,7 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, CliError> {
     let text = match settings.format {
         // JSON for scripts: the counts, and the report of the checks shared by every row.
         mailwhy::report::Format::Json | mailwhy::report::Format::Jsonl => {
-            let json = serde_json::to_string_pretty(&summary).expect("the summary serializes");
-            mailwhy::sanitize::json_for_terminal(&json).into_owned() + "\n"
+            mailwhy::json::to_string_pretty(&summary).expect("the summary serializes") + "\n"
         }
         format => workflow::render_summary(
             &summary,

@@ -41,7 +41,7 @@ pub fn run(settings: &Settings, args: ExplainArgs) -> Result<u8, crate::CliError
     };
     let text = match settings.format {
         mailwhy::report::Format::Json | mailwhy::report::Format::Jsonl => {
-            serde_json::to_string(kind).expect("a finding kind serializes") + "\n"
+            mailwhy::json::to_string(kind).expect("a finding kind serializes") + "\n"
         }
         mailwhy::report::Format::Markdown => kind.explanation_markdown(),
         mailwhy::report::Format::Text => kind.explanation(),

@@ -36,10 +36,10 @@ pub fn export(profile: &SenderProfile, format: ExportFormat) -> String {
             s
         }
         ExportFormat::Json => {
-            serde_json::to_string_pretty(
+            crate::json::to_string_pretty(
                 &json!({ "vendor": profile.name, "domains": profile.domains, "ips": ips }),
             )
-            .expect("json")
+            .expect("strings serialize")
                 + "\n"
         }
         ExportFormat::Postfix => {

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use ipnet::IpNet;
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::error::{line_of, Error, Result};
 
@@ -34,22 +35,24 @@ pub struct SenderProfile {
     pub dkim_selectors: Vec<String>,
 }
 
+// Every checked value keeps its place in the text, so an error names the line it is on (even
+// when it is written with TOML escapes, or its text also appears on an earlier line).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
     name: String,
     #[serde(default)]
-    domains: Vec<String>,
+    domains: Vec<Spanned<String>>,
     #[serde(default)]
-    ips: Vec<String>,
+    ips: Vec<Spanned<String>>,
     support: Option<String>,
-    follow_up_days: Option<Vec<u32>>,
+    follow_up_days: Option<Spanned<Vec<u32>>>,
     #[serde(default)]
-    from_domains: Vec<String>,
+    from_domains: Vec<Spanned<String>>,
     #[serde(default)]
-    envelope_domains: Vec<String>,
+    envelope_domains: Vec<Spanned<String>>,
     #[serde(default)]
-    dkim_selectors: Vec<String>,
+    dkim_selectors: Vec<Spanned<String>>,
 }
 
 impl SenderProfile {
@@ -79,13 +82,13 @@ impl SenderProfile {
                 ),
             )
         })?;
-        let domain_list = |key: &str, list: &[String]| -> Result<Vec<String>> {
+        let domain_list = |key: &str, list: &[Spanned<String>]| -> Result<Vec<String>> {
             list.iter()
                 .map(|d| {
-                    super::list::normalize_domain(d).ok_or_else(|| {
+                    super::list::normalize_domain(d.get_ref()).ok_or_else(|| {
                         err(
-                            text.find(d.as_str()),
-                            format!("{key}: {d:?} is not a domain name"),
+                            Some(d.span().start),
+                            format!("{key}: {:?} is not a domain name", d.get_ref()),
                         )
                     })
                 })
@@ -95,7 +98,8 @@ impl SenderProfile {
         let from_domains = domain_list("from_domains", &raw.from_domains)?;
         let envelope_domains = domain_list("envelope_domains", &raw.envelope_domains)?;
         let mut dkim_selectors = Vec::new();
-        for s in &raw.dkim_selectors {
+        for spanned in &raw.dkim_selectors {
+            let (s, at) = (spanned.get_ref(), Some(spanned.span().start));
             // A selector is one or more DNS labels (RFC 6376 §3.1), optionally `:domain`.
             let (sel, dom) = match s.split_once(':') {
                 Some((sel, dom)) => (sel, Some(dom)),
@@ -110,16 +114,13 @@ impl SenderProfile {
                 });
             let dom = match dom {
                 Some(d) => Some(super::list::normalize_domain(d).ok_or_else(|| {
-                    err(
-                        text.find(s.as_str()),
-                        format!("dkim_selectors: {d:?} is not a domain name"),
-                    )
+                    err(at, format!("dkim_selectors: {d:?} is not a domain name"))
                 })?),
                 None => None,
             };
             if !sel_ok {
                 return Err(err(
-                    text.find(s.as_str()),
+                    at,
                     format!("dkim_selectors: {s:?} is not a selector (e.g. \"s1\" or \"s1:example.com\")"),
                 ));
             }
@@ -131,16 +132,18 @@ impl SenderProfile {
         }
         let mut ips = Vec::new();
         for s in &raw.ips {
-            let net = super::list::parse_net_strict(s)
-                .map_err(|m| err(text.find(s.as_str()), format!("ips: {m}")))?;
+            let net = super::list::parse_net_strict(s.get_ref())
+                .map_err(|m| err(Some(s.span().start), format!("ips: {m}")))?;
             ips.push(net);
         }
+        let at = raw.follow_up_days.as_ref().map(|d| d.span().start);
         let follow_up_days = raw
             .follow_up_days
+            .map(Spanned::into_inner)
             .unwrap_or_else(|| DEFAULT_FOLLOW_UP_DAYS.to_vec());
         if follow_up_days.windows(2).any(|w| w[0] >= w[1]) {
             return Err(err(
-                text.find("follow_up_days"),
+                at,
                 "follow_up_days must be increasing, e.g. [3, 7, 14]".into(),
             ));
         }
@@ -182,5 +185,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("dkim_selectors") && e.contains(":2"), "{e}");
+    }
+
+    /// Guards the profile's error lines: they were found by searching the text for the bad
+    /// value, so a value written with a TOML escape gave line 0 and one whose text appears
+    /// earlier (here in `name`) gave that earlier line.
+    #[test]
+    fn a_bad_value_names_its_own_line() {
+        for (text, line) in [
+            (
+                "name = \"V\"\n\ndomains = [\"ok.example\", \"bad\\u0020domain\"]\n",
+                3,
+            ),
+            ("name = \"a\"\ndomains = [\"a\"]\n", 2),
+            ("name = \"10.0.0.1/8\"\n\nips = [\"10.0.0.1/8\"]\n", 3),
+            ("name = \"s 1\"\n\n\ndkim_selectors = [\"s 1\"]\n", 4),
+            (
+                "name = \"V\" # follow_up_days\nfollow_up_days = [7, 3]\n",
+                2,
+            ),
+        ] {
+            let e = SenderProfile::parse(text, "v.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(&format!("v.toml:{line}:")), "{text:?}: {e}");
+        }
     }
 }

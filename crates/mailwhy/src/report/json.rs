@@ -1,27 +1,27 @@
 //! The JSON renderers: one report as an object or several as an array (pretty), or JSON Lines;
-//! the shape is the serialization of [`super::Report`] (schema_version 1), made terminal-safe.
+//! the shape is the serialization of [`super::Report`] (schema_version 1), written by the one
+//! JSON writer ([`crate::json`]), which escapes controls, bidi and invisible characters.
 
-use crate::sanitize;
+use crate::json;
 
 use super::Report;
 
-/// Renders one report (an object) or several (an array) as pretty JSON, terminal-safe.
+/// Renders one report (an object) or several (an array) as pretty JSON.
 pub fn render_json(reports: &[Report]) -> String {
     let s = if reports.len() == 1 {
-        serde_json::to_string_pretty(&reports[0])
+        json::to_string_pretty(&reports[0])
     } else {
-        serde_json::to_string_pretty(reports)
+        json::to_string_pretty(reports)
     }
     .expect("reports serialize");
-    sanitize::json_for_terminal(&s).into_owned() + "\n"
+    s + "\n"
 }
 
 /// Renders reports as JSON Lines, one per line.
 pub fn render_jsonl(reports: &[Report]) -> String {
     let mut out = String::new();
     for r in reports {
-        let s = serde_json::to_string(r).expect("report serializes");
-        out.push_str(&sanitize::json_for_terminal(&s));
+        out.push_str(&json::to_string(r).expect("report serializes"));
         out.push('\n');
     }
     out

@@ -110,16 +110,16 @@ impl BounceResults {
         match format {
             Format::Json => {
                 let json = if self.files.len() == 1 && self.asked == 1 {
-                    serde_json::to_string_pretty(&self.files[0])
+                    crate::json::to_string_pretty(&self.files[0])
                 } else {
-                    serde_json::to_string_pretty(&self.files)
+                    crate::json::to_string_pretty(&self.files)
                 };
-                format!("{}\n", json.unwrap_or_default())
+                format!("{}\n", json.expect("bounce files serialize"))
             }
             Format::Jsonl => self
                 .files
                 .iter()
-                .map(|f| serde_json::to_string(f).unwrap_or_default() + "\n")
+                .map(|f| crate::json::to_string(f).expect("a bounce file serializes") + "\n")
                 .collect(),
             Format::Text => self.text(false),
             Format::Markdown => self.text(true),
