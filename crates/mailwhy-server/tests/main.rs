@@ -7,4 +7,5 @@ mod api;
 mod browser;
 mod endpoints;
 mod limits;
+mod robustness;
 mod support;
