@@ -40,7 +40,7 @@ impl Token {
 /// §11.1, so `bearer` and `BEARER` are the same scheme) and is followed by one or more spaces.
 fn bearer_credentials(value: &[u8]) -> Option<&[u8]> {
     let (scheme, rest) = value.split_at_checked(6)?;
-    if !scheme.eq_ignore_ascii_case(b"bearer") || !rest.first().is_some_and(|&b| b == b' ') {
+    if !scheme.eq_ignore_ascii_case(b"bearer") || rest.first() != Some(&b' ') {
         return None;
     }
     Some(rest.trim_ascii())
