@@ -9,6 +9,7 @@ mod batch_stop;
 mod bounce_conformance;
 mod dkim_verify;
 mod dmarc_vectors;
+mod dns_deadline;
 mod dns_layer;
 mod message_fixtures;
 mod pop3_dovecot;

@@ -264,3 +264,61 @@ fn sigterm_stops_the_server_cleanly() {
     };
     assert_eq!(status.code(), Some(0));
 }
+
+/// Guards the bounded shutdown: a client that sent half a request kept `serve` running for ever
+/// after SIGTERM (no longer accepting, never exiting). With a header timeout longer than the
+/// grace period, the grace period is what ends it.
+#[cfg(unix)]
+#[test]
+fn a_partial_request_does_not_keep_a_stopping_server_alive() {
+    use std::io::Write;
+    let demo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/demo/mailwhy.toml"
+    );
+    let mut child = mailwhy()
+        .args(["--config", demo, "serve", "--listen", "127.0.0.1:0"])
+        .args(["--header-timeout", "60", "--shutdown-grace", "2"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let line = wait_line(&mut err, "serving on http://");
+    let addr = line
+        .split("serving on http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut partial = std::net::TcpStream::connect(&addr).unwrap();
+    partial
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let term = Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let sent = std::time::Instant::now();
+    wait_line(&mut err, "shutting down");
+    let deadline = sent + Duration::from_secs(8);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve still running 8 s after SIGTERM (grace period 2 s)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        sent.elapsed() >= Duration::from_millis(1500),
+        "the request's grace period was given"
+    );
+    drop(partial);
+}

@@ -65,7 +65,8 @@ pub(crate) struct ErrorDetail {
     status: u16,
     /// Machine-readable: `missing-field`, `invalid-field`, `bad-json`, `not-mail`,
     /// `no-allowlist`, `too-large`, `unsupported-media-type`, `unauthorized`, `not-found`,
-    /// `unknown-finding`, `overloaded`, `timeout`, `internal`.
+    /// `unknown-finding`, `method-not-allowed`, `bad-request`, `overloaded`, `timeout`,
+    /// `internal`.
     #[schema(example = "missing-field")]
     code: &'static str,
     /// For a person: what was wrong and what was expected.

@@ -36,6 +36,16 @@ impl Token {
     }
 }
 
+/// The credentials of a `Bearer` authorization: the scheme's name is case-insensitive (RFC 9110
+/// §11.1, so `bearer` and `BEARER` are the same scheme) and is followed by one or more spaces.
+fn bearer_credentials(value: &[u8]) -> Option<&[u8]> {
+    let (scheme, rest) = value.split_at_checked(6)?;
+    if !scheme.eq_ignore_ascii_case(b"bearer") || rest.first() != Some(&b' ') {
+        return None;
+    }
+    Some(rest.trim_ascii())
+}
+
 /// Middleware: 401 with a JSON error unless the request carries the token.
 pub(crate) async fn require_token(
     State(token): State<Token>,
@@ -45,8 +55,7 @@ pub(crate) async fn require_token(
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
-        .map(|t| t.trim_ascii());
+        .and_then(|v| bearer_credentials(v.as_bytes()));
     if token.accepts(presented) {
         return next.run(req).await;
     }
@@ -79,5 +88,26 @@ mod tests {
         assert!(!t.accepts(Some(b"s3cret!")));
         assert!(!t.accepts(Some(b"")));
         assert!(!t.accepts(None));
+    }
+
+    /// Guards the scheme's case: `Authorization: bearer x` was refused, though an
+    /// authentication scheme's name is case-insensitive (RFC 9110 §11.1).
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        for v in [
+            "Bearer s3cret",
+            "bearer s3cret",
+            "BEARER  s3cret",
+            "bEaReR s3cret ",
+        ] {
+            assert_eq!(
+                bearer_credentials(v.as_bytes()),
+                Some(&b"s3cret"[..]),
+                "{v}"
+            );
+        }
+        for v in ["Bearers3cret", "Basic s3cret", "Bearer", "Bear s3cret", ""] {
+            assert_eq!(bearer_credentials(v.as_bytes()), None, "{v}");
+        }
     }
 }

@@ -14,7 +14,7 @@
 //! let diagnoser = mailwhy::Diagnoser::builder().build().await?;
 //! let app = mailwhy_server::router(Arc::new(diagnoser));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8025").await?;
-//! axum::serve(listener, app).await?;
+//! mailwhy_server::serve(listener, app, std::future::pending()).await?;
 //! # Ok(()) }
 //! ```
 
@@ -22,6 +22,8 @@
 
 mod api;
 mod auth;
+mod conn;
+mod errors;
 mod metrics;
 mod openapi;
 mod page;
@@ -56,6 +58,14 @@ pub struct Options {
     /// Requests handled at once, across all routes; more are refused with 503 rather than
     /// queued without bound.
     pub max_in_flight: usize,
+    /// How long a client may take to send a request's header, from its first byte (on a new
+    /// connection, from the connection); the connection is closed after it.
+    pub header_read_timeout: Duration,
+    /// How long a kept-alive connection may wait for its next request before it is closed.
+    pub idle_timeout: Duration,
+    /// After a shutdown is asked for, how long requests in flight may take to finish; then the
+    /// server stops and drops the connections still open.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Options {
@@ -66,6 +76,12 @@ impl Default for Options {
             max_body_bytes: 25 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             max_in_flight: 256,
+            header_read_timeout: Duration::from_secs(10),
+            // Longer than common clients' and proxies' own idle limits (60 s), so they close
+            // first and never send a request on a connection the server is closing.
+            idle_timeout: Duration::from_secs(75),
+            // The request deadline (30 s) and some room to write the answer.
+            shutdown_grace: Duration::from_secs(40),
         }
     }
 }
@@ -78,6 +94,9 @@ impl std::fmt::Debug for Options {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("max_in_flight", &self.max_in_flight)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("shutdown_grace", &self.shutdown_grace)
             .finish()
     }
 }
@@ -190,6 +209,8 @@ pub fn router_shared(diagnoser: SharedDiagnoser, options: Options) -> Router {
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(limits)
+        // Inside the request log, so the log and the metrics see the answer as sent.
+        .layer(axum::middleware::from_fn(errors::json_errors))
         .layer(axum::middleware::from_fn_with_state(metrics, log_request))
 }
 
@@ -208,15 +229,33 @@ pub fn check_exposure(addr: &SocketAddr, options: &Options) -> Result<(), String
     Ok(())
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, letting requests in flight finish.
+/// Serves `router` on `listener` until `shutdown` completes, with the default [`Options`]'
+/// connection timeouts: see [`serve_with`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, router, &Options::default(), shutdown).await
+}
+
+/// Serves `router` on `listener` (HTTP/1.1) until `shutdown` completes. A client gets
+/// `options.header_read_timeout` to send a request's header and `options.idle_timeout` between
+/// requests on a kept-alive connection. On shutdown the listener closes, idle connections are
+/// closed, requests in flight finish, and after `options.shutdown_grace` the connections still
+/// open are dropped: a stopping server always stops.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    options: &Options,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = conn::Timeouts {
+        header_read: options.header_read_timeout,
+        idle: options.idle_timeout,
+        shutdown_grace: options.shutdown_grace,
+    };
+    conn::serve(listener, router, limits, shutdown).await
 }
 
 /// One log line per request: method, path (never the query string, which holds addresses,
@@ -241,7 +280,7 @@ async fn log_request(
     let elapsed = started.elapsed();
     metrics.request(
         route.as_deref().unwrap_or("unmatched"),
-        method.as_str(),
+        metrics::method_label(&method),
         status.as_u16(),
         elapsed.as_secs_f64(),
     );

@@ -102,7 +102,7 @@ impl Metrics {
     }
 
     /// Counts one answered request.
-    pub(crate) fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    pub(crate) fn request(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
         self.requests
             .get_or_create(&RequestLabels {
                 route: route.to_string(),
@@ -174,6 +174,24 @@ impl Collector for DnsCollector {
             c.encode(m)?;
         }
         Ok(())
+    }
+}
+
+/// The method's label: one of the standard methods, or `other` for any method a client made up,
+/// so a client cannot grow the label set (and the server's memory) without bound.
+pub(crate) fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
     }
 }
 

@@ -8,4 +8,5 @@ mod browser;
 mod endpoints;
 mod escaping;
 mod limits;
+mod robustness;
 mod support;

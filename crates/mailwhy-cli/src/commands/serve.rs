@@ -19,6 +19,15 @@ pub struct ServeArgs {
     /// Name of the environment variable holding the bearer token API clients must send
     #[arg(long, value_name = "VAR")]
     token_env: Option<String>,
+    /// Seconds a client may take to send a request's header (then the connection is closed)
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    header_timeout: f64,
+    /// Seconds a kept-alive connection may wait for its next request
+    #[arg(long, value_name = "SECONDS", default_value_t = 75.0)]
+    idle_timeout: f64,
+    /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C (then the server exits)
+    #[arg(long, value_name = "SECONDS", default_value_t = 40.0)]
+    shutdown_grace: f64,
     #[command(flatten)]
     inputs: InputArgs,
 }
@@ -37,6 +46,9 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
     };
     let options = mailwhy_server::Options {
         token,
+        header_read_timeout: seconds("--header-timeout", args.header_timeout)?,
+        idle_timeout: seconds("--idle-timeout", args.idle_timeout)?,
+        shutdown_grace: seconds("--shutdown-grace", args.shutdown_grace)?,
         ..mailwhy_server::Options::default()
     };
     mailwhy_server::check_exposure(&args.listen, &options).map_err(CliError::Usage)?;
@@ -71,12 +83,22 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
         }
         let shared = mailwhy_server::SharedDiagnoser::new(Arc::new(d));
         tokio::spawn(reload_loop(settings.clone(), inputs, shared.clone()));
-        let app = mailwhy_server::router_shared(shared, options);
-        mailwhy_server::serve(listener, app, shutdown_signal(settings.quiet))
+        let app = mailwhy_server::router_shared(shared, options.clone());
+        mailwhy_server::serve_with(listener, app, &options, shutdown_signal(settings.quiet))
             .await
             .map_err(|e| CliError::Io(format!("server stopped: {e}")))?;
         Ok(0)
     })
+}
+
+/// A duration flag in seconds: more than 0, at most an hour.
+fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, CliError> {
+    if !(value > 0.0 && value <= 3600.0) {
+        return Err(CliError::Usage(format!(
+            "{flag}: expected seconds between 0 and 3600, found {value}"
+        )));
+    }
+    Ok(std::time::Duration::from_secs_f64(value))
 }
 
 fn report_problems(d: &Diagnoser) {
@@ -148,7 +170,8 @@ async fn reload_loop(settings: Settings, inputs: Inputs, shared: mailwhy_server:
     }
 }
 
-/// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
+/// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish (for at most
+/// `--shutdown-grace`).
 async fn shutdown_signal(quiet: bool) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -49,15 +49,16 @@ impl Running {
     }
 }
 
-/// Starts `router_with(diagnoser, options)` on 127.0.0.1:0.
+/// Starts `router_with(diagnoser, options)` on 127.0.0.1:0, served with the same options'
+/// connection timeouts.
 pub async fn start(diagnoser: Arc<Diagnoser>, options: mailwhy_server::Options) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let app = mailwhy_server::router_with(diagnoser.clone(), options);
+    let app = mailwhy_server::router_with(diagnoser.clone(), options.clone());
     tokio::spawn(async move {
-        let _ = mailwhy_server::serve(listener, app, std::future::pending()).await;
+        let _ = mailwhy_server::serve_with(listener, app, &options, std::future::pending()).await;
     });
     Running { addr, diagnoser }
 }

@@ -43,7 +43,8 @@ pub struct DnsConfig {
     pub query_timeout: Duration,
     /// How many extra tries after the first (hickory's `attempts`, 0 = one try).
     pub retries: usize,
-    /// The longest a whole run may spend on DNS; questions after it answer `Timeout`.
+    /// The longest one workflow run (one diagnosis, one request, one batch row) may spend on
+    /// DNS, counted from the start of that run; its questions after it answer `Timeout`.
     pub overall_timeout: Option<Duration>,
 }
 
@@ -81,6 +82,11 @@ pub struct Dns {
     watch: Option<Arc<ExpiryWatch>>,
     /// Set on a handle from [`Dns::counted`] only: the queries this handle's questions sent.
     counter: Option<Arc<AtomicU64>>,
+    /// Set on a handle from [`Dns::counted`] only: the end of its run's overall DNS time. It
+    /// lives on the run's handle, not on the layer, because the layer outlives every run (a
+    /// server's lasts for its uptime, and a deadline fixed when it was built ran out 30 s later
+    /// for every request after).
+    deadline: Option<Instant>,
 }
 
 /// The queries sent for the questions of one [`Dns::counted`] handle (and of the handles
@@ -129,7 +135,9 @@ struct Inner {
     distinct: AtomicU64,
     log: Mutex<Vec<QueryLogEntry>>,
     query_timeout: Duration,
-    deadline: Option<Instant>,
+    /// The time each run gets (see [`DnsConfig::overall_timeout`]); its deadline is set when
+    /// the run's handle is made.
+    overall_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Dns {
@@ -196,6 +204,7 @@ impl Dns {
         Ok(Dns {
             watch: None,
             counter: None,
+            deadline: None,
             inner: Arc::new(Inner {
                 resolver,
                 cache: Mutex::new(Cache::new()),
@@ -206,7 +215,7 @@ impl Dns {
                 log: Mutex::new(Vec::new()),
                 query_timeout: config.query_timeout * (config.retries as u32 + 1)
                     + Duration::from_millis(500),
-                deadline: config.overall_timeout.map(|d| Instant::now() + d),
+                overall_timeout: config.overall_timeout,
             }),
         })
     }
@@ -240,6 +249,15 @@ impl Dns {
                 (Key { name: k, rtype }, Some(n))
             }
         };
+        // A run past its deadline sends nothing more; its timeout is its own and is not cached,
+        // or the next run would read this run's deadline as the server's answer.
+        if self.deadline.is_some_and(|d| d <= Instant::now()) {
+            let fqdn = match fqdn.take() {
+                Some(n) => n,
+                None => normalize_name(name)?,
+            };
+            return Ok(self.noted(past_deadline(&self.inner, &fqdn, rtype)));
+        }
         let pending = {
             let mut cache = self.inner.cache.lock().expect("dns cache lock");
             let now = Instant::now();
@@ -266,7 +284,18 @@ impl Dns {
                 }
             }
         };
-        let answer = pending.await;
+        // The query is shared with other runs and keeps its own time limit; only this run's
+        // wait for it ends at this run's deadline (a later asker drives it on).
+        let answer = match self.deadline {
+            None => pending.await,
+            Some(d) => match tokio::time::timeout_at(d.into(), pending).await {
+                Ok(a) => a,
+                Err(_) => {
+                    let fqdn = normalize_name(name)?;
+                    return Ok(self.noted(past_deadline(&self.inner, &fqdn, rtype)));
+                }
+            },
+        };
         // The first asker to see the answer makes it a ready entry (unless a newer query for
         // the same question has replaced it meanwhile).
         {
@@ -298,22 +327,31 @@ impl Dns {
                 inner: self.inner.clone(),
                 watch: Some(w.clone()),
                 counter: self.counter.clone(),
+                deadline: self.deadline,
             },
             w,
         )
     }
 
-    /// A handle on the same layer and cache that also counts the queries its own questions
-    /// send, for the `dns_queries` of one report: the layer's total counts every request a
-    /// server answers at once, this counts one. A question answered from the cache, or joined
-    /// to a query another handle already sent, counts nothing here.
+    /// The handle of one workflow run, on the same layer and cache. It counts the queries its
+    /// own questions send, for the `dns_queries` of one report: the layer's total counts every
+    /// request a server answers at once, this counts one. A question answered from the cache,
+    /// or joined to a query another handle already sent, counts nothing here. And its run's
+    /// overall DNS time ([`DnsConfig::overall_timeout`]) starts now (a run started inside
+    /// another keeps the outer run's deadline when that comes first).
     pub(crate) fn counted(&self) -> (Dns, QueryCounter) {
         let c = Arc::new(AtomicU64::new(0));
+        let own = self.inner.overall_timeout.map(|t| Instant::now() + t);
+        let deadline = match (self.deadline, own) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         (
             Dns {
                 inner: self.inner.clone(),
                 watch: self.watch.clone(),
                 counter: Some(c.clone()),
+                deadline,
             },
             QueryCounter(c),
         )
@@ -359,35 +397,24 @@ async fn run_query(
     counter: Option<Arc<AtomicU64>>,
 ) -> Arc<Answer> {
     let started = Instant::now();
-    let mut limit = started + inner.query_timeout;
-    if let Some(d) = inner.deadline {
-        limit = limit.min(d);
+    let limit = started + inner.query_timeout;
+    inner.sent.fetch_add(1, Ordering::Relaxed);
+    if let Some(c) = &counter {
+        c.fetch_add(1, Ordering::Relaxed);
     }
-    let (outcome, ttl, error) = if limit <= started {
-        (
-            Outcome::Timeout,
-            None,
-            Some("overall DNS deadline passed".to_string()),
-        )
-    } else {
-        inner.sent.fetch_add(1, Ordering::Relaxed);
-        if let Some(c) = &counter {
-            c.fetch_add(1, Ordering::Relaxed);
-        }
-        let lookup = inner.resolver.lookup(name.clone(), rtype);
-        match tokio::time::timeout_at(limit.into(), lookup).await {
-            Err(_) => (Outcome::Timeout, None, Some("no answer in time".into())),
-            Ok(Ok(lookup)) => {
-                let recs: Vec<Rec> = lookup.answers().iter().map(convert_record).collect();
-                let ttl = recs.iter().map(|r| r.ttl).min();
-                if recs.is_empty() {
-                    (Outcome::NoData, Some(0), None)
-                } else {
-                    (Outcome::Records(recs), ttl, None)
-                }
+    let lookup = inner.resolver.lookup(name.clone(), rtype);
+    let (outcome, ttl, error) = match tokio::time::timeout_at(limit.into(), lookup).await {
+        Err(_) => (Outcome::Timeout, None, Some("no answer in time".into())),
+        Ok(Ok(lookup)) => {
+            let recs: Vec<Rec> = lookup.answers().iter().map(convert_record).collect();
+            let ttl = recs.iter().map(|r| r.ttl).min();
+            if recs.is_empty() {
+                (Outcome::NoData, Some(0), None)
+            } else {
+                (Outcome::Records(recs), ttl, None)
             }
-            Ok(Err(e)) => classify_error(e),
         }
+        Ok(Err(e)) => classify_error(e),
     };
     let elapsed = started.elapsed();
     let keep = match (&outcome, ttl) {
@@ -405,6 +432,30 @@ async fn run_query(
         error,
         derived: OnceLock::new(),
     };
+    log_answer(&inner, &answer);
+    Arc::new(answer)
+}
+
+/// The answer of a question asked after its run's deadline: a timeout of that run alone,
+/// never put in the shared cache (it says nothing about the server).
+fn past_deadline(inner: &Inner, name: &Name, rtype: RecordType) -> Arc<Answer> {
+    let answer = Answer {
+        name: display_name(name),
+        rtype,
+        outcome: Outcome::Timeout,
+        elapsed: Duration::ZERO,
+        // Already expired: nothing may reuse it.
+        expires: Instant::now(),
+        error: Some("overall DNS deadline passed".to_string()),
+        derived: OnceLock::new(),
+    };
+    log_answer(inner, &answer);
+    Arc::new(answer)
+}
+
+fn log_answer(inner: &Inner, answer: &Answer) {
+    let rtype = answer.rtype;
+    let elapsed = answer.elapsed;
     let mut log = inner.log.lock().expect("dns log lock");
     // The log is for `-v` and debugging; a whole-directory run must not grow it without bound.
     if log.len() < QUERY_LOG_CAP {
@@ -419,8 +470,6 @@ async fn run_query(
             elapsed_ms: elapsed.as_millis() as u64,
         });
     }
-    drop(log);
-    Arc::new(answer)
 }
 
 fn classify_error(e: NetError) -> (Outcome, Option<u32>, Option<String>) {
