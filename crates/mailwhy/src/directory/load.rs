@@ -273,8 +273,8 @@ fn mapping_line(field: &str, column: &str) -> String {
 }
 
 /// Starts reading a CSV export from `reader`; the header row is read and checked now: a header
-/// that cannot be read, two columns with one name, or no column for a [required](REQUIRED)
-/// field (after the `columns` mapping) is an error naming the file, the line and the columns
+/// that cannot be read, two columns with one name, or no column for a required field (`email`,
+/// `status`) (after the `columns` mapping) is an error naming the file, the line and the columns
 /// found.
 pub fn stream_csv<R: std::io::Read>(
     reader: R,
@@ -521,7 +521,7 @@ fn element_lines(text: &str) -> Vec<usize> {
 
 /// Parses a JSON export: an array of objects with the field names as keys. Every element gives
 /// one user or one [`RowProblem`] with the line the element starts on: an element that is not
-/// an object, lacks a [required](REQUIRED) key, or has a value that is not a string, number,
+/// an object, lacks a required key (`email`, `status`), or has a value that is not a string, number,
 /// boolean or null.
 pub fn parse_json(text: &str, file: &str) -> Result<LoadedDirectory> {
     let text = text.trim_start_matches('\u{feff}');

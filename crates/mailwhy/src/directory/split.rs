@@ -5,7 +5,8 @@
 //! The file is read as bytes and cut into physical lines first: LF and CRLF end a line (what
 //! vim, VS Code and Notepad all agree on); a lone CR does not, because editors disagree about it
 //! (vim shows `^M` inside the line), so outside a quoted field it makes the row malformed, and
-//! inside one it is data. A file with CR line ends only (classic Mac OS) is refused as a whole.
+//! inside one it is data. A file with CR line ends only (classic Mac OS) is one line, refused at
+//! its header row for that reason.
 //! Blank lines are not rows. Each line is then parsed on its own; only when a quote opened on a
 //! line is not closed on it are the next lines joined to it (a quoted value spanning lines, as
 //! RFC 4180 allows), and the join is kept only if the quote closes within [`MAX_SPAN`] lines and
