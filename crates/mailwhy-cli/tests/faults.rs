@@ -348,7 +348,13 @@ fn run_cell(
             }
             // The summary (JSON on stderr with `--format json`) holds the checks about the
             // vendor alone, run once: the gateway audit and the sender authentication.
-            match serde_json::from_str::<Value>(&stderr) {
+            // Malformed rows are reported on stderr, one line each, before the summary.
+            let all: &str = &stderr;
+            let summary_text = match all.find("\n{") {
+                Some(i) if !all.starts_with('{') => &all[i + 1..],
+                _ => all,
+            };
+            match serde_json::from_str::<Value>(summary_text) {
                 Ok(summary) if summary["shared"].is_object() => {
                     let shared = &summary["shared"];
                     verdicts.push(format!(

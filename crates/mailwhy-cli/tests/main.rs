@@ -7,6 +7,7 @@ mod address;
 mod allowlist;
 mod auth;
 mod batch;
+mod batch_input;
 mod cli;
 mod faults;
 mod findings;

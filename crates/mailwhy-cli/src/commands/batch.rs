@@ -52,8 +52,10 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, CliError> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     // CSV streams row by row; a JSON export is read whole (it is one document).
+    let notes: Vec<String>;
     let rows: Box<dyn Iterator<Item = Result<User, RowProblem>> + Send> = if is_json {
         let loaded = directory::load_file(&path, columns)?;
+        notes = loaded.notes;
         let mut all: Vec<Result<User, RowProblem>> = loaded
             .users
             .into_iter()
@@ -70,12 +72,15 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, CliError> {
             file: file.clone(),
             source,
         })?;
-        Box::new(directory::stream_csv(
-            std::io::BufReader::new(f),
-            &file,
-            columns,
-        )?)
+        let rows = directory::stream_csv(std::io::BufReader::new(f), &file, columns)?;
+        notes = rows.notes().to_vec();
+        Box::new(rows)
     };
+    if !settings.quiet {
+        for n in &notes {
+            eprintln!("mailwhy: {n}");
+        }
+    }
     let total = if is_json {
         None
     } else {
@@ -123,6 +128,23 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, CliError> {
                     stop.store(true, Ordering::Relaxed);
                 }
             }
+            if let (Some(p), false) = (&rec.error, settings.quiet) {
+                // Each malformed row also on stderr, where a person reads it: file:line: why.
+                let column = p
+                    .column
+                    .as_deref()
+                    .map(|c| format!("column {c}: "))
+                    .unwrap_or_default();
+                let note = mailwhy::sanitize::line(&format!(
+                    "mailwhy: {file}:{}: malformed row (row {}, counted as malformed): {column}{}",
+                    p.line, rec.row, p.message
+                ))
+                .into_owned();
+                match &bar {
+                    Some(b) => b.println(note),
+                    None => eprintln!("{note}"),
+                }
+            }
             if let Some(b) = &bar {
                 b.inc(1);
             }
@@ -159,14 +181,10 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, CliError> {
     Ok(summary.verdict().exit_code())
 }
 
-/// Data rows in a CSV file (lines minus the header), for the progress bar; a rough count is fine.
+/// Data rows in a CSV file, counted over its bytes with the loader's own row splitting, so
+/// the count is the number of records a complete run writes (a run that stopped short of it
+/// exits 130); a line that is not UTF-8 is one row like any other, not the end of the count.
 fn count_data_rows(path: &std::path::Path) -> Option<u64> {
-    use std::io::BufRead;
     let f = File::open(path).ok()?;
-    let n = std::io::BufReader::new(f)
-        .lines()
-        .map_while(Result::ok)
-        .filter(|l| !l.trim().is_empty())
-        .count();
-    Some(n.saturating_sub(1) as u64)
+    Some(directory::count_csv_rows(std::io::BufReader::new(f)))
 }

@@ -7,6 +7,7 @@
 //! collaborators reach the admin who can change their account only through the project team.
 
 mod load;
+mod split;
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -19,8 +20,8 @@ use crate::check::CheckOutcome;
 use crate::finding::FindingId;
 use crate::finding::{Finding, Severity};
 pub use load::{
-    load_file, parse_csv, parse_json, parse_time, stream_csv, ColumnMap, CsvRows, LoadedDirectory,
-    RowProblem,
+    count_csv_rows, load_file, parse_csv, parse_json, parse_json_bytes, parse_time, stream_csv,
+    ColumnMap, CsvRows, LoadedDirectory, RowProblem,
 };
 
 /// Account status.
