@@ -96,6 +96,21 @@ impl<F: Formatter> EscapingFormatter<F> {
     }
 }
 
+/// Formatter methods that only lay out the JSON, passed to the inner formatter unchanged.
+macro_rules! delegate_layout {
+    ($($name:ident($($arg:ident: $ty:ty)?);)*) => {
+        $(
+            fn $name<W: ?Sized + io::Write>(
+                &mut self,
+                writer: &mut W
+                $(, $arg: $ty)?
+            ) -> io::Result<()> {
+                self.0.$name(writer $(, $arg)?)
+            }
+        )*
+    };
+}
+
 // Every method the inner formatter may lay out differently is forwarded; the rest (numbers,
 // literals, string quotes and serde_json's own escapes) are the same for both layouts.
 impl<F: Formatter> Formatter for EscapingFormatter<F> {
@@ -117,52 +132,18 @@ impl<F: Formatter> Formatter for EscapingFormatter<F> {
         write_escaped(writer, fragment)
     }
 
-    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_array(writer)
-    }
-
-    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_array(writer)
-    }
-
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.0.begin_array_value(writer, first)
-    }
-
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_array_value(writer)
-    }
-
-    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_object(writer)
-    }
-
-    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_object(writer)
-    }
-
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.0.begin_object_key(writer, first)
-    }
-
-    fn end_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_object_key(writer)
-    }
-
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.begin_object_value(writer)
-    }
-
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.0.end_object_value(writer)
+    // Layout (commas, colons, indentation) is the inner formatter's.
+    delegate_layout! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        end_object_key();
+        begin_object_value();
+        end_object_value();
     }
 }
 
