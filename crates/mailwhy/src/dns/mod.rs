@@ -111,8 +111,7 @@ mod tests {
     async fn zones_are_refused_without_the_zone_server() {
         let err = Resolving::start(&DnsConfig::default(), Some(Path::new("zones")))
             .await
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         assert!(matches!(err, StartError::ZoneServerNotBuilt { .. }));
         assert!(err.to_string().contains("zone-server feature"), "{err}");
     }
