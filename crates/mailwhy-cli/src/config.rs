@@ -84,10 +84,14 @@ impl Config {
             message,
         };
         let cfg: Config = toml::from_str(text).map_err(|e| {
-            err(
-                e.span().map_or(0, |s| s.start),
-                e.message().trim().to_string(),
-            )
+            // The TOML parser leaves some syntax errors (e.g. `key=` with nothing after it)
+            // without words; the user still gets what was expected.
+            let message = match e.message().trim() {
+                "" => "invalid TOML here (expected key = value, a [table] header or a comment)"
+                    .to_string(),
+                m => m.to_string(),
+            };
+            err(e.span().map_or(0, |s| s.start), message)
         })?;
         // The text parsed as a `Config`, so it parses as `Places`, which only adds positions.
         let places: Places = toml::from_str(text).unwrap_or_default();
@@ -155,6 +159,16 @@ mod tests {
         .unwrap();
         assert_eq!(c.nameservers.len(), 2);
         assert_eq!(c.timeout, Some(2.0));
+    }
+
+    /// Found by the config fuzz target: `Ji=` gave an error with an empty message.
+    #[test]
+    fn a_toml_error_without_words_still_says_what_was_expected() {
+        let Err(Error::Parse { line, message, .. }) = Config::parse("Ji=", "c.toml") else {
+            panic!("not a parse error");
+        };
+        assert_eq!(line, 1);
+        assert!(message.contains("expected"), "{message}");
     }
 
     #[test]

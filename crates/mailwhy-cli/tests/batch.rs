@@ -168,26 +168,7 @@ fn ctrl_c_stops_flushes_and_exits_130() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until records are being written (the handler is installed before the first row).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::fs::read_to_string(&out)
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-        < 2
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no record written within 60 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let o = child.wait_with_output().unwrap();
+    let o = interrupt_after_records(child, &out, 2);
     assert_eq!(
         o.status.code(),
         Some(130),
@@ -262,4 +243,32 @@ fn per_record_dns_queries_sum_to_what_the_server_received() {
         (total, received - CNAME_CHASES),
         "records {per_record} + shared {shared}, summary {total}, server received {received}"
     );
+}
+
+/// Waits until `out` holds `records` lines (the Ctrl-C handler is installed before the first
+/// row), sends SIGINT to `child` as Ctrl-C would, and returns what it printed and its status.
+pub(crate) fn interrupt_after_records(
+    child: std::process::Child,
+    out: &std::path::Path,
+    records: usize,
+) -> std::process::Output {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(out)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < records
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no record written within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    child.wait_with_output().unwrap()
 }

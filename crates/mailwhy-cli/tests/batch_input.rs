@@ -192,25 +192,7 @@ fn ctrl_c_exits_130_when_a_line_before_the_stop_is_not_utf8() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::fs::read_to_string(&out)
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-        < 3
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no record written within 60 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let o = child.wait_with_output().unwrap();
+    let o = crate::batch::interrupt_after_records(child, &out, 3);
     assert_eq!(
         o.status.code(),
         Some(130),
