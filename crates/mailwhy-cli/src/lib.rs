@@ -215,12 +215,7 @@ impl Settings {
             dns.upstream = Upstream::Servers(addrs);
         }
         if let Some(t) = g.timeout.or(config.timeout) {
-            if !(t > 0.0 && t <= 3600.0) {
-                return Err(CliError::Usage(format!(
-                    "--timeout: expected seconds between 0 and 3600, found {t}"
-                )));
-            }
-            dns.query_timeout = Duration::from_secs_f64(t);
+            dns.query_timeout = seconds("--timeout", t)?;
         }
         if let Some(t) = config.overall_timeout {
             dns.overall_timeout = Some(Duration::from_secs_f64(t));
@@ -285,4 +280,15 @@ pub(crate) fn parse_now(s: &str) -> Result<std::time::SystemTime, CliError> {
                 "--now: {s:?} is not a time (expected RFC 3339, e.g. 2026-11-23T12:00:00Z)"
             ))
         })
+}
+
+/// A flag's number of seconds as a duration: more than 0 and at most an hour, the bounds every
+/// timeout flag shares (the config file's timeouts have the same).
+pub(crate) fn seconds(flag: &str, value: f64) -> Result<Duration, CliError> {
+    if !(value > 0.0 && value <= 3600.0) {
+        return Err(CliError::Usage(format!(
+            "{flag}: expected seconds between 0 and 3600, found {value}"
+        )));
+    }
+    Ok(Duration::from_secs_f64(value))
 }

@@ -8,7 +8,7 @@ use clap::Args;
 use mailwhy::Diagnoser;
 
 use crate::inputs::{InputArgs, Inputs};
-use crate::{CliError, Settings};
+use crate::{seconds, CliError, Settings};
 
 /// Arguments of `mailwhy serve`.
 #[derive(Debug, Args)]
@@ -89,16 +89,6 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
             .map_err(|e| CliError::Io(format!("server stopped: {e}")))?;
         Ok(0)
     })
-}
-
-/// A duration flag in seconds: more than 0, at most an hour.
-fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, CliError> {
-    if !(value > 0.0 && value <= 3600.0) {
-        return Err(CliError::Usage(format!(
-            "{flag}: expected seconds between 0 and 3600, found {value}"
-        )));
-    }
-    Ok(std::time::Duration::from_secs_f64(value))
 }
 
 fn report_problems(d: &Diagnoser) {
