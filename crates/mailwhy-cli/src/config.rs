@@ -9,6 +9,7 @@
 //! directory = "users.csv"
 //! sender = "fixtures/senders/procore.toml"
 //! allowlist = "gateway.txt"
+//! gateway_domains = ["acme-builders.com"]   # the recipient domains the allowlist's gateway guards
 //!
 //! [directory_columns]            # when the export's headers differ from the field names
 //! email = "E-mail address"
@@ -44,6 +45,10 @@ pub struct Config {
     pub sender: Option<PathBuf>,
     /// The default gateway allowlist file.
     pub allowlist: Option<PathBuf>,
+    /// The recipient domains the gateway allowlist guards (default: every domain but the
+    /// consumer mailbox providers').
+    #[serde(default)]
+    pub gateway_domains: Vec<String>,
     /// Column headers of the directory export for fields whose column has another name,
     /// e.g. `email = "E-mail address"`.
     #[serde(default)]
@@ -100,6 +105,14 @@ impl Config {
             mailwhy::directory::ColumnMap::with_overrides(&one)
                 .map_err(|message| err(field.span().start, message))?;
         }
+        for d in &places.gateway_domains {
+            mailwhy::dns::normalize_name(d.get_ref()).map_err(|e| {
+                err(
+                    d.span().start,
+                    format!("gateway_domains: {e} (expected a domain such as acme.example)"),
+                )
+            })?;
+        }
         for ns in &places.nameservers {
             parse_nameserver(ns.get_ref()).map_err(|message| err(ns.span().start, message))?;
         }
@@ -130,6 +143,8 @@ impl Config {
 struct Places {
     #[serde(default)]
     nameservers: Vec<Spanned<String>>,
+    #[serde(default)]
+    gateway_domains: Vec<Spanned<String>>,
     timeout: Option<Spanned<f64>>,
     overall_timeout: Option<Spanned<f64>>,
     #[serde(default)]
@@ -149,6 +164,20 @@ pub fn parse_nameserver(s: &str) -> std::result::Result<SocketAddr, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gateway_domain_that_is_not_a_domain_names_its_line() {
+        let e = Config::parse(
+            "timeout = 2\ngateway_domains = [\n  \"acme.example\",\n  \"bad..name\",\n]\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("c.toml:4") && e.contains("gateway_domains"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn full_config_parses() {

@@ -23,6 +23,10 @@ pub struct InputArgs {
     /// The recipient's gateway allowlist
     #[arg(long, value_name = "FILE")]
     allowlist: Option<PathBuf>,
+    /// A recipient domain the gateway allowlist guards (repeatable; default: every domain but
+    /// the consumer mailbox providers', or `gateway_domains` in the config)
+    #[arg(long = "gateway-domain", value_name = "DOMAIN", value_parser = parse_domain)]
+    gateway_domains: Vec<String>,
     /// "Now" for invitation reminders (RFC 3339, e.g. 2026-11-23T12:00:00Z; default: the clock)
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
@@ -37,6 +41,8 @@ pub struct Inputs {
     pub sender: Option<PathBuf>,
     /// The gateway allowlist.
     pub allowlist: Option<PathBuf>,
+    /// The recipient domains the gateway allowlist guards.
+    pub gateway_domains: Vec<String>,
     /// The directory's column names.
     pub columns: ColumnMap,
     /// A fixed "now".
@@ -51,6 +57,11 @@ impl InputArgs {
             directory: self.directory.clone().or_else(|| config.directory.clone()),
             sender: self.sender.clone().or_else(|| config.sender.clone()),
             allowlist: self.allowlist.clone().or_else(|| config.allowlist.clone()),
+            gateway_domains: if self.gateway_domains.is_empty() {
+                config.gateway_domains.clone()
+            } else {
+                self.gateway_domains.clone()
+            },
             columns: ColumnMap::with_overrides(&config.directory_columns)
                 .map_err(CliError::Usage)?,
             now: self.now.as_deref().map(crate::parse_now).transpose()?,
@@ -81,6 +92,7 @@ impl Inputs {
         if let Some(n) = self.now {
             b = b.now(n);
         }
+        b = b.gateway_domains(&self.gateway_domains);
         Ok(b.build().await?)
     }
 
@@ -98,4 +110,11 @@ impl Inputs {
             })
             .collect()
     }
+}
+
+/// A `--gateway-domain` value: a DNS name.
+fn parse_domain(s: &str) -> Result<String, String> {
+    mailwhy::dns::normalize_name(s)
+        .map(|_| s.trim_end_matches('.').to_ascii_lowercase())
+        .map_err(|e| e.to_string())
 }

@@ -15,5 +15,6 @@ mod message;
 mod pop3;
 mod serve;
 mod spf;
+mod support;
 mod tickets;
 mod workflow;

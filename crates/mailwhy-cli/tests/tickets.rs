@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mailwhy_tests::{workspace, Fault, FaultResponder};
+
+use crate::support::Server;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -26,6 +28,10 @@ struct Ticket {
     expect_first: Option<String>,
     expect_first_class: Option<String>,
     expect_ids: Vec<String>,
+    /// Id prefixes that must not appear (e.g. `allowlist.` for a recipient the gateway does
+    /// not guard).
+    #[serde(default)]
+    expect_absent: Vec<String>,
     expect_exit: i32,
 }
 
@@ -94,23 +100,17 @@ fn tickets() -> BTreeMap<String, PathBuf> {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_ticket_gives_the_expected_diagnosis() {
     let all = tickets();
-    assert!(all.len() >= 15, "at least 15 tickets, found {}", all.len());
+    assert!(all.len() >= 40, "at least 40 tickets, found {}", all.len());
     let mut failures = Vec::new();
     for (name, dir) in &all {
         let t: Ticket = toml::from_str(&std::fs::read_to_string(dir.join("ticket.toml")).unwrap())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let mut args: Vec<String> = Vec::new();
+        // The same inputs for the command line and for `mailwhy serve`.
+        let mut global: Vec<String> = Vec::new();
         if let Some(c) = &t.config {
-            args.extend(["--config".into(), rel(dir, c)]);
+            global.extend(["--config".into(), rel(dir, c)]);
         }
-        args.extend([
-            "diagnose".into(),
-            t.address.clone(),
-            "--now".into(),
-            t.now.clone(),
-            "--format".into(),
-            "json".into(),
-        ]);
+        let mut inputs: Vec<String> = Vec::new();
         for (flag, v) in [
             ("--directory", &t.directory),
             ("--sender", &t.sender),
@@ -118,11 +118,8 @@ async fn every_ticket_gives_the_expected_diagnosis() {
             ("--dns-zones", &t.dns_zones),
         ] {
             if let Some(v) = v {
-                args.extend([flag.into(), rel(dir, v)]);
+                inputs.extend([flag.into(), rel(dir, v)]);
             }
-        }
-        for m in &t.messages {
-            args.extend(["--message".into(), rel(dir, m)]);
         }
         let _fault = match t.nameserver_fault.as_deref() {
             Some(kind) => {
@@ -133,7 +130,7 @@ async fn every_ticket_gives_the_expected_diagnosis() {
                     other => panic!("{name}: unknown fault {other}"),
                 })
                 .await;
-                args.extend([
+                global.extend([
                     "--nameserver".into(),
                     f.addr().to_string(),
                     "--timeout".into(),
@@ -143,12 +140,49 @@ async fn every_ticket_gives_the_expected_diagnosis() {
             }
             None => None,
         };
+        let mut args = global.clone();
+        args.extend([
+            "diagnose".into(),
+            t.address.clone(),
+            "--now".into(),
+            t.now.clone(),
+            "--format".into(),
+            "json".into(),
+        ]);
+        args.extend(inputs.iter().cloned());
+        for m in &t.messages {
+            args.extend(["--message".into(), rel(dir, m)]);
+        }
         let out = tokio::task::spawn_blocking(move || {
             Command::new(env!("CARGO_BIN_EXE_mailwhy"))
                 .args(&args)
                 .current_dir(workspace())
                 .output()
                 .unwrap()
+        })
+        .await
+        .unwrap();
+        // The same ticket through `POST /v1/diagnose` of a real server with the same inputs.
+        assert!(
+            t.messages.len() <= 1,
+            "{name}: the endpoint takes one message"
+        );
+        let body = serde_json::json!({
+            "email": t.address,
+            "now": t.now,
+            "message": t.messages.first().map(|m| std::fs::read_to_string(dir.join(m)).unwrap()),
+        });
+        let (status, http) = tokio::task::spawn_blocking(move || {
+            let server = Server::start(
+                &global.iter().map(String::as_str).collect::<Vec<_>>(),
+                &inputs.iter().map(String::as_str).collect::<Vec<_>>(),
+            );
+            server.request(
+                "POST",
+                "/v1/diagnose",
+                "application/json",
+                body.to_string().as_bytes(),
+            )
         })
         .await
         .unwrap();
@@ -164,6 +198,16 @@ async fn every_ticket_gives_the_expected_diagnosis() {
         };
         assert_eq!(report.schema_version, 1);
         let ids: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+        let http_ids: Vec<&str> = http["findings"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|f| f["id"].as_str()).collect())
+            .unwrap_or_default();
+        if status != 200 || http_ids != ids || http["verdict"] != report.verdict.as_str() {
+            failures.push(format!(
+                "{name}: POST /v1/diagnose gives {status} {} {http_ids:?}, the command line {} {ids:?}",
+                http["verdict"], report.verdict
+            ));
+        }
         if out.status.code() != Some(t.expect_exit) {
             failures.push(format!(
                 "{name}: exit {:?}, expected {} ({ids:?})",
@@ -178,6 +222,11 @@ async fn every_ticket_gives_the_expected_diagnosis() {
         }
         if t.expect_ids.is_empty() && report.findings.iter().any(|f| f.severity != "info") {
             failures.push(format!("{name}: expected no problem, got {ids:?}"));
+        }
+        for prefix in &t.expect_absent {
+            if let Some(id) = ids.iter().find(|i| i.starts_with(prefix.as_str())) {
+                failures.push(format!("{name}: {id} should not be reported: {ids:?}"));
+            }
         }
         if let Some(first) = &t.expect_first {
             if ids.first() != Some(&first.as_str()) {
@@ -225,7 +274,10 @@ fn the_demo_markdown_reads_like_a_ticket_answer() {
         "{md}"
     );
     assert!(
-        md.contains("Also: ") && md.contains("which affects every recipient behind this gateway."),
+        md.contains("Also: ")
+            && md.contains(
+                "which affects everyone at acme-builders.com whose mail passes this gateway."
+            ),
         "{md}"
     );
     assert!(
@@ -313,4 +365,119 @@ fn an_invitation_answers_before_a_company_wide_gateway_error() {
             );
         }
     }
+}
+
+/// Issue #16: for every demo user, the Markdown answer leads with that user's own cause when
+/// there is one (never a gateway-allowlist finding then), and a recipient the gateway does not
+/// guard (a consumer mailbox, an external collaborator) gets no allowlist finding at all.
+#[test]
+fn every_demo_user_is_answered_with_their_own_cause() {
+    let users = std::fs::read_to_string(workspace().join("fixtures/demo/users.csv")).unwrap();
+    let mut checked = 0;
+    for line in users.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let (email, relationship) = (cols[0], cols[7]);
+        let run = |format: &str| {
+            Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+                .args([
+                    "-q",
+                    "--config",
+                    "fixtures/demo/mailwhy.toml",
+                    "diagnose",
+                    email,
+                ])
+                .args(["--now", "2026-11-23T12:00:00Z", "--format", format])
+                .current_dir(workspace())
+                .output()
+                .unwrap()
+        };
+        let json: serde_json::Value = serde_json::from_slice(&run("json").stdout).unwrap();
+        let md = String::from_utf8_lossy(&run("markdown").stdout).into_owned();
+        let answer = md
+            .lines()
+            .find_map(|l| l.strip_prefix("**Answer:** "))
+            .unwrap_or_else(|| panic!("{email}: no answer: {md}"))
+            .to_string();
+        let findings = json["findings"].as_array().unwrap();
+        let own = findings.iter().find(|f| {
+            let scope = f["scope"].as_str().unwrap();
+            let causal = f["severity"] != "info" || f["id"] == "user.invite-pending";
+            causal && ["message", "account", "address", "recipient-domain"].contains(&scope)
+        });
+        if let Some(own) = own {
+            let id = own["id"].as_str().unwrap();
+            assert_eq!(
+                findings[0]["id"], id,
+                "{email}: their own cause ranks first"
+            );
+            assert!(
+                answer.contains(&format!("({id})")) && !answer.starts_with("Nothing specific"),
+                "{email}: the answer names {id}: {answer}"
+            );
+            let first_id = answer.split(" (").nth(1).unwrap_or_default();
+            assert!(!first_id.starts_with("allowlist."), "{email}: {answer}");
+        }
+        let domain = email.rsplit_once('@').unwrap().1;
+        if domain == "gmail.com" || relationship != "employee" {
+            assert!(
+                !findings
+                    .iter()
+                    .any(|f| f["id"].as_str().unwrap().starts_with("allowlist.")),
+                "{email}: not behind the gateway: {findings:?}"
+            );
+            assert!(!answer.contains("allowlist."), "{email}: {answer}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 20);
+}
+
+/// `--gateway-domain` names the domains the gateway guards: the group's other domain is then
+/// outside it (its allowlist check skipped, saying why) and a subdomain of a listed one inside.
+#[test]
+fn gateway_domains_decide_who_the_allowlist_is_for() {
+    let run = |email: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+            .args([
+                "-q",
+                "--config",
+                "fixtures/demo/mailwhy.toml",
+                "diagnose",
+                email,
+            ])
+            .args(["--now", "2026-11-23T12:00:00Z", "--format", "json"])
+            .args(["--gateway-domain", "acme-builders.com"])
+            .current_dir(workspace())
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let allowlist = |r: &serde_json::Value| {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "allowlist")
+            .unwrap()
+            .clone()
+    };
+    let mike = run("mike.brown@northwind-bau.de");
+    let c = allowlist(&mike);
+    assert_eq!(c["status"], "skipped", "{c}");
+    assert!(
+        c["detail"].as_str().unwrap().contains(
+            "not a domain the gateway allowlist guards (gateway_domains: acme-builders.com)"
+        ),
+        "{c}"
+    );
+    let emma = run("emma.lee@acme-builders.com");
+    assert_eq!(allowlist(&emma)["status"], "ran");
+    assert_eq!(emma["findings"][0]["id"], "allowlist.ip-missing");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(["diagnose", "a@b.example", "--gateway-domain", "bad..domain"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("empty label"));
 }

@@ -4,13 +4,12 @@
 //! server is fresh, and a report counts its own queries). And `batch` agrees with `diagnose`
 //! about every demo user.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 use mailwhy_tests::workspace;
+
+use crate::support::{untimed, Server};
 use serde_json::{json, Value};
 
 const NOW: &str = "2026-11-23T12:00:00Z";
@@ -39,117 +38,6 @@ fn cli(dir: &Path, args: &[&str]) -> (i32, Value) {
         )
     });
     (o.status.code().unwrap_or(-1), out)
-}
-
-/// A `mailwhy ARGS serve --listen 127.0.0.1:0 SERVE_ARGS` process, stopped when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(global: &[&str], serve: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
-            .args(global)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(serve)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = BufReader::new(child.stderr.take().unwrap());
-        let mut log = String::new();
-        let addr = loop {
-            let mut l = String::new();
-            if err.read_line(&mut l).unwrap() == 0 {
-                panic!("serve exited before listening: {log}");
-            }
-            log.push_str(&l);
-            if let Some(rest) = l.split("serving on http://").nth(1) {
-                break rest.split('/').next().unwrap().to_string();
-            }
-        };
-        // Keep draining stderr (one line per request) so the server never blocks on it.
-        std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
-        Server { child, addr }
-    }
-
-    /// One request; the status and the parsed JSON body.
-    fn request(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.addr,
-            body.len()
-        )
-        .unwrap();
-        s.write_all(body).unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8(raw).unwrap();
-        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            unchunk(body)
-        } else {
-            body.to_string()
-        };
-        let v = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"));
-        (status, v)
-    }
-
-    fn get(&self, path: &str) -> Value {
-        let (status, v) = self.request("GET", path, "text/plain", b"");
-        assert_eq!(status, 200, "{path}: {v}");
-        v
-    }
-
-    fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Value {
-        let (status, v) = self.request("POST", path, content_type, body);
-        assert_eq!(status, 200, "{path}: {v}");
-        v
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn unchunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap();
-        if n == 0 {
-            break;
-        }
-        out.push_str(&after[..n]);
-        rest = &after[n + 2..];
-    }
-    out
-}
-
-/// `v` without its timing fields (`duration_ms`, wherever they are).
-fn untimed(mut v: Value) -> Value {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                m.remove("duration_ms");
-                m.values_mut().for_each(strip);
-            }
-            Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    strip(&mut v);
-    v
 }
 
 fn assert_same(cli: Value, http: Value) {
@@ -361,6 +249,13 @@ fn ids(report: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `check` with `other`'s duration: the same check compared without the time it took.
+fn allowlist_without_duration(check: &Value, other: &Value) -> Value {
+    let mut c = check.clone();
+    c["duration_ms"] = other["duration_ms"].clone();
+    c
+}
+
 /// The worse of two verdicts, as `Verdict::combine` orders them.
 fn worse(a: &str, b: &str) -> String {
     let rank = |v: &str| match v {
@@ -392,12 +287,17 @@ fn batch_and_diagnose_agree_about_every_demo_user() {
         ],
     );
     assert_eq!(code, 1, "{summary}");
-    // What every row leaves to the summary, checked once.
+    // What every row leaves to the summary, checked once: the vendor's checks for every row,
+    // the gateway audit for the rows behind the gateway.
     let shared = &summary["shared"];
     let shared_verdict = shared["verdict"].as_str().unwrap();
     let shared_ids = ids(shared);
-    assert!(shared_ids.contains(&"allowlist.domain-missing".to_string()));
+    let gateway = &summary["gateway"];
+    let gateway_verdict = gateway["verdict"].as_str().unwrap();
+    let gateway_ids = ids(gateway);
+    assert!(gateway_ids.contains(&"allowlist.domain-missing".to_string()));
     let mut users = 0;
+    let mut behind = 0;
     for line in std::fs::read_to_string(&records).unwrap().lines() {
         let record: Value = serde_json::from_str(line).unwrap();
         let Some(row) = record.get("report") else {
@@ -405,35 +305,71 @@ fn batch_and_diagnose_agree_about_every_demo_user() {
         };
         users += 1;
         let email = row["subject"].as_str().unwrap();
-        for name in ["allowlist", "spf-drift", "auth"] {
-            let c = row["checks"]
+        let check = |name: &str| {
+            row["checks"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .find(|c| c["name"] == name)
-                .unwrap_or_else(|| panic!("{email}: no {name} check"));
+                .unwrap_or_else(|| panic!("{email}: no {name} check"))
+                .clone()
+        };
+        for name in ["spf-drift", "auth"] {
+            let c = check(name);
             assert_eq!(c["status"], "skipped", "{email}: {c}");
             assert!(
                 c["detail"].as_str().unwrap().contains("batch summary"),
                 "{email}: the row says where {name} is: {c}"
             );
         }
+        // The allowlist check is either in the summary or does not apply, and says which.
+        let allowlist = check("allowlist");
+        assert_eq!(allowlist["status"], "skipped", "{email}: {allowlist}");
+        let in_summary = allowlist["detail"]
+            .as_str()
+            .unwrap()
+            .contains("batch summary");
         let (_, diagnosed) = cli(
             &workspace(),
             &["--config", &config, "diagnose", email, "--now", NOW],
         );
+        let mut expected = worse(row["verdict"].as_str().unwrap(), shared_verdict);
+        let mut applies: Vec<String> = ids(row);
+        applies.extend(shared_ids.iter().cloned());
+        if in_summary {
+            behind += 1;
+            expected = worse(&expected, gateway_verdict);
+            applies.extend(gateway_ids.iter().cloned());
+        } else {
+            // Not behind the gateway: diagnose says the same and reports no allowlist finding.
+            let d = diagnosed["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == "allowlist")
+                .unwrap();
+            assert_eq!(d, &allowlist_without_duration(&allowlist, d), "{email}");
+        }
         assert_eq!(
-            worse(row["verdict"].as_str().unwrap(), shared_verdict),
-            diagnosed["verdict"],
+            expected, diagnosed["verdict"],
             "{email}: the row's verdict with the summary's is diagnose's"
         );
         let diagnosed_ids = ids(&diagnosed);
-        for id in ids(row).iter().chain(&shared_ids) {
+        for id in &applies {
             assert!(
                 diagnosed_ids.contains(id),
                 "{email}: batch says {id}, diagnose does not ({diagnosed_ids:?})"
             );
         }
+        if !in_summary {
+            assert!(
+                !diagnosed_ids.iter().any(|i| i.starts_with("allowlist.")),
+                "{email}: not behind the gateway, yet {diagnosed_ids:?}"
+            );
+        }
     }
+    assert_eq!(summary["behind_gateway"], behind, "{summary}");
+    // gmail.com and the collaborators' domains are not behind acme-builders.com's gateway.
+    assert!(behind > 0 && behind < users, "{behind} of {users}");
     assert_eq!(users, 19, "every readable demo row");
 }

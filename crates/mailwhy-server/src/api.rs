@@ -222,7 +222,10 @@ fn now_param(raw: &str) -> Result<SystemTime, ApiError> {
 
 fn email_param(raw: Option<String>) -> Result<String, ApiError> {
     let email = raw.unwrap_or_default();
-    let email = email.trim();
+    // Only ASCII whitespace, the form's and the query string's noise: a no-break space or a
+    // zero-width character pasted with the address is what the address check must see (the
+    // command line reports it; `str::trim` would have removed it here).
+    let email = email.trim_ascii();
     if email.is_empty() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

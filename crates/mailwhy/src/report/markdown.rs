@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::finding::Severity;
+use crate::finding::{Scope, Severity};
 use crate::sanitize;
 
 use super::rank::{is_context, scope};
@@ -33,9 +33,35 @@ fn sentence(s: &str) -> String {
     format!("{s}.")
 }
 
+/// The first sentence of a remedy: what to do, without the details after it.
+fn first_sentence(s: &str) -> &str {
+    let s = s.trim();
+    // A full stop followed by a space ends the sentence; one inside a name (procore.com) or a
+    // number (2026-10-01) does not.
+    s.match_indices(". ").next().map_or(s, |(i, _)| &s[..=i])
+}
+
+/// How far a cause that is not about this person reaches, naming the recipient's domain where
+/// the report's subject has one ("everyone at acme-builders.com behind this gateway").
+fn reach_words(scope: Scope, subject: &str) -> String {
+    let domain = subject
+        .rsplit_once('@')
+        .map(|(_, d)| sanitize::line(d).to_lowercase());
+    match (scope, domain) {
+        (Scope::Gateway, Some(d)) => {
+            format!("which affects everyone at {d} whose mail passes this gateway")
+        }
+        (Scope::Vendor, _) => {
+            "which affects every recipient of the vendor's mail, at every receiver".into()
+        }
+        (s, _) => format!("which {}", s.reach()),
+    }
+}
+
 /// The answer of a report, in words about the person: the most likely cause for them (the case's
-/// own sentence, not the finding's title) and, when a cause that reaches every recipient also
-/// holds, that one second, saying so. Without a cause: what the verdict means.
+/// own sentence, not the finding's title) with what to do first, and, when a cause that
+/// reaches further also holds, that one second, saying how far it reaches. Without a cause:
+/// what the verdict means.
 pub fn answer_line(r: &Report) -> String {
     let mut causes = r.findings.iter().filter(|f| !is_context(f));
     let Some(top) = causes.next() else {
@@ -47,22 +73,36 @@ pub fn answer_line(r: &Report) -> String {
         };
     };
     let top_scope = scope(top);
-    let mut out = format!("{} ({})", sentence(&top.detail), top.id);
+    let todo = first_sentence(&top.remedy);
+    let mut out = if top_scope.is_specific() {
+        format!(
+            "{} ({}).",
+            sentence(&top.detail).trim_end_matches('.'),
+            top.id
+        )
+    } else {
+        format!(
+            "Nothing specific to {} was found. {} ({}), {}.",
+            sanitize::line(&r.subject),
+            sentence(&top.detail).trim_end_matches('.'),
+            top.id,
+            reach_words(top_scope, &r.subject)
+        )
+    };
+    if !todo.is_empty() {
+        out.push(' ');
+        out.push_str(&sentence(todo));
+    }
     if top_scope.is_specific() {
         if let Some(wide) = causes.find(|f| f.severity != Severity::Info && !scope(f).is_specific())
         {
             out.push_str(&format!(
-                " Also: {} ({}), which {}.",
+                " Also: {} ({}), {}.",
                 sanitize::line(&wide.title),
                 wide.id,
-                scope(wide).reach()
+                reach_words(scope(wide), &r.subject)
             ));
         }
-    } else {
-        out.push_str(&format!(
-            " This {}; nothing specific to this recipient was found.",
-            top_scope.reach()
-        ));
     }
     if r.verdict == Verdict::Inconclusive {
         out.push_str(" Some checks could not complete.");

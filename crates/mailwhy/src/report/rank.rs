@@ -30,6 +30,14 @@ pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
     ("dmarc.", "sender authentication", Scope::Vendor),
     ("dkim.", "sender authentication", Scope::Vendor),
     ("sender.", "sender authentication", Scope::Vendor),
+    // Within the gateway: a vendor IP or domain the list lacks holds back the vendor's mail
+    // today; the other lints (host bits, overbroad or stale entries) only may.
+    ("allowlist.ip-missing", "gateway allowlist", Scope::Gateway),
+    (
+        "allowlist.domain-missing",
+        "gateway allowlist",
+        Scope::Gateway,
+    ),
     ("allowlist.", "gateway allowlist", Scope::Gateway),
     // What the receivers said of this copy of the message (spam verdicts, a failed DMARC seen
     // in its Authentication-Results): evidence about this message.

@@ -61,15 +61,22 @@ pub struct Summary {
     pub stopped: bool,
     /// Wall time.
     pub duration_ms: u64,
-    /// The checks about the vendor alone (gateway allowlist audit, SPF drift, sender
-    /// authentication), run once for all rows: each row's report lists them as skipped, "once
-    /// in the batch summary". `None` without a sender profile (then none of them runs).
+    /// The checks about the vendor alone (SPF drift, sender authentication), run once for all
+    /// rows: each row's report lists them as skipped, "once in the batch summary". `None`
+    /// without a sender profile (then none of them runs).
     pub shared: Option<Report>,
+    /// The gateway allowlist audit, run once for the rows whose domain the gateway guards
+    /// (those rows list it as skipped, "once in the batch summary"; the others say why it does
+    /// not apply to them). `None` without both a sender profile and an allowlist.
+    pub gateway: Option<Report>,
+    /// Users whose domain the gateway guards: the rows [`Summary::gateway`] applies to.
+    pub behind_gateway: usize,
 }
 
 impl Summary {
     /// The combined verdict: a problem if any user has one, a row was malformed, or the checks
-    /// shared by every row found one.
+    /// shared by every row found one, or the gateway audit found one and some user is behind
+    /// the gateway.
     pub fn verdict(&self) -> Verdict {
         let rows = if self.malformed > 0 || self.verdicts.contains_key("problem-found") {
             Verdict::ProblemFound
@@ -81,7 +88,13 @@ impl Summary {
         Verdict::combine(
             [rows]
                 .into_iter()
-                .chain(self.shared.as_ref().map(|r| r.verdict)),
+                .chain(self.shared.as_ref().map(|r| r.verdict))
+                .chain(
+                    self.gateway
+                        .as_ref()
+                        .filter(|_| self.behind_gateway > 0)
+                        .map(|r| r.verdict),
+                ),
         )
     }
 
@@ -132,6 +145,7 @@ where
     let before_sent = diagnoser.dns().queries_sent();
     let mut summary = Summary {
         shared: diagnoser.shared_checks().await,
+        gateway: diagnoser.gateway_checks(),
         ..Default::default()
     };
     // Per address (a 64-bit hash of its lowercase form): the line and preference of the account
@@ -192,6 +206,13 @@ where
         .buffer_unordered(jobs.max(1));
     while let Some(rec) = results.next().await {
         summary.add(&rec);
+        if let Some(r) = &rec.report {
+            let domain = r.subject.rsplit_once('@').map_or("", |(_, d)| d);
+            let external = super::diagnose::is_external(&r.findings);
+            if diagnoser.gateway_guards(domain, external).is_ok() {
+                summary.behind_gateway += 1;
+            }
+        }
         sink(&rec);
     }
     drop(results);
@@ -273,11 +294,18 @@ pub fn render_summary(s: &Summary, markdown: bool, top: usize) -> String {
             if *users == 1 { "" } else { "s" }
         )));
     }
-    if let Some(shared) = &s.shared {
-        out.push_str(&h(&format!(
-            "the same for every user, checked once: {}",
-            shared.verdict.as_str()
-        )));
+    let gateway_title = format!(
+        "the gateway allowlist, for the {} user{} behind the gateway, checked once",
+        s.behind_gateway,
+        if s.behind_gateway == 1 { "" } else { "s" }
+    );
+    let once = [
+        ("the same for every user, checked once", s.shared.as_ref()),
+        (gateway_title.as_str(), s.gateway.as_ref()),
+    ];
+    for (title, report) in once {
+        let Some(shared) = report else { continue };
+        out.push_str(&h(&format!("{title}: {}", shared.verdict.as_str())));
         for f in &shared.findings {
             out.push_str(&item(format!(
                 "{} ({}): {}",

@@ -119,6 +119,7 @@ pub struct Diagnoser {
     sender: Option<SenderProfile>,
     allowlist: Option<Allowlist>,
     audit_options: AuditOptions,
+    gateway_domains: Vec<String>,
     now: Option<SystemTime>,
     spf_drift: allowlist::SpfDriftMemo,
 }
@@ -147,6 +148,7 @@ pub struct DiagnoserBuilder {
     sender: Option<SenderProfile>,
     allowlist: Option<Allowlist>,
     audit_options: AuditOptions,
+    gateway_domains: Vec<String>,
     now: Option<SystemTime>,
 }
 
@@ -224,6 +226,22 @@ impl DiagnoserBuilder {
         self
     }
 
+    /// The recipient domains the gateway allowlist guards (`gateway_domains` in the config).
+    /// Empty (the default): every domain except the consumer mailbox providers', whose mail no
+    /// company gateway filters. A subdomain of a listed domain is guarded too.
+    pub fn gateway_domains<I, S>(mut self, domains: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.gateway_domains = domains
+            .into_iter()
+            .map(|d| d.as_ref().trim().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|d| !d.is_empty())
+            .collect();
+        self
+    }
+
     /// A fixed "now" (default: the clock at each diagnosis).
     pub fn now(mut self, now: SystemTime) -> Self {
         self.now = Some(now);
@@ -240,6 +258,7 @@ impl DiagnoserBuilder {
             sender: self.sender,
             allowlist: self.allowlist,
             audit_options: self.audit_options,
+            gateway_domains: self.gateway_domains,
             now: self.now,
             spf_drift: Default::default(),
         })
@@ -323,15 +342,53 @@ impl Diagnoser {
         })
     }
 
-    /// The checks about the vendor alone, the same for every recipient (the gateway allowlist
-    /// audit without a recipient's provider, the SPF drift, the sender authentication): what a
-    /// batch reports once for all rows instead of on each row. `None` when none of them runs.
+    /// Whether the customer's gateway allowlist stands in front of `domain`'s mailboxes: `Ok`
+    /// when it does, else why not (the allowlist checks are then skipped, saying so). With
+    /// `gateway_domains` configured, exactly those domains and their subdomains. Without, every
+    /// domain but the consumer mailbox providers' (gmail.com, outlook.com ...: no company
+    /// gateway filters their mail, so an allowlist gap cannot explain it) and those of
+    /// `external` accounts (the directory's collaborators and vendors: their mail passes their
+    /// own company's gateway, not the customer's).
+    pub fn gateway_guards(&self, domain: &str, external: bool) -> std::result::Result<(), String> {
+        let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        if !self.gateway_domains.is_empty() {
+            let guarded = self.gateway_domains.iter().any(|g| {
+                domain == *g
+                    || domain
+                        .strip_suffix(g.as_str())
+                        .is_some_and(|rest| rest.ends_with('.'))
+            });
+            return if guarded {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{domain} is not a domain the gateway allowlist guards (gateway_domains: {})",
+                    self.gateway_domains.join(", ")
+                ))
+            };
+        }
+        if crate::address::typo::is_known(&domain) {
+            return Err(format!(
+                "{domain} is a consumer mailbox provider: no company gateway filters its mail, so the gateway allowlist does not apply"
+            ));
+        }
+        if external {
+            return Err(format!(
+                "the account is an external collaborator: mail to {domain} passes that company's own gateway, not the one this allowlist is for (list the domains it guards in gateway_domains to say otherwise)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The checks about the vendor alone, the same for every recipient (the SPF drift, the
+    /// sender authentication): what a batch reports once for all rows instead of on each row.
+    /// `None` when none of them runs.
     pub(crate) async fn shared_checks(&self) -> Option<Report> {
         // Without a sender profile none of them runs.
         self.sender.as_ref()?;
         let ctx = self.context();
         let run = Run::start(&ctx);
-        let mut outcomes = vec![self.allowlist_audit(None), self.spf_drift(&run.ctx).await];
+        let mut outcomes = vec![self.spf_drift(&run.ctx).await];
         outcomes.extend(self.auth_checks(&run.ctx).await.0);
         let report = Report::from_outcomes(
             "the vendor, for every recipient",
@@ -339,6 +396,19 @@ impl Diagnoser {
             Stats::default(),
         );
         Some(run.finish(report))
+    }
+
+    /// The gateway allowlist audit without a recipient's provider: what a batch reports once
+    /// for the rows whose domain the gateway guards ([`Diagnoser::gateway_guards`]). `None`
+    /// without both the sender profile and the allowlist.
+    pub(crate) fn gateway_checks(&self) -> Option<Report> {
+        self.sender.as_ref()?;
+        self.allowlist.as_ref()?;
+        Some(Report::from_outcomes(
+            "the gateway, for every recipient behind it",
+            vec![self.allowlist_audit(None)],
+            Stats::default(),
+        ))
     }
 
     /// The vendor's sender authentication (DMARC policy, DKIM keys of its selectors, predicted
@@ -507,10 +577,13 @@ async fn run(
     };
     let (dir_outcome, (mut addr_outcomes, facts), (auth_outcomes, dmarc_checked)) =
         futures::join!(directory_check, address_checks, auth_checks);
+    // The gateway allowlist explains a missing email only for recipients behind the gateway.
+    let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
+    let guarded = d.gateway_guards(domain, is_external(&dir_outcome.findings));
     // A filtering gateway in front of the recipient's mailboxes is where the vendor's allowlist
     // entries belong: the finding the allowlist audit gives for a recipient domain, here when the
     // audit has a list to audit. It is about this recipient, so a batch row has it too.
-    if d.sender.is_some() && d.allowlist.is_some() {
+    if d.sender.is_some() && d.allowlist.is_some() && guarded.is_ok() {
         if let Some(f) = facts
             .routing
             .as_ref()
@@ -524,26 +597,21 @@ async fn run(
     // The recipient's provider (from its MX) tells the admin where allowlist entries go and
     // where filtered mail waits.
     let provider = facts.provider();
-    let (allow_outcome, spf_outcome) = if everything {
-        (
-            d.allowlist_audit(provider.map(|p| p.name)),
-            d.spf_drift(ctx).await,
-        )
+    let allow_outcome = match guarded {
+        // Not behind the gateway: skipped for that reason, with or without the inputs.
+        Err(why) if d.sender.is_some() && d.allowlist.is_some() => {
+            CheckOutcome::skipped("allowlist", why)
+        }
+        // A row leaves the audit to the summary, which runs it once.
+        _ if !everything && d.sender.is_some() && d.allowlist.is_some() => {
+            once_in_summary("allowlist")
+        }
+        _ => d.allowlist_audit(provider.map(|p| p.name)),
+    };
+    let spf_outcome = if everything || d.sender.is_none() {
+        d.spf_drift(ctx).await
     } else {
-        // A row says which of them the summary has; the others are skipped for the same reason
-        // as in `diagnose` (and being skipped, they cost nothing).
-        (
-            if d.sender.is_some() && d.allowlist.is_some() {
-                once_in_summary("allowlist")
-            } else {
-                d.allowlist_audit(None)
-            },
-            if d.sender.is_some() {
-                once_in_summary("spf-drift")
-            } else {
-                d.spf_drift(ctx).await
-            },
-        )
+        once_in_summary("spf-drift")
     };
     let mut outcomes = vec![dir_outcome];
     outcomes.extend(addr_outcomes);
@@ -557,6 +625,11 @@ async fn run(
     }
     let report = report.with_data(serde_json::json!({ "address": facts }));
     run.finish(report)
+}
+
+/// True when the account checks found an external collaborator (or vendor) account.
+pub(crate) fn is_external(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.id == FindingId::UserCollaborator)
 }
 
 /// A check a batch row leaves to the summary.
