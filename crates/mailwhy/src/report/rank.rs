@@ -21,11 +21,19 @@ use super::{Report, Verdict};
 /// one customer's allowlist gap); then the gateway, the message verdicts, mailbox fetching, and
 /// DNS trouble last (it only makes checks inconclusive). The order of the rows decides only
 /// within one reach and severity.
+#[rustfmt::skip]
 pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
+    // The receiver's own word about this person's message: nothing explains it better.
     ("bounce.", "bounce", Scope::Message),
+    // The account decides whether the product sends at all (switch, status, invitation):
+    // the commonest cause of "I never got it", and only the directory knows it.
     ("user.", "account", Scope::Account),
+    // The address as typed or stored: a typo or hidden character sends mail elsewhere.
     ("address.", "address", Scope::Address),
+    // The recipient's domain: no MX, null MX, a dead domain lose every message to it.
     ("domain.", "recipient domain", Scope::RecipientDomain),
+    // The vendor's authentication: a failure loses its mail at every receiver, gateway or not,
+    // so it explains more than one customer's allowlist gap.
     ("spf.", "sender authentication", Scope::Vendor),
     ("dmarc.", "sender authentication", Scope::Vendor),
     ("dkim.", "sender authentication", Scope::Vendor),
@@ -33,16 +41,14 @@ pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
     // Within the gateway: a vendor IP or domain the list lacks holds back the vendor's mail
     // today; the other lints (host bits, overbroad or stale entries) only may.
     ("allowlist.ip-missing", "gateway allowlist", Scope::Gateway),
-    (
-        "allowlist.domain-missing",
-        "gateway allowlist",
-        Scope::Gateway,
-    ),
+    ("allowlist.domain-missing", "gateway allowlist", Scope::Gateway),
     ("allowlist.", "gateway allowlist", Scope::Gateway),
     // What the receivers said of this copy of the message (spam verdicts, a failed DMARC seen
     // in its Authentication-Results): evidence about this message.
     ("message.", "message", Scope::Message),
+    // Fetching mail from a mailbox (POP3 settings): a cause only for mail fetched that way.
     ("mailbox.", "mailbox retrieval", Scope::Run),
+    // DNS trouble makes checks inconclusive; it is never itself why mail did not arrive.
     ("dns.", "dns", Scope::Run),
 ];
 
