@@ -16,4 +16,5 @@ mod pop3;
 mod serve;
 mod spf;
 mod tickets;
+mod verdicts;
 mod workflow;
