@@ -238,7 +238,12 @@ async fn check(run: Run) -> (usize, Vec<String>) {
     let mut looked_at = 0;
     for format in ["text", "json"] {
         let mut args = run.args.clone();
-        args.extend(["--format".into(), format.into(), "--color".into(), "never".into()]);
+        args.extend([
+            "--format".into(),
+            format.into(),
+            "--color".into(),
+            "never".into(),
+        ]);
         if let Some(f) = &_fault {
             args.extend([
                 "--nameserver".into(),
@@ -287,7 +292,8 @@ async fn check(run: Run) -> (usize, Vec<String>) {
                     .collect(),
             };
             let mut reports = Vec::new();
-            docs.iter().for_each(|d| no_problem_reports(d, &mut reports));
+            docs.iter()
+                .for_each(|d| no_problem_reports(d, &mut reports));
             for r in reports {
                 let found = contradictions(&r);
                 if !found.is_empty() {

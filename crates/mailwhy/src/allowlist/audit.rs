@@ -464,18 +464,30 @@ mod tests {
         };
         let google = host_bits(Some("Google Workspace / Gmail"));
         assert_eq!(google.severity, Severity::Warning);
-        assert!(google.detail.contains("reads it as 167.89.0.0/16"), "{}", google.detail);
+        assert!(
+            google.detail.contains("reads it as 167.89.0.0/16"),
+            "{}",
+            google.detail
+        );
         let unknown = host_bits(None);
         assert_eq!(unknown.severity, Severity::Error);
         assert!(
-            unknown.detail.contains("Postfix (cidr tables) skips such a rule")
-                && unknown.detail.contains("other gateways widen it to 167.89.0.0/16"),
+            unknown
+                .detail
+                .contains("Postfix (cidr tables) skips such a rule")
+                && unknown
+                    .detail
+                    .contains("other gateways widen it to 167.89.0.0/16"),
             "{}",
             unknown.detail
         );
         let postfix = host_bits(Some("Postfix"));
         assert_eq!(postfix.severity, Severity::Error);
-        assert!(postfix.detail.contains("not admitted"), "{}", postfix.detail);
+        assert!(
+            postfix.detail.contains("not admitted"),
+            "{}",
+            postfix.detail
+        );
     }
 
     #[test]

@@ -694,7 +694,9 @@ fn predicted_findings(
         };
         let ips: Vec<String> = failing
             .iter()
-            .map(|p| p.ip.map_or_else(|| "any IP".to_string(), |ip| ip.to_string()))
+            .map(|p| {
+                p.ip.map_or_else(|| "any IP".to_string(), |ip| ip.to_string())
+            })
             .collect();
         c.push(
             Finding::new(

@@ -140,7 +140,11 @@ fn trace_json(t: &Trace) -> serde_json::Value {
     serde_json::to_value(t).unwrap_or_default()
 }
 
-pub(super) fn record_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &SpfResult) {
+pub(super) fn record_findings(
+    c: &mut crate::check::OutcomeBuilder,
+    domain: &str,
+    probe: &SpfResult,
+) {
     problem_findings(c, domain, probe);
     text_findings(c, domain, probe);
 }

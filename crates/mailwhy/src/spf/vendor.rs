@@ -55,7 +55,11 @@ pub async fn check(ctx: &Context, profile: &SenderProfile) -> CheckOutcome {
             .map(|((d, _), _)| *d)
             .collect()
     } else {
-        profile.envelope_domains.iter().map(String::as_str).collect()
+        profile
+            .envelope_domains
+            .iter()
+            .map(String::as_str)
+            .collect()
     };
     // Single addresses only: a network is not probed address by address.
     let ips: Vec<IpAddr> = profile
@@ -67,12 +71,8 @@ pub async fn check(ctx: &Context, profile: &SenderProfile) -> CheckOutcome {
     let mut failing = 0;
     if !identities.is_empty() {
         for ip in &ips {
-            let results: Vec<SpfResult> = futures::future::join_all(
-                identities
-                    .iter()
-                    .map(|d| evaluate(ctx, *ip, d)),
-            )
-            .await;
+            let results: Vec<SpfResult> =
+                futures::future::join_all(identities.iter().map(|d| evaluate(ctx, *ip, d))).await;
             if results.iter().any(|r| r.result == Verdict::Pass) {
                 continue;
             }

@@ -540,7 +540,11 @@ async fn run(
     let provider = facts.provider();
     let (allow_outcome, spf_outcome, vendor_spf_outcome) = if everything {
         let (drift, vendor_spf) = futures::join!(d.spf_drift(ctx), d.vendor_spf(ctx));
-        (d.allowlist_audit(provider.map(|p| p.name)), drift, vendor_spf)
+        (
+            d.allowlist_audit(provider.map(|p| p.name)),
+            drift,
+            vendor_spf,
+        )
     } else {
         // A row says which of them the summary has; the others are skipped for the same reason
         // as in `diagnose` (and being skipped, they cost nothing).
