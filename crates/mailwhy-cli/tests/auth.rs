@@ -87,7 +87,7 @@ fn auth_reports_dmarc_dkim_and_reverse_dns_problems_with_exit_1() {
         "{ids:?}"
     );
     assert!(ids.contains(&("dmarc.policy-none", "info")), "{ids:?}");
-    assert!(ids.contains(&("sender.provider-requirements", "warning")));
+    assert!(ids.contains(&("sender.provider-requirements", "error")));
     assert_eq!(r.data.domain, "vendor.example");
     assert_eq!(r.data.dmarc["state"], "found");
     assert_eq!(r.data.dkim_keys.len(), 2);

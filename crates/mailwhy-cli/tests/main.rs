@@ -17,4 +17,5 @@ mod serve;
 mod spf;
 mod support;
 mod tickets;
+mod verdicts;
 mod workflow;

@@ -314,7 +314,7 @@ fn batch_and_diagnose_agree_about_every_demo_user() {
                 .unwrap_or_else(|| panic!("{email}: no {name} check"))
                 .clone()
         };
-        for name in ["spf-drift", "auth"] {
+        for name in ["spf-drift", "vendor-spf", "auth"] {
             let c = check(name);
             assert_eq!(c["status"], "skipped", "{email}: {c}");
             assert!(
@@ -372,4 +372,64 @@ fn batch_and_diagnose_agree_about_every_demo_user() {
     // gmail.com and the collaborators' domains are not behind acme-builders.com's gateway.
     assert!(behind > 0 && behind < users, "{behind} of {users}");
     assert_eq!(users, 19, "every readable demo row");
+}
+
+/// Issue #16: the vendor's own SPF (over the lookup limit, a listed IP that fails) is checked
+/// once, in the batch summary, with mailwhy spf's ids and scope vendor; a row leaves it there,
+/// and the row's verdict with the summary's is diagnose's.
+#[test]
+fn the_vendors_own_spf_is_checked_once_in_the_batch_summary() {
+    let ticket = workspace().join("fixtures/tickets/vendor-spf-lookup-limit");
+    let sender = ticket.join("sender.toml");
+    let zones = ticket.join("zones");
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.csv");
+    std::fs::write(
+        &users,
+        "email,name,status,send_messages,invited_at,last_invited_at,last_login_at,relationship\n\
+         kenji.sato@acme-builders.com,Kenji Sato,Active,yes,2026-01-20,,2026-11-23T07:00:00Z,employee\n",
+    )
+    .unwrap();
+    let records = dir.path().join("records.jsonl");
+    let common = [
+        "--dns-zones",
+        zones.to_str().unwrap(),
+        "--sender",
+        sender.to_str().unwrap(),
+    ];
+    let mut args = vec!["batch", users.to_str().unwrap(), "--now", NOW];
+    args.extend(["--output", records.to_str().unwrap()]);
+    args.extend(common);
+    let (code, summary) = cli(&workspace(), &args);
+    assert_eq!(code, 1, "{summary}");
+    let shared = &summary["shared"];
+    for id in ["spf.lookup-limit-exceeded", "spf.ip-not-authorized"] {
+        let f = shared["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not in the summary: {shared:#}"));
+        assert_eq!(f["scope"], "vendor", "{f}");
+        assert_eq!(f["severity"], "error", "{f}");
+    }
+    let line = std::fs::read_to_string(&records).unwrap();
+    let row: Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    let row = &row["report"];
+    assert!(
+        !ids(row).iter().any(|i| i.starts_with("spf.")),
+        "the row repeats the vendor's SPF: {row:#}"
+    );
+    let mut args = vec!["diagnose", "kenji.sato@acme-builders.com", "--now", NOW];
+    args.extend(["--directory", users.to_str().unwrap()]);
+    args.extend(common);
+    let (_, diagnosed) = cli(&workspace(), &args);
+    assert_eq!(
+        worse(
+            row["verdict"].as_str().unwrap(),
+            shared["verdict"].as_str().unwrap()
+        ),
+        diagnosed["verdict"]
+    );
+    assert_eq!(diagnosed["findings"][0]["id"], "spf.lookup-limit-exceeded");
 }

@@ -83,6 +83,52 @@ pub fn where_to_add(provider: Option<&str>) -> &'static str {
     }
 }
 
+/// What a gateway does with a CIDR entry that has host bits set (`167.89.22.86/16`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HostBits {
+    /// Postfix's cidr tables skip the rule ("non-null host address bits ... skipping this
+    /// rule", cidr_table(5)): the vendor's IPs in it are not admitted.
+    Skipped,
+    /// The hosted gateways and mailbox providers mailwhy knows read it as the network: the
+    /// vendor's IPs are admitted, with every other address of the network.
+    Widened,
+    /// The gateway is not known: either may happen.
+    Unknown,
+}
+
+/// How the gateway that holds the list treats host bits, from the recipient's provider (what
+/// the audit knows of the gateway); a batch audits without one.
+fn host_bits_effect(provider: Option<&str>) -> HostBits {
+    match provider.map(|p| p.to_ascii_lowercase()) {
+        Some(p) if p.contains("postfix") => HostBits::Skipped,
+        Some(_) => HostBits::Widened,
+        None => HostBits::Unknown,
+    }
+}
+
+/// The finding detail's sentence on what the gateway does with `entry` (host bits set; `meant`
+/// is the network it probably means), and the severity that follows: an error where the rule may
+/// be skipped (the vendor's IPs are then not admitted), a warning where it is widened.
+fn host_bits_words(provider: Option<&str>, entry: &str, meant: &str) -> (Severity, String) {
+    match host_bits_effect(provider) {
+        HostBits::Skipped => (
+            Severity::Error,
+            format!("Postfix (cidr tables) skips the rule {entry}, so the vendor's IPs in it are not admitted."),
+        ),
+        HostBits::Widened => (
+            Severity::Warning,
+            format!(
+                "{} reads it as {meant}: the vendor's IPs in it are admitted, with every other address of that network.",
+                provider.unwrap_or("the gateway")
+            ),
+        ),
+        HostBits::Unknown => (
+            Severity::Error,
+            format!("Postfix (cidr tables) skips such a rule, so the vendor's IPs in it are not admitted there; other gateways widen it to {meant}, admitting every address of that network."),
+        ),
+    }
+}
+
 /// Audits `list` against what `profile` publishes. Synchronous: no DNS (SPF drift is a separate
 /// check).
 pub fn audit(
@@ -114,8 +160,17 @@ pub fn audit(
                     .to_string()
             }
         };
+        let mut detail = format!("{} line {}: {}", list.file, bad.line, bad.reason);
+        let mut severity = id.kind().severity;
+        if host_bits {
+            let meant = bad.suggestion.as_deref().unwrap_or("the network");
+            let (sev, words) = host_bits_words(provider, &bad.text, meant);
+            severity = sev;
+            detail = format!("{detail}. {words}");
+        }
         c.push(
-            Finding::new(id, format!("{} line {}: {}", list.file, bad.line, bad.reason)).with_remedy(remedy)
+            Finding::new(id, detail).with_remedy(remedy)
+                .with_severity(severity)
                 .with_evidence(json!({ "file": list.file, "line": bad.line, "entry": bad.text, "suggestion": bad.suggestion })),
         );
     }
@@ -392,6 +447,47 @@ mod tests {
             .contains("old-vendor.example"));
         // 0.0.0.0/0 admits every IP, so none is missing.
         assert!(!ids(&c).contains(&"allowlist.ip-missing"));
+    }
+
+    /// Issue #16: Postfix skips a CIDR rule with host bits set (the vendor IP is not admitted:
+    /// an error); the hosted gateways widen it (admitted: a warning); unknown says both.
+    #[test]
+    fn host_bits_are_judged_by_what_the_gateway_does_with_them() {
+        let p = procore();
+        let l = Allowlist::parse("167.89.22.86/16\n", "gw.txt", &ListFormat::Plain).unwrap();
+        let host_bits = |provider: Option<&str>| {
+            audit(&p, &l, &AuditOptions::default(), provider)
+                .findings
+                .into_iter()
+                .find(|f| f.id == FindingId::AllowlistHostBitsSet)
+                .expect("host bits finding")
+        };
+        let google = host_bits(Some("Google Workspace / Gmail"));
+        assert_eq!(google.severity, Severity::Warning);
+        assert!(
+            google.detail.contains("reads it as 167.89.0.0/16"),
+            "{}",
+            google.detail
+        );
+        let unknown = host_bits(None);
+        assert_eq!(unknown.severity, Severity::Error);
+        assert!(
+            unknown
+                .detail
+                .contains("Postfix (cidr tables) skips such a rule")
+                && unknown
+                    .detail
+                    .contains("other gateways widen it to 167.89.0.0/16"),
+            "{}",
+            unknown.detail
+        );
+        let postfix = host_bits(Some("Postfix"));
+        assert_eq!(postfix.severity, Severity::Error);
+        assert!(
+            postfix.detail.contains("not admitted"),
+            "{}",
+            postfix.detail
+        );
     }
 
     #[test]

@@ -640,6 +640,110 @@ pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
     report
 }
 
+/// What the predicted DMARC results mean for delivery, as findings of the `dmarc-result` check:
+///
+/// - a predicted fail is `dmarc.predicted-fail`, an error where the policy receivers apply is
+///   p=reject or p=quarantine (the mail is refused or quarantined) and a warning where it is
+///   p=none, no policy applies, or the policy is unknown (`dmarc.not-aligned` already says it
+///   when nothing can align);
+/// - a result left unknown because an input is missing makes the check inconclusive ("cannot
+///   tell"), with `dkim.selector-unknown` when the missing input is the DKIM selector.
+fn predicted_findings(
+    c: &mut crate::check::OutcomeBuilder,
+    domain: &str,
+    predictions: &[predict::Prediction],
+    policy: Option<Result<dmarc::Policy, String>>,
+    cannot_align: bool,
+) {
+    let failing: Vec<&predict::Prediction> =
+        predictions.iter().filter(|p| p.result == "fail").collect();
+    if !failing.is_empty() && !cannot_align {
+        let (severity, effect) = match &policy {
+            Some(Ok(p @ (dmarc::Policy::Reject | dmarc::Policy::Quarantine))) => (
+                Severity::Error,
+                format!(
+                    "{} applies p={}, so receivers {} it",
+                    sanitize::line(domain),
+                    p.as_str(),
+                    if *p == dmarc::Policy::Reject {
+                        "refuse"
+                    } else {
+                        "send it to spam or quarantine"
+                    }
+                ),
+            ),
+            Some(Ok(p)) => (
+                Severity::Warning,
+                format!(
+                    "{} applies p={}: receivers do not act on the failure itself, but judge the mail as unauthenticated",
+                    sanitize::line(domain),
+                    p.as_str()
+                ),
+            ),
+            Some(Err(why)) => (
+                Severity::Warning,
+                format!(
+                    "no DMARC policy applies ({}), so receivers judge the mail as unauthenticated",
+                    sanitize::line(why)
+                ),
+            ),
+            None => (
+                Severity::Warning,
+                "the policy receivers apply is unknown (its lookup failed)".to_string(),
+            ),
+        };
+        let ips: Vec<String> = failing
+            .iter()
+            .map(|p| {
+                p.ip.map_or_else(|| "any IP".to_string(), |ip| ip.to_string())
+            })
+            .collect();
+        c.push(
+            Finding::new(
+                FindingId::DmarcPredictedFail,
+                format!(
+                    "Mail with From {} from {} would fail DMARC: {effect}.",
+                    sanitize::line(domain),
+                    ips.join(", ")
+                ),
+            )
+            .with_severity(severity)
+            .with_evidence(serde_json::json!({
+                "from": domain,
+                "ips": ips,
+                "policy": policy.as_ref().and_then(|p| p.as_ref().ok()).map(|p| p.as_str()),
+                "predictions": failing.iter().map(|p| &p.sentence).collect::<Vec<_>>(),
+            })),
+        );
+    }
+    let cannot_tell: Vec<&predict::Prediction> =
+        predictions.iter().filter(|p| p.missing.is_some()).collect();
+    if let Some(first) = cannot_tell.first() {
+        c.inconclusive(format!(
+            "cannot tell whether the mail passes DMARC: {}",
+            first.sentence
+        ));
+    }
+    if cannot_tell
+        .iter()
+        .any(|p| p.missing == Some(predict::Missing::DkimSelector))
+    {
+        c.push(
+            Finding::new(
+                FindingId::DkimSelectorUnknown,
+                format!(
+                    "No DKIM selector of {} is known and SPF does not settle it, so mailwhy cannot tell whether its mail passes DMARC.",
+                    sanitize::line(domain)
+                ),
+            )
+            .with_evidence(serde_json::json!({
+                "from": domain,
+                "predictions": cannot_tell.iter().map(|p| &p.sentence).collect::<Vec<_>>(),
+            })),
+        );
+    }
+}
+
 /// The outcomes of the auth checks of one From domain, with their data and text sections.
 #[derive(Debug)]
 pub struct Checks {
@@ -780,7 +884,8 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
     let predictions = predict::predict(&pin);
     let mut pred_c = CheckOutcome::start("dmarc-result");
     let keys_known = key_status.iter().all(|k| k.state != "unknown");
-    if keys_known && predict::nothing_can_align(&pin) {
+    let cannot_align = keys_known && predict::nothing_can_align(&pin);
+    if cannot_align {
         pred_c.push(
             Finding::new(FindingId::DmarcNotAligned,
                 format!(
@@ -802,6 +907,13 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
             name_failure(&mut pred_c, f, &whose);
         }
     }
+    predicted_findings(
+        &mut pred_c,
+        &domain,
+        &predictions,
+        discovery.policy_for(&domain),
+        cannot_align,
+    );
     let pred_c = pred_c.done(
         predictions
             .iter()

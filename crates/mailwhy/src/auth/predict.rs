@@ -51,6 +51,21 @@ pub(crate) struct Prediction {
     /// The failed lookup the result depends on, when that made it `unknown`.
     #[serde(skip)]
     pub failed_lookup: Option<FailedLookup>,
+    /// The input that was not given, when its absence made the result `unknown` ("cannot
+    /// tell"): a check built on the prediction is then inconclusive, never "no problem".
+    #[serde(skip)]
+    pub missing: Option<Missing>,
+}
+
+/// An input a prediction needed and did not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Missing {
+    /// No DKIM selector is known, so DKIM alignment cannot be judged, and SPF does not pass
+    /// aligned (or was not evaluated).
+    DkimSelector,
+    /// The SPF evaluation (sending IPs and envelope domains) was not given, and no usable
+    /// aligned DKIM key was found among the selectors given.
+    SpfInputs,
 }
 
 /// True when no DKIM key domain and no envelope domain aligns with From, so DMARC cannot pass.
@@ -131,12 +146,25 @@ fn judge_ip(
         ("unknown", Some(f))
     } else if let Spf::Unknown(f) = &spf {
         ("unknown", Some(f.clone()))
+    } else if i.keys.is_empty() && i.keys_failed.is_empty() {
+        // No selector known: DKIM may pass with a key nobody looked up, so without an aligned
+        // SPF pass the result cannot be told ("fail" here would be a guess).
+        ("unknown", None)
     } else if spf == Spf::NoPass {
         ("fail", None)
     } else {
         ("unknown", None)
     };
     (result, through, failed, spf)
+}
+
+/// The input whose absence left an `unknown` result without a failed lookup.
+fn missing_input(i: &Inputs<'_>) -> Missing {
+    if i.keys.is_empty() && i.keys_failed.is_empty() {
+        Missing::DkimSelector
+    } else {
+        Missing::SpfInputs
+    }
 }
 
 /// Predicts the DMARC result per IP.
@@ -209,16 +237,28 @@ pub(crate) fn predict(i: &Inputs<'_>) -> Vec<Prediction> {
                 (_, Some((question, outcome))) => format!(
                     "{who}: unknown: the result depends on {question}, whose lookup failed ({outcome}); try again later"
                 ),
-                _ => format!(
-                    "{who}: no usable aligned DKIM key found; the result depends on SPF, which is not evaluated yet"
-                ),
+                _ => match missing_input(i) {
+                    Missing::DkimSelector => format!(
+                        "{who}: cannot tell: no DKIM selector is known, so DKIM alignment cannot be judged, and {}",
+                        if spf == Spf::NotEvaluated {
+                            "SPF is not evaluated (give the sending IPs and envelope domains)"
+                        } else {
+                            "SPF passes for no aligned envelope domain"
+                        }
+                    ),
+                    Missing::SpfInputs => format!(
+                        "{who}: cannot tell: no usable aligned DKIM key found; the result depends on SPF, which is not evaluated (give the sending IPs and envelope domains)"
+                    ),
+                },
             };
+            let missing = (result == "unknown" && failed.is_none()).then(|| missing_input(i));
             Prediction {
                 ip,
                 result,
                 through,
                 sentence,
                 failed_lookup: failed,
+                missing,
             }
         })
         .collect()
@@ -288,6 +328,36 @@ mod tests {
         };
         assert!(!nothing_can_align(&i));
         assert_eq!(predict(&i)[0].result, "unknown");
+    }
+
+    /// Issue #16: without a selector DKIM may pass with a key nobody looked up, so an SPF that
+    /// does not pass aligned leaves the result "cannot tell", not "would fail".
+    #[test]
+    fn no_selector_and_no_aligned_spf_pass_cannot_be_told() {
+        let ips = ["192.0.2.1".parse().unwrap()];
+        let spf = [SpfVerdict {
+            domain: "vendor.example".into(),
+            ip: ips[0],
+            result: "fail".into(),
+            failed_lookup: None,
+        }];
+        let env = ["vendor.example".to_string()];
+        let i = Inputs {
+            from: "vendor.example",
+            ips: &ips,
+            envelope_domains: &env,
+            spf: Some(&spf),
+            ..Default::default()
+        };
+        let p = predict(&i);
+        assert_eq!(p[0].result, "unknown", "{}", p[0].sentence);
+        assert_eq!(p[0].missing, Some(Missing::DkimSelector));
+        assert!(p[0].sentence.contains("cannot tell"), "{}", p[0].sentence);
+        // With the selector known (its key missing) the fail is certain.
+        let keys = [key("vendor.example", false)];
+        let p = predict(&Inputs { keys: &keys, ..i });
+        assert_eq!(p[0].result, "fail");
+        assert_eq!(p[0].missing, None);
     }
 
     #[test]

@@ -367,6 +367,13 @@ pub fn judge(point: Point, ev: &Evidence) -> (Status, String, Option<FailedLooku
                 .find(|s| s.result == "temperror" && aligned(&s.domain))
                 .map(spf_failed);
             match (ev.dkim_known, spf_failed) {
+                // Without a selector DKIM alignment cannot be judged: DKIM may pass with a key
+                // nobody looked up.
+                (true, None) if ev.dkim_keys.is_empty() => (
+                    NotCheckable,
+                    "no DKIM selector given (use --selector or dkim_selectors in the profile), so DKIM alignment cannot be judged, and SPF passes for no aligned envelope domain".into(),
+                    None,
+                ),
                 (false, _) => (
                     NotCheckable,
                     failed_words("a DKIM key lookup", &ev.dkim_failed),
@@ -604,8 +611,14 @@ mod tests {
         });
         assert_eq!(judge(Point::Spf, &e).0, Status::Met);
         e.spf.as_mut().unwrap().pop();
-        e.dkim_keys.clear();
+        // A key at a domain that does not align, and no aligned SPF pass: not met.
+        e.dkim_keys = vec![("s1".into(), "esp.example".into(), true)];
         assert_eq!(judge(Point::Alignment, &e).0, Status::NotMet);
+        // No selector known: DKIM may align with a key nobody looked up, so it cannot be told.
+        e.dkim_keys.clear();
+        let (status, why, _) = judge(Point::Alignment, &e);
+        assert_eq!(status, Status::NotCheckable, "{why}");
+        assert!(why.contains("no DKIM selector"), "{why}");
     }
 
     #[test]

@@ -609,6 +609,18 @@ catalog! {
               domain (publish the service's DKIM key under that domain) or to use a return-path on \
               that domain.";
 
+    DmarcPredictedFail = "dmarc.predicted-fail", Error, "mail from a sending IP would fail DMARC",
+        what: "Judged from DNS alone (the DKIM keys of the sender's selectors, the SPF records of \
+               its envelope domains), mail from the sending IPs in the evidence can pass DMARC \
+               neither through an aligned DKIM signature nor through an aligned SPF pass. An \
+               error where the From domain's policy is p=reject or p=quarantine; a warning where \
+               it is p=none or no policy applies.",
+        why: "Receivers apply the From domain's policy to such mail: p=reject refuses it, \
+              p=quarantine sends it to spam or quarantine, at every receiver that checks DMARC.",
+        fix: "The vendor's mail admin authorizes the IPs in the SPF record of an envelope domain \
+              aligned with the From domain, or signs the mail with a published DKIM key at the \
+              From domain (or a subdomain of it); the spf and dkim findings name what is missing.";
+
     DmarcFail = "dmarc.fail", Error, "the message fails DMARC",
         what: "The message fails DMARC: no SPF or DKIM result both passes and aligns with the From \
                domain. The evidence shows the computed result and what the receiver reported.",
@@ -660,6 +672,16 @@ catalog! {
               go unnoticed.",
         fix: "Once signing works, the domain's DNS admin removes t=y from the key record.";
 
+    DkimSelectorUnknown = "dkim.selector-unknown", Warning, "the sender's DKIM selectors are not known",
+        what: "No DKIM selector of the sender was given (--selector, or dkim_selectors in the \
+               sender profile), and the DMARC result of its mail depends on DKIM: SPF does not \
+               pass for an aligned envelope domain, or was not evaluated.",
+        why: "Without the selector no key can be looked up, so mailwhy cannot tell whether the \
+              sender's mail passes DMARC. The report is inconclusive, never \"no problem found\".",
+        fix: "Find the selector in the DKIM-Signature header (s=) of a message from the sender, or \
+              in the sending service's domain-authentication page, and give it with --selector \
+              (or dkim_selectors in the sender profile); then run the check again.";
+
     DkimSignatureFailed = "dkim.signature-failed", Error, "a DKIM signature does not verify",
         what: "A DKIM-Signature header on the message does not verify against the published key. \
                The evidence says why: body changed, header changed, signature expired, or key mismatch.",
@@ -679,10 +701,11 @@ catalog! {
         fix: "The sender's admin asks whoever owns the IP address (hosting provider or ISP) to set \
               a PTR record to a host name whose A/AAAA record points back to the same address.";
 
-    SenderProviderRequirements = "sender.provider-requirements", Warning, "the sender misses mailbox provider sender rules",
+    SenderProviderRequirements = "sender.provider-requirements", Error, "the sender misses mailbox provider sender rules",
         what: "Gmail, Yahoo and Microsoft publish rules for senders (SPF and DKIM, DMARC, \
                alignment, reverse DNS, TLS, one-click unsubscribe per RFC 8058, low spam rates). \
-               The evidence lists which are met and which are not.",
+               The evidence lists which are met and which are not. A rule not met is an error: \
+               the provider that sets it rejects or junks such mail.",
         why: "Mail from senders that miss these rules is sent to spam or rejected by the largest \
               mailbox providers.",
         fix: "The sender's admin works through the unmet points in the evidence; each one points \

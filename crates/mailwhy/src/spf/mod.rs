@@ -19,6 +19,7 @@ pub(crate) mod eval;
 pub(crate) mod flatten;
 pub mod macros;
 pub mod parse;
+pub(crate) mod vendor;
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -139,7 +140,11 @@ fn trace_json(t: &Trace) -> serde_json::Value {
     serde_json::to_value(t).unwrap_or_default()
 }
 
-fn record_findings(c: &mut crate::check::OutcomeBuilder, domain: &str, probe: &SpfResult) {
+pub(super) fn record_findings(
+    c: &mut crate::check::OutcomeBuilder,
+    domain: &str,
+    probe: &SpfResult,
+) {
     problem_findings(c, domain, probe);
     text_findings(c, domain, probe);
 }

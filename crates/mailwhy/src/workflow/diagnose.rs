@@ -333,6 +333,15 @@ impl Diagnoser {
         }
     }
 
+    /// The vendor's own SPF: the records of its sending domains and its listed IPs against its
+    /// envelope domains; skipped without a sender profile.
+    async fn vendor_spf(&self, ctx: &Context) -> CheckOutcome {
+        match &self.sender {
+            Some(s) => crate::spf::vendor::check(ctx, s).await,
+            None => CheckOutcome::skipped("vendor-spf", "no sender profile given (--sender)"),
+        }
+    }
+
     /// True when the sender authentication checks run ([`Diagnoser::auth_checks`]).
     fn checks_sender_authentication(&self) -> bool {
         self.sender.as_ref().is_some_and(|p| {
@@ -381,14 +390,17 @@ impl Diagnoser {
     }
 
     /// The checks about the vendor alone, the same for every recipient (the SPF drift, the
-    /// sender authentication): what a batch reports once for all rows instead of on each row.
+    /// vendor's own SPF, the sender authentication): what a batch reports once for all rows instead of on each row.
     /// `None` when none of them runs.
     pub(crate) async fn shared_checks(&self) -> Option<Report> {
         // Without a sender profile none of them runs.
         self.sender.as_ref()?;
         let ctx = self.context();
         let run = Run::start(&ctx);
-        let mut outcomes = vec![self.spf_drift(&run.ctx).await];
+        let mut outcomes = vec![
+            self.spf_drift(&run.ctx).await,
+            self.vendor_spf(&run.ctx).await,
+        ];
         outcomes.extend(self.auth_checks(&run.ctx).await.0);
         let report = Report::from_outcomes(
             "the vendor, for every recipient",
@@ -495,8 +507,8 @@ pub async fn diagnose(d: &Diagnoser, request: &DiagnoseRequest) -> Report {
 
 /// Diagnoses one row of a directory export with the same function as [`diagnose`]: the account
 /// facts are the row's own (and the duplicate it repeats), the rest is the same for the row's
-/// address, except the checks about the vendor alone (gateway allowlist audit, SPF drift, sender
-/// authentication). Those are the same for every row: the report lists them as skipped, "once
+/// address, except the checks about the vendor alone (gateway allowlist audit, SPF drift, the
+/// vendor's own SPF, sender authentication). Those are the same for every row: the report lists them as skipped, "once
 /// in the batch summary", and the summary runs them once. A row's verdict combined with the
 /// summary's is then the verdict [`diagnose`] gives its address, and a row never reports a
 /// finding [`diagnose`] would not; it may lack one that needs rows the batch has not read yet
@@ -613,10 +625,16 @@ async fn run(
     } else {
         once_in_summary("spf-drift")
     };
+    let vendor_spf_outcome = if everything || d.sender.is_none() {
+        d.vendor_spf(ctx).await
+    } else {
+        once_in_summary("vendor-spf")
+    };
     let mut outcomes = vec![dir_outcome];
     outcomes.extend(addr_outcomes);
     outcomes.push(allow_outcome);
     outcomes.push(spf_outcome);
+    outcomes.push(vendor_spf_outcome);
     outcomes.extend(auth_outcomes);
     outcomes.extend(message_checks(ctx, d, address, messages, dmarc_checked).await);
     let mut report = Report::from_outcomes(address, outcomes, Stats::default());
