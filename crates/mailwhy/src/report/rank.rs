@@ -36,6 +36,9 @@ pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
     ("message.", "message", Scope::Message),
     ("mailbox.", "mailbox retrieval", Scope::Run),
     ("dns.", "dns", Scope::Run),
+    // Rows of the directory export that were skipped: a note on what the run did not see (a
+    // person on such a row gets `user.row-unreadable`, about their account).
+    ("directory.", "directory export", Scope::Run),
 ];
 
 /// Notes (severity info) that are a cause for this person, not context: an invitation not yet
