@@ -437,3 +437,41 @@ fn batch_and_diagnose_agree_about_every_demo_user() {
     }
     assert_eq!(users, 19, "every readable demo row");
 }
+
+/// Issue #16: the skipped directory row was only on stderr, which `-q` hides; now every report
+/// lists it (`directory.rows-skipped`, with the file and the line), and the person on it is
+/// `user.row-unreadable`, never `user.not-found`.
+#[test]
+fn quiet_does_not_hide_the_skipped_directory_rows() {
+    let config = fixture("demo/mailwhy.toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(["-q", "--format", "json", "--config", &config])
+        .args(["diagnose", "zoe.adams@acme-builders.com", "--now", NOW])
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found = ids(&report);
+    assert_eq!(found[0], "user.row-unreadable", "{found:?}");
+    assert!(!found.contains(&"user.not-found".to_string()), "{found:?}");
+    let skipped = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "directory.rows-skipped")
+        .expect("directory.rows-skipped");
+    assert!(
+        skipped["evidence"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("users.csv"),
+        "{skipped}"
+    );
+    assert_eq!(skipped["evidence"]["count"], 1);
+    assert_eq!(skipped["evidence"]["rows"][0]["line"], 21);
+}
