@@ -107,6 +107,11 @@ fn serves_the_demo_and_never_logs_the_token() {
     let _ = child.wait();
     err.read_to_string(&mut log).unwrap();
     assert!(log.contains("/v1/diagnose"), "one line per request: {log}");
+    // Issue #16: the skipped directory row is logged with the file's name, not "directory line".
+    assert!(
+        log.contains("demo/users.csv:21: row skipped: column status"),
+        "{log}"
+    );
     assert!(!log.contains("tok-81c2f9"), "{log}");
     assert!(!log.contains("jane.doe"), "no address in the log: {log}");
 }

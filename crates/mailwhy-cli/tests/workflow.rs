@@ -433,3 +433,105 @@ fn the_vendors_own_spf_is_checked_once_in_the_batch_summary() {
     );
     assert_eq!(diagnosed["findings"][0]["id"], "spf.lookup-limit-exceeded");
 }
+
+/// Issue #16: the skipped directory row was only on stderr, which `-q` hides; now every report
+/// lists it (`directory.rows-skipped`, with the file and the line), and the person on it is
+/// `user.row-unreadable`, never `user.not-found`.
+#[test]
+fn quiet_does_not_hide_the_skipped_directory_rows() {
+    let config = fixture("demo/mailwhy.toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(["-q", "--format", "json", "--config", &config])
+        .args(["diagnose", "zoe.adams@acme-builders.com", "--now", NOW])
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found = ids(&report);
+    assert_eq!(found[0], "user.row-unreadable", "{found:?}");
+    assert!(!found.contains(&"user.not-found".to_string()), "{found:?}");
+    let skipped = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "directory.rows-skipped")
+        .expect("directory.rows-skipped");
+    assert!(
+        skipped["evidence"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("users.csv"),
+        "{skipped}"
+    );
+    assert_eq!(skipped["evidence"]["count"], 1);
+    assert_eq!(skipped["evidence"]["rows"][0]["line"], 21);
+}
+
+/// Issue #16: batch and diagnose agree about two accounts sharing an address when one has the
+/// switch off: each row's findings are among diagnose's, and the duplicate is an error in both
+/// (before, batch called it a warning and diagnose checked only the account with the switch on).
+#[test]
+fn batch_and_diagnose_agree_about_a_duplicate_with_the_switch_off_on_one() {
+    let config = fixture("demo/mailwhy.toml");
+    let users = fixture("tickets/duplicate-switch-off-on-one/users.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("records.jsonl");
+    let (_, _) = cli(
+        &workspace(),
+        &[
+            "--config",
+            &config,
+            "batch",
+            &users,
+            "--now",
+            NOW,
+            "--output",
+            records.to_str().unwrap(),
+        ],
+    );
+    let (_, diagnosed) = cli(
+        &workspace(),
+        &[
+            "--config",
+            &config,
+            "diagnose",
+            "emma.lee@acme-builders.com",
+            "--directory",
+            &users,
+            "--now",
+            NOW,
+        ],
+    );
+    let diagnosed_ids = ids(&diagnosed);
+    let severity_of_duplicate = |r: &Value| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "user.duplicate-address")
+            .map(|f| f["severity"].clone())
+    };
+    assert_eq!(severity_of_duplicate(&diagnosed), Some(json!("error")));
+    let mut duplicates = 0;
+    for line in std::fs::read_to_string(&records).unwrap().lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        let row = &record["report"];
+        for id in ids(row) {
+            assert!(
+                diagnosed_ids.contains(&id),
+                "batch says {id}: {diagnosed_ids:?}"
+            );
+        }
+        if let Some(s) = severity_of_duplicate(row) {
+            assert_eq!(s, "error", "{row}");
+            duplicates += 1;
+        }
+    }
+    assert_eq!(duplicates, 1, "the second row repeats the first");
+    assert!(diagnosed_ids.contains(&"user.messaging-disabled".to_string()));
+}

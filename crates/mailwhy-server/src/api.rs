@@ -110,7 +110,7 @@ impl IntoResponse for ApiError {
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/health", get(health))
+        .route("/health", get(health_v1))
         .route("/diagnose", get(diagnose_get).post(diagnose_post))
         .route(
             "/diagnose.md",
@@ -133,7 +133,8 @@ pub(crate) struct Health {
     version: &'static str,
 }
 
-/// Is the server up? (`/healthz` needs no token; `/v1/health` does when one is set.)
+/// Is the server up? (`/healthz` needs no token and says nothing about the data; `/v1/health`
+/// does when one is set.)
 #[utoipa::path(get, path = "/healthz", tag = "service",
     responses((status = 200, description = "The server is up", body = Health)))]
 pub(crate) async fn health() -> JsonReply<Health> {
@@ -143,12 +144,73 @@ pub(crate) async fn health() -> JsonReply<Health> {
     })
 }
 
-/// Is the server up, and does the token work?
+/// The liveness answer with the state of the loaded data.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct HealthV1 {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    status: &'static str,
+    /// The server's version.
+    version: &'static str,
+    /// The user directory read from a file, when one was (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    directory: Option<DirectoryHealth>,
+}
+
+/// The directory export the server answers from, and the rows of it that could not be read.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DirectoryHealth {
+    /// The file, as the server was given it.
+    #[schema(example = "fixtures/demo/users.csv")]
+    file: String,
+    /// How many rows were skipped (every report lists them too, as `directory.rows-skipped`).
+    skipped_rows: usize,
+    /// The skipped rows, at most 100 of them, in file order.
+    skipped: Vec<SkippedRow>,
+}
+
+/// One skipped row of the directory export.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SkippedRow {
+    /// 1-based line of the file.
+    line: usize,
+    /// The column at fault, when one is.
+    column: Option<String>,
+    /// What was wrong and what was expected.
+    message: String,
+}
+
+/// Skipped rows listed by `/v1/health` (`skipped_rows` counts them all).
+const MAX_SKIPPED_LISTED: usize = 100;
+
+/// Is the server up, does the token work, and which directory rows could not be read?
 #[utoipa::path(get, path = "/v1/health", tag = "service", security(("bearer" = [])),
-    responses((status = 200, description = "The server is up", body = Health),
+    responses((status = 200, description = "The server is up", body = HealthV1),
               (status = 401, description = "A token is set and was not sent", body = ErrorBody)))]
-#[allow(dead_code)] // documents the nested route that `health` serves
-pub(crate) fn health_v1() {}
+pub(crate) async fn health_v1(State(state): State<AppState>) -> JsonReply<HealthV1> {
+    let d = state.diagnoser.current();
+    let directory = d.directory_file().map(|file| {
+        let skipped = d.directory_problems();
+        DirectoryHealth {
+            file: file.to_string(),
+            skipped_rows: skipped.len(),
+            skipped: skipped
+                .iter()
+                .take(MAX_SKIPPED_LISTED)
+                .map(|p| SkippedRow {
+                    line: p.line,
+                    column: p.column.clone(),
+                    message: p.message.clone(),
+                })
+                .collect(),
+        }
+    });
+    JsonReply::ok(HealthV1 {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        directory,
+    })
+}
 
 /// The query string of the address endpoints.
 #[derive(Debug, Deserialize, IntoParams)]

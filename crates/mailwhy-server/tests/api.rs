@@ -591,3 +591,56 @@ async fn the_vendor_spf_comparison_is_reused_only_within_the_ttl() {
     );
     assert_eq!(later.findings, first.findings);
 }
+
+/// Issue #16: the skipped directory rows were logged once at start-up, without the file name,
+/// and nowhere else. `/v1/health` names the file and each skipped row; the tokenless `/healthz`
+/// says nothing about the data; a diagnosis of the person on the skipped row says so.
+#[tokio::test]
+async fn health_names_the_directory_file_and_its_skipped_rows() {
+    let s = start(demo_diagnoser().await, Default::default()).await;
+    let c = client();
+    let v: serde_json::Value = c
+        .get(s.url("/v1/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dir = &v["directory"];
+    assert!(
+        dir["file"].as_str().unwrap().ends_with("demo/users.csv"),
+        "{v}"
+    );
+    assert_eq!(dir["skipped_rows"], 1, "{v}");
+    assert_eq!(dir["skipped"][0]["line"], 21, "{v}");
+    assert_eq!(dir["skipped"][0]["column"], "status", "{v}");
+    assert!(
+        dir["skipped"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"Sleeping\" is not a status"),
+        "{v}"
+    );
+    let v: serde_json::Value = c
+        .get(s.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(v.get("directory").is_none(), "{v}");
+
+    let resp = c
+        .get(s.url("/v1/diagnose"))
+        .query(&[("email", "zoe.adams@acme-builders.com")])
+        .send()
+        .await
+        .unwrap();
+    let r = strict_report(&resp.text().await.unwrap());
+    let got = ids(&r);
+    assert_eq!(got[0], "user.row-unreadable", "{got:?}");
+    assert!(!got.contains(&"user.not-found"), "{got:?}");
+    assert!(got.contains(&"directory.rows-skipped"), "{got:?}");
+}

@@ -30,21 +30,10 @@ pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, CliError> {
     crate::runtime().block_on(async {
         let d = inputs.diagnoser(settings, true).await?;
         if !settings.quiet {
+            // The report lists them too (`directory.rows-skipped`), so `-q` hides nothing.
+            let file = d.directory_file().unwrap_or("directory");
             for p in d.directory_problems() {
-                eprintln!(
-                    "mailwhy: {}:{}: row skipped: {}{}",
-                    inputs
-                        .directory
-                        .as_deref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default(),
-                    p.line,
-                    p.column
-                        .as_deref()
-                        .map(|c| format!("column {c}: "))
-                        .unwrap_or_default(),
-                    mailwhy::sanitize::line(&p.message)
-                );
+                eprintln!("mailwhy: {}", mailwhy::sanitize::line(&p.describe(file)));
             }
         }
         let request = DiagnoseRequest {

@@ -91,13 +91,12 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
     })
 }
 
+/// The directory rows that were skipped, each naming the file and line (`/v1/health` and every
+/// report list them too).
 fn report_problems(d: &Diagnoser) {
+    let file = d.directory_file().unwrap_or("directory");
     for p in d.directory_problems() {
-        eprintln!(
-            "mailwhy: directory line {}: row skipped: {}",
-            p.line,
-            mailwhy::sanitize::line(&p.message)
-        );
+        eprintln!("mailwhy: {}", mailwhy::sanitize::line(&p.describe(file)));
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::split::{width_problem, RawRow, Rows};
+use super::split::{lenient_fields, width_problem, RawRow, Rows};
 use super::{Status, User};
 use crate::error::{Error, Result};
 
@@ -67,6 +67,46 @@ pub struct RowProblem {
     pub column: Option<String>,
     /// What was wrong and what was expected.
     pub message: String,
+    /// The row's address as far as it can be read (the email column's value, or the one value
+    /// with an @ when the columns cannot be told apart): a lookup of that address must say that
+    /// the person's row was skipped, not that they have no account. Not in batch records, which
+    /// show the row's line.
+    #[serde(skip)]
+    pub address: Option<String>,
+    /// The file cannot be read from this row on (an I/O error): a whole-file load refuses the
+    /// file rather than answer for rows it never saw.
+    #[serde(skip)]
+    pub(crate) fatal: bool,
+}
+
+impl RowProblem {
+    /// One line for a log: `users.csv:21: row skipped: column status: "Sleeping" is not a
+    /// status (...)` (outside text: sanitize before a terminal).
+    pub fn describe(&self, file: &str) -> String {
+        format!(
+            "{file}:{}: row skipped: {}{}",
+            self.line,
+            self.column
+                .as_deref()
+                .map(|c| format!("column {c}: "))
+                .unwrap_or_default(),
+            self.message
+        )
+    }
+}
+
+/// The address among the `fields` of a row that could not be used: the value in the email
+/// column if it has an @, else the only value with one.
+fn readable_address(fields: &[String], email_at: Option<usize>) -> Option<String> {
+    let with_at = |v: &&String| v.contains('@');
+    if let Some(v) = email_at.and_then(|i| fields.get(i)).filter(with_at) {
+        return Some(v.clone());
+    }
+    let mut all = fields.iter().filter(with_at);
+    match (all.next(), all.next()) {
+        (Some(one), None) => Some(one.clone()),
+        _ => None,
+    }
 }
 
 /// Accounts read from a file, the rows that were skipped, and notes about the header.
@@ -111,6 +151,15 @@ fn collect<R: std::io::Read>(rows: CsvRows<R>, file: &str) -> Result<LoadedDirec
     for row in rows {
         match row {
             Ok(u) => out.users.push(u),
+            Err(p) if p.fatal => {
+                // Every row after this one is unknown: any answer about an address could be
+                // wrong, so the file is refused.
+                return Err(Error::Parse {
+                    file: file.into(),
+                    line: p.line,
+                    message: p.message,
+                });
+            }
             Err(p) => out.problems.push(p),
         }
     }
@@ -170,8 +219,11 @@ fn build(
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    let email =
-        field("email").ok_or_else(|| ("email".to_string(), "the address is empty".to_string()))?;
+    // The address as stored (only the CSV layout around it dropped): the product sends to this
+    // text, so a no-break space or a zero-width character in it is kept for the checks to see.
+    let email = get("email")
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| ("email".to_string(), "the address is empty".to_string()))?;
     let status = match field("status") {
         None => Status::NotInvited,
         Some(s) => parse_status(&s).ok_or_else(|| {
@@ -421,18 +473,29 @@ impl<R: std::io::Read> Iterator for CsvRows<R> {
     type Item = std::result::Result<User, RowProblem>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let RawRow { line, fields } = self.rows.next()?;
-        let malformed = |message: String| RowProblem {
+        let RawRow {
+            line,
+            fields,
+            raw,
+            fatal,
+        } = self.rows.next()?;
+        let email_at = self.index.get("email").copied().flatten();
+        let malformed = |message: String, fields: &[String]| RowProblem {
             line,
             column: None,
             message,
+            address: readable_address(fields, email_at),
+            fatal,
         };
         let fields = match fields {
             Ok(f) => f,
-            Err(m) => return Some(Err(malformed(m))),
+            Err(m) => {
+                let seen = raw.as_deref().map(lenient_fields).unwrap_or_default();
+                return Some(Err(malformed(m, &seen)));
+            }
         };
         if let Some(m) = width_problem(&fields, self.width) {
-            return Some(Err(malformed(m)));
+            return Some(Err(malformed(m, &fields)));
         }
         let get = |f: &str| {
             self.index
@@ -446,6 +509,8 @@ impl<R: std::io::Read> Iterator for CsvRows<R> {
             line,
             column: Some(self.columns.0.get(&field).cloned().unwrap_or(field)),
             message,
+            address: readable_address(&fields, email_at),
+            fatal: false,
         }))
     }
 }
@@ -542,10 +607,17 @@ pub fn parse_json(text: &str, file: &str) -> Result<LoadedDirectory> {
     };
     for (i, item) in arr.iter().enumerate() {
         let line = starts.get(i).copied().unwrap_or(0);
+        let address = item
+            .get("email")
+            .and_then(serde_json::Value::as_str)
+            .filter(|e| e.contains('@'))
+            .map(str::to_string);
         let problem = |column: Option<&str>, message: String| RowProblem {
             line,
             column: column.map(str::to_string),
             message,
+            address: address.clone(),
+            fatal: false,
         };
         let Some(obj) = item.as_object() else {
             out.problems
@@ -670,6 +742,109 @@ sub@partner.example,Sub,inactive,no,,,,Collaborator\n";
             d.problems[0].message.contains("byte column 14"),
             "{:?}",
             d.problems[0]
+        );
+    }
+
+    /// Issue #16: a quote left open on one row and a stray quote a few lines later made the
+    /// rows between one quoted value (the recovery joined them), so those people vanished
+    /// without a row problem. Now a line that reads as a row on its own is never swallowed, and
+    /// every skipped row keeps its address for the lookup.
+    #[test]
+    fn a_stray_quote_later_does_not_swallow_the_rows_between() {
+        let csv = "email,name,status\n\
+a@x.example,\"Ann\n\
+b@x.example,Bob,Active\n\
+c@x.example,Cy\",Active\n\
+d@x.example,Di,Active\n";
+        let d = parse_csv(csv, "u.csv", &ColumnMap::default()).unwrap();
+        let (users, problems) = lines_and_problems(&d);
+        assert_eq!(problems, vec![2], "{:?}", d.problems);
+        assert_eq!(users, vec![3, 4, 5]);
+        assert_eq!(d.problems[0].address.as_deref(), Some("a@x.example"));
+        // A legitimate value spanning lines is still one row.
+        let d = parse_csv(
+            "email,name,status\na@x.example,\"Ann\nLee\",Active\nb@x.example,Bob,Active\n",
+            "u.csv",
+            &ColumnMap::default(),
+        )
+        .unwrap();
+        assert_eq!(lines_and_problems(&d), (vec![2, 4], vec![]));
+        assert_eq!(d.users[0].name.as_deref(), Some("Ann\nLee"));
+    }
+
+    /// Issue #16: the address of a skipped row is kept wherever it can be read: a bad value in
+    /// another column, a short or a too-wide row, invalid UTF-8 elsewhere on the line.
+    #[test]
+    fn skipped_rows_keep_the_address_they_carry() {
+        let csv = b"email,name,status\n\
+zoe@x.example,Zoe,Sleeping\n\
+short@x.example\n\
+Doe, Jane,wide@x.example,Active\n\
+bad@x.example,B\xE9,Active\n\
+,Nobody,Active\n";
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("u.csv");
+        std::fs::write(&p, csv).unwrap();
+        let d = load_file(&p, &ColumnMap::default()).unwrap();
+        let addrs: Vec<Option<&str>> = d.problems.iter().map(|p| p.address.as_deref()).collect();
+        assert_eq!(
+            addrs,
+            vec![
+                Some("zoe@x.example"),
+                Some("short@x.example"),
+                Some("wide@x.example"),
+                Some("bad@x.example"),
+                None
+            ]
+        );
+    }
+
+    /// Issue #16: the stored address is kept as stored: a no-break space or a zero-width space
+    /// at its end is data (the CSV trimmed every Unicode space before), spaces inside quotes
+    /// too; only the spaces and tabs of the layout around an unquoted value are dropped.
+    #[test]
+    fn the_stored_address_is_kept_as_stored() {
+        let csv = "email,status\nkenji@x.example\u{a0},Active\nzw@x.example\u{200b},Active\n\"q@x.example \",Active\n  plain@x.example\t, Active\n";
+        let d = parse_csv(csv, "u.csv", &ColumnMap::default()).unwrap();
+        let emails: Vec<&str> = d.users.iter().map(|u| u.email.as_str()).collect();
+        assert_eq!(
+            emails,
+            vec![
+                "kenji@x.example\u{a0}",
+                "zw@x.example\u{200b}",
+                "q@x.example ",
+                "plain@x.example"
+            ]
+        );
+        assert!(d.users.iter().all(|u| u.status == Status::Active));
+    }
+
+    /// A file that cannot be read to the end is refused naming the line, not loaded as far as
+    /// it went (every answer about a later row would be "not found").
+    #[test]
+    fn a_read_error_midway_refuses_the_file_with_its_line() {
+        struct Breaks(Vec<u8>);
+        impl std::io::Read for Breaks {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("device gone"));
+                }
+                let n = buf.len().min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0.drain(..n);
+                Ok(n)
+            }
+        }
+        let rows = stream_csv(
+            Breaks(b"email,status\na@x.example,Active\n".to_vec()),
+            "u.csv",
+            &ColumnMap::default(),
+        )
+        .unwrap();
+        let e = collect(rows, "u.csv").unwrap_err().to_string();
+        assert!(
+            e.starts_with("u.csv:3: the file cannot be read from this line on"),
+            "{e}"
         );
     }
 

@@ -33,6 +33,11 @@ const MAX_LINE: usize = 1024 * 1024;
 struct Line {
     number: usize,
     text: std::result::Result<String, String>,
+    /// For a line that is not text (invalid UTF-8): what can be read of it, the bad bytes as
+    /// U+FFFD, so that its address may still be recognised.
+    lossy: Option<String>,
+    /// The file cannot be read from this line on (an I/O error): no row after it is known.
+    fatal: bool,
 }
 
 enum Source<R: Read> {
@@ -188,6 +193,8 @@ impl<R: Read> Lines<R> {
                 return Some(Line {
                     number,
                     text: Err(format!("the file cannot be read from this line on: {e}")),
+                    lossy: None,
+                    fatal: true,
                 });
             }
         }
@@ -214,20 +221,29 @@ impl<R: Read> Lines<R> {
                     "the line is longer than {} MiB (binary data?)",
                     MAX_LINE >> 20
                 )),
+                lossy: None,
+                fatal: false,
             });
         }
         if buf.last() == Some(&b'\r') {
             buf.pop();
         }
+        let mut lossy = None;
         let text = String::from_utf8(buf).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
+            lossy = Some(String::from_utf8_lossy(e.as_bytes()).into_owned());
             format!(
                 "invalid UTF-8 at byte column {} (byte 0x{:02X}): the file must be UTF-8, or UTF-16 with a byte-order mark",
                 at + 1,
                 e.as_bytes()[at]
             )
         });
-        Some(Line { number, text })
+        Some(Line {
+            number,
+            text,
+            lossy,
+            fatal: false,
+        })
     }
 }
 
@@ -268,8 +284,10 @@ fn is_control(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7F
 }
 
-/// The fields of one row (RFC 4180 with whitespace around fields trimmed): a quoted field may
-/// hold commas, `""` for a quote, and line ends; a quote inside an unquoted field is literal.
+/// The fields of one row (RFC 4180): a quoted field may hold commas, `""` for a quote, and line
+/// ends, and is kept exactly as quoted; a quote inside an unquoted field is literal. Spaces and
+/// tabs around a field are layout (`a, b`) and dropped; any other character is data, kept: a
+/// no-break space at the end of an address is part of the address as the product stores it.
 pub(crate) fn parse_fields(s: &str) -> std::result::Result<Vec<String>, FieldError> {
     let b = s.as_bytes();
     let blank = |c: u8| c == b' ' || c == b'\t';
@@ -306,7 +324,7 @@ pub(crate) fn parse_fields(s: &str) -> std::result::Result<Vec<String>, FieldErr
             while i < b.len() && blank(b[i]) {
                 i += 1;
             }
-            out.push(value.trim().to_string());
+            out.push(value);
             match b.get(i) {
                 None => return Ok(out),
                 Some(b',') => i += 1,
@@ -321,7 +339,7 @@ pub(crate) fn parse_fields(s: &str) -> std::result::Result<Vec<String>, FieldErr
                     _ => i += 1,
                 }
             }
-            out.push(s[start..i].trim().to_string());
+            out.push(s[start..i].trim_matches([' ', '\t']).to_string());
             if i >= b.len() {
                 return Ok(out);
             }
@@ -339,7 +357,7 @@ pub(crate) fn width_problem(fields: &[String], width: usize) -> Option<String> {
             fields.len(),
             if fields.len() == 1 { "" } else { "s" }
         ))
-    } else if fields[width..].iter().any(|f| !f.is_empty()) {
+    } else if fields[width..].iter().any(|f| !f.trim().is_empty()) {
         Some(format!(
             "the row has {} fields, the header {width}: the values would land in the wrong columns (a comma inside an unquoted value?)",
             fields.len()
@@ -354,6 +372,36 @@ pub(crate) fn width_problem(fields: &[String], width: usize) -> Option<String> {
 pub(crate) struct RawRow {
     pub line: usize,
     pub fields: std::result::Result<Vec<String>, String>,
+    /// For a row that could not be split: its line's text as far as it can be read, so that
+    /// the address on it can still be recognised ([`lenient_fields`]).
+    pub raw: Option<String>,
+    /// The file cannot be read from this row on.
+    pub fatal: bool,
+}
+
+/// The fields of a line that is not a well-formed row, as far as they can be told: a quote left
+/// open is closed at the line end; otherwise the line is cut at every comma.
+pub(crate) fn lenient_fields(text: &str) -> Vec<String> {
+    let naive = || {
+        text.split(',')
+            .map(|f| f.trim_matches([' ', '\t', '"']).to_string())
+            .collect()
+    };
+    match parse_fields(text) {
+        Ok(f) => f,
+        Err(FieldError::Unclosed(_)) => {
+            parse_fields(&format!("{text}\"")).unwrap_or_else(|_| naive())
+        }
+        Err(_) => naive(),
+    }
+}
+
+/// True when `text` on its own reads as a row of `width` fields holding an address: a line a
+/// quoted value may not swallow (a quote left open, closed by a stray quote lines later, would
+/// otherwise make the rows between one value).
+fn reads_as_row(text: &str, width: usize) -> bool {
+    parse_fields(text)
+        .is_ok_and(|f| width_problem(&f, width).is_none() && f.iter().any(|v| v.contains('@')))
 }
 
 /// The rows of a CSV file (header included), one per non-blank line or quoted multi-line value.
@@ -391,9 +439,13 @@ impl<R: Read> Rows<R> {
     fn join(&mut self, first: &str) -> Option<Vec<String>> {
         let mut joined = first.to_string();
         for k in 0..MAX_SPAN - 1 {
+            let width = self.width;
             let Ok(next) = &self.peek(k)?.text else {
                 return None;
             };
+            if width.is_some_and(|w| reads_as_row(next, w)) {
+                return None;
+            }
             joined.push('\n');
             joined.push_str(next);
             if joined.len() > MAX_JOINED {
@@ -423,13 +475,20 @@ impl<R: Read> Iterator for Rows<R> {
 
     fn next(&mut self) -> Option<RawRow> {
         loop {
-            let Line { number, text } = self.line()?;
+            let Line {
+                number,
+                text,
+                lossy,
+                fatal,
+            } = self.line()?;
             let text = match text {
                 Ok(t) => t,
                 Err(message) => {
                     return Some(RawRow {
                         line: number,
                         fields: Err(message),
+                        raw: lossy,
+                        fatal,
                     })
                 }
             };
@@ -446,9 +505,12 @@ impl<R: Read> Iterator for Rows<R> {
                 }),
                 Err(e) => Err(e.to_string()),
             };
+            let raw = fields.is_err().then_some(text);
             return Some(RawRow {
                 line: number,
                 fields,
+                raw,
+                fatal: false,
             });
         }
     }

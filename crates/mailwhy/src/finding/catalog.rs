@@ -113,6 +113,40 @@ catalog! {
               account (messaging switch, status, address, re-invite); the person's own IT \
               department handles only their mailbox and spam filter.";
 
+    UserRowUnreadable = "user.row-unreadable", Warning, "the person's row in the directory export could not be read",
+        what: "A row of the directory export carries this address but could not be read (a value \
+               that is not a status, a quote left open, bytes that are not text ...), so it was \
+               skipped. The evidence names the file, the line and what was wrong.",
+        why: "The account on that row may be inactive, never invited or have messages off: nothing \
+              about it can be told from the export. Saying the person has no account would be \
+              wrong, and would send the agent to re-add someone who is there.",
+        fix: "Correct the line (or export the directory again) and run the diagnosis again. Until \
+              then, look the account up in the product's admin to see its status and its \
+              \"send messages to this user\" switch.";
+
+    UserStoredAddressMalformed = "user.stored-address-malformed", Error, "the account's stored address is not the address looked up",
+        what: "The account was found only because the lookup ignores hidden characters, look-alike \
+               letters, spaces and letter case: the address stored on the account has a \
+               no-break space, a zero-width character, a letter from another alphabet, a space \
+               or another case. The evidence shows the stored address with each such character \
+               as <U+XXXX>.",
+        why: "The product sends every email to the address as stored. With a hidden or \
+              look-alike character in it, that is a different address from the person's, which \
+              no mailbox receives, while it looks right on screen. (A difference in letter case \
+              alone is reported as a note: mail servers nearly always ignore it.)",
+        fix: "Retype the address on the account in the directory (do not paste it from a \
+              spreadsheet or a signature), then resend the email or re-invite the person.";
+
+    // ---- directory: the directory export as a whole -----------------------------------------
+
+    DirectoryRowsSkipped = "directory.rows-skipped", Info, "rows of the directory export were skipped",
+        what: "Some rows of the directory export could not be read and were left out: the \
+               evidence gives the file, how many rows, and each row's line and what was wrong.",
+        why: "Accounts on those rows are not part of any diagnosis: a person on one of them is \
+              reported as user.row-unreadable, and the rest of the directory is unaffected.",
+        fix: "Correct the listed lines of the file (or export the directory again), then run \
+              again; `mailwhy batch` on the file lists every skipped row too.";
+
     // ---- address: the email address itself ------------------------------------------------
 
     AddressSyntaxInvalid = "address.syntax-invalid", Error, "the address is not a valid email address",

@@ -50,6 +50,9 @@ pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
     ("mailbox.", "mailbox retrieval", Scope::Run),
     // DNS trouble makes checks inconclusive; it is never itself why mail did not arrive.
     ("dns.", "dns", Scope::Run),
+    // Rows of the directory export that were skipped: a note on what the run did not see (a
+    // person on such a row gets `user.row-unreadable`, about their account).
+    ("directory.", "directory export", Scope::Run),
 ];
 
 /// Notes (severity info) that are a cause for this person, not context: an invitation not yet

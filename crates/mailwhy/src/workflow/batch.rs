@@ -151,7 +151,7 @@ where
     // Per address (a 64-bit hash of its lowercase form): the line and preference of the account
     // `diagnose` would take among the rows read so far.
     let hasher = std::collections::hash_map::RandomState::new();
-    let mut preferred: HashMap<u64, (usize, (bool, bool))> = HashMap::new();
+    let mut preferred: HashMap<u64, (usize, (bool, bool), bool)> = HashMap::new();
     let mut rows_read = 0usize;
     let numbered = rows.enumerate().map_while(|(i, row)| {
         if stop.load(Ordering::Relaxed) {
@@ -162,23 +162,26 @@ where
             i + 1,
             row.map(|user| {
                 let mut h = hasher.build_hasher();
-                h.write(user.email.trim().to_lowercase().as_bytes());
+                // The key `diagnose`'s lookup compares, so that the same rows are duplicates.
+                h.write(crate::directory::match_key(&user.email).as_bytes());
                 let key = crate::directory::preference(&user);
+                let blocked = !crate::directory::blocked(&user).is_empty();
                 let duplicate_of = match preferred.entry(h.finish()) {
                     std::collections::hash_map::Entry::Occupied(mut e) => {
-                        let (line, best) = *e.get();
+                        let (line, best, best_blocked) = *e.get();
                         // An earlier line wins a tie: `diagnose` takes the first of equals.
                         let earlier_preferred = best >= key;
                         if !earlier_preferred {
-                            e.insert((user.line, key));
+                            e.insert((user.line, key, blocked));
                         }
                         Some(EarlierRow {
                             line,
                             preferred: earlier_preferred,
+                            blocked: best_blocked,
                         })
                     }
                     std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert((user.line, key));
+                        v.insert((user.line, key, blocked));
                         None
                     }
                 };

@@ -115,7 +115,6 @@ pub struct DeliveryEvent {}
 pub struct Diagnoser {
     resolving: Resolving,
     directory: Option<Arc<dyn UserDirectory>>,
-    directory_problems: Vec<directory::RowProblem>,
     sender: Option<SenderProfile>,
     allowlist: Option<Allowlist>,
     audit_options: AuditOptions,
@@ -129,7 +128,7 @@ impl std::fmt::Debug for Diagnoser {
         f.debug_struct("Diagnoser")
             .field("dns", &self.resolving.dns)
             .field("directory", &self.directory.as_ref().map(|_| "<directory>"))
-            .field("directory_problems", &self.directory_problems.len())
+            .field("directory_problems", &self.directory_problems().len())
             .field("sender", &self.sender.as_ref().map(|s| &s.name))
             .field("allowlist", &self.allowlist.as_ref().map(|l| &l.file))
             .field("audit_options", &self.audit_options)
@@ -144,7 +143,6 @@ pub struct DiagnoserBuilder {
     dns: DnsConfig,
     zones: Option<PathBuf>,
     directory: Option<Arc<dyn UserDirectory>>,
-    directory_problems: Vec<directory::RowProblem>,
     sender: Option<SenderProfile>,
     allowlist: Option<Allowlist>,
     audit_options: AuditOptions,
@@ -190,11 +188,12 @@ impl DiagnoserBuilder {
         self.directory_file_with(path, &ColumnMap::default())
     }
 
-    /// A directory export file with a column mapping.
+    /// A directory export file with a column mapping. Rows that cannot be read are kept as
+    /// [`directory::RowProblem`]s: a lookup of an address on one says so (`user.row-unreadable`),
+    /// and every report lists them (`directory.rows-skipped`).
     pub fn directory_file_with(mut self, path: &Path, columns: &ColumnMap) -> Result<Self> {
         let loaded = directory::load_file(path, columns)?;
-        self.directory_problems = loaded.problems;
-        self.directory = Some(Arc::new(MemoryDirectory::new(loaded.users)));
+        self.directory = Some(Arc::new(MemoryDirectory::from_loaded(loaded)));
         Ok(self)
     }
 
@@ -254,7 +253,6 @@ impl DiagnoserBuilder {
         Ok(Diagnoser {
             resolving,
             directory: self.directory,
-            directory_problems: self.directory_problems,
             sender: self.sender,
             allowlist: self.allowlist,
             audit_options: self.audit_options,
@@ -278,7 +276,12 @@ impl Diagnoser {
 
     /// The rows of the directory export that could not be read.
     pub fn directory_problems(&self) -> &[directory::RowProblem] {
-        &self.directory_problems
+        self.directory.as_deref().map_or(&[], |d| d.skipped_rows())
+    }
+
+    /// The file the directory was read from, when it was read from one.
+    pub fn directory_file(&self) -> Option<&str> {
+        self.directory.as_deref().and_then(|d| d.source())
     }
 
     /// The DNS layer shared by every diagnosis.
@@ -489,6 +492,9 @@ pub struct EarlierRow {
     /// (active with messages on beats the others, then the first line). This row then reports
     /// only the duplicate: the account the address's mail goes by has its own record.
     pub preferred: bool,
+    /// True when no mail is sent for that account (inactive, never invited, or its switch
+    /// off): the duplicate is then an error, as in `diagnose`.
+    pub blocked: bool,
 }
 
 /// Diagnoses one ticket: every check the diagnoser's inputs and the request allow, the most
@@ -523,19 +529,44 @@ fn row_accounts(row: &BatchRow, schedule: &[u32], now: SystemTime) -> CheckOutco
     let Some(earlier) = row.duplicate_of else {
         return directory::check_accounts(std::slice::from_ref(user), &user.email, schedule, now);
     };
-    let duplicate = Finding::new(
+    // As `diagnose` says of every account sharing an address: an error when mail for one of
+    // them is not sent, and this row's own switch and status.
+    let this_blocked = directory::blocked(user);
+    let mut duplicate = Finding::new(
         FindingId::UserDuplicateAddress,
         if earlier.preferred {
             format!(
-                "Line {} has the same address as line {}, the account its mail goes by (that line's record has its findings).",
-                user.line, earlier.line
+                "Line {} ({}) has the same address as line {}, the account its mail goes by (that line's record has its findings){}.",
+                user.line,
+                directory::state(user),
+                earlier.line,
+                if this_blocked.is_empty() { "" } else { ": no mail is sent for this account" }
             )
         } else {
-            format!("Line {} has the same address as line {}.", user.line, earlier.line)
+            format!(
+                "Line {} ({}) has the same address as line {}{}.",
+                user.line,
+                directory::state(user),
+                earlier.line,
+                if earlier.blocked { ", for which no mail is sent" } else { "" }
+            )
         },
     )
     .with_remedy("Merge or deactivate the extra account; messages and invitations may be going to the other account's settings.")
-    .with_evidence(serde_json::json!({ "line": user.line, "same_as_line": earlier.line }));
+    .with_evidence(serde_json::json!({
+        "line": user.line,
+        "same_as_line": earlier.line,
+        "status": user.status,
+        "send_messages": user.send_messages,
+    }));
+    let other_blocked = if earlier.preferred {
+        !this_blocked.is_empty()
+    } else {
+        earlier.blocked
+    };
+    if other_blocked {
+        duplicate = duplicate.with_severity(crate::finding::Severity::Error);
+    }
     if earlier.preferred {
         let mut c = CheckOutcome::start("directory");
         c.push(duplicate);
