@@ -13,6 +13,7 @@ mod faults;
 mod findings;
 mod message;
 mod pop3;
+mod resolver;
 mod serve;
 mod spf;
 mod tickets;

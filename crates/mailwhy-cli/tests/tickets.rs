@@ -19,7 +19,8 @@ struct Ticket {
     sender: Option<String>,
     allowlist: Option<String>,
     dns_zones: Option<String>,
-    /// "servfail" | "refused" | "silent": resolve through a failing server instead of zones.
+    /// "servfail" | "refused" | "silent" | "nxdomain": resolve through a failing server
+    /// instead of zones.
     nameserver_fault: Option<String>,
     #[serde(default)]
     messages: Vec<String>,
@@ -75,6 +76,8 @@ struct Check {
 struct Stats {
     dns_queries: u64,
     duration_ms: u64,
+    #[serde(default)]
+    resolvers: Vec<String>,
 }
 
 fn rel(dir: &Path, p: &str) -> String {
@@ -130,6 +133,7 @@ async fn every_ticket_gives_the_expected_diagnosis() {
                     "servfail" => Fault::ServFail,
                     "refused" => Fault::Refused,
                     "silent" => Fault::Silent,
+                    "nxdomain" => Fault::NxDomain,
                     other => panic!("{name}: unknown fault {other}"),
                 })
                 .await;

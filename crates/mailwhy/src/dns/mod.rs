@@ -88,7 +88,7 @@ impl Resolving {
             ..config.clone()
         };
         Ok(Resolving {
-            dns: Dns::new(&config)?,
+            dns: Dns::closed_world(&config)?,
             zone_server: Some(s),
         })
     }

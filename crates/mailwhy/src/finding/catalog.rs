@@ -266,6 +266,17 @@ catalog! {
               checks their name servers (are they all up and answering?); try another resolver \
               with --nameserver to rule out a local problem.";
 
+    DnsResolverUntrustworthy = "dns.resolver-untrustworthy", Warning, "the DNS resolver's answers cannot be believed",
+        what: "The resolver asked says that well-known mail domains (gmail.com, outlook.com) do \
+               not exist or receive no mail, or it gives an address for a made-up name. The \
+               evidence names the resolver and each test question with its answer.",
+        why: "A captive portal, a filtering or offline DNS answers like this. Its \"does not \
+              exist\" for the recipient's domain says nothing about the domain, so the domain \
+              checks are marked inconclusive instead of blaming the address.",
+        fix: "Run the check again on a network with working DNS, or name a resolver that answers \
+              normally with --nameserver (your company's resolver, or a public one). Do not tell \
+              the person that their address is wrong on the strength of this report.";
+
     // ---- spf: who may send for a domain (RFC 7208) -----------------------------------------
 
     SpfMissing = "spf.missing", Warning, "the sending domain publishes no SPF record",

@@ -111,13 +111,30 @@ pub fn render_text(reports: &[Report], color: bool) -> String {
             paint(
                 "2",
                 &format!(
-                    "dns queries: {}, time: {} ms",
-                    r.stats.dns_queries, r.stats.duration_ms
+                    "dns queries: {}{}, time: {} ms",
+                    r.stats.dns_queries,
+                    resolvers_note(&r.stats.resolvers),
+                    r.stats.duration_ms
                 )
             )
         );
     }
     out
+}
+
+/// ` (resolver 192.0.2.53)`, or nothing when no resolver was asked.
+pub(super) fn resolvers_note(resolvers: &[String]) -> String {
+    match resolvers {
+        [] => String::new(),
+        [one] => format!(" (resolver {})", sanitize::line(one)),
+        many => format!(
+            " (resolvers {})",
+            many.iter()
+                .map(|r| sanitize::line(r).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 pub(super) fn plural(n: usize) -> &'static str {
