@@ -11,6 +11,7 @@ mod batch_input;
 mod cli;
 mod faults;
 mod findings;
+mod input;
 mod message;
 mod pop3;
 mod resolver;

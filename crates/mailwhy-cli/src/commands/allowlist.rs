@@ -107,6 +107,9 @@ pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, CliError> {
             profile: profile.as_ref(),
             entries: args.check,
         });
+        if let Some(e) = answer.results.iter().find_map(|r| r.error.as_deref()) {
+            return Err(CliError::Usage(format!("--check: {e}")));
+        }
         let text = match settings.format {
             mailwhy::report::Format::Json | mailwhy::report::Format::Jsonl => {
                 mailwhy::json::to_string_pretty(&answer).expect("the answer serializes") + "\n"
