@@ -251,10 +251,10 @@ impl Dns {
         })
     }
 
-    /// A layer over the zone server behind `--dns-zones`: its zones are the whole world by
-    /// design, so a name outside them not existing says nothing about the resolver
-    /// ([`Dns::is_closed_world`]).
-    pub(crate) fn closed_world(config: &DnsConfig) -> Result<Dns, ResolverSetupError> {
+    /// A layer over zone files served on purpose (the zone server behind `--dns-zones`, a
+    /// test's): its zones are the whole world by design, so a name outside them not existing
+    /// says nothing about the resolver ([`Dns::is_closed_world`]).
+    pub fn closed_world(config: &DnsConfig) -> Result<Dns, ResolverSetupError> {
         let mut dns = Dns::new(config)?;
         if let Some(inner) = Arc::get_mut(&mut dns.inner) {
             inner.closed_world = true;

@@ -124,6 +124,16 @@ catalog! {
               mistakes are a missing @, two @ signs, a comma instead of a dot, a trailing dot, or \
               spaces.";
 
+    AddressDomainNotRoutable = "address.domain-not-routable", Error, "no mail is delivered to this domain in practice",
+        what: "The part after the @ is well-formed but is a top-level domain alone (a@io, no dot) \
+               or ends in an all-digit label (a@iana.123). RFC 5321 lets the grammar through; the \
+               evidence names the rule (RFC 5321 §2.3.5, RFC 3696 §2).",
+        why: "No mail server accepts or routes such a domain on the internet: top-level domains \
+              publish no mail servers, and no top-level domain is all digits. Every email to the \
+              address is lost, though it looks nearly right.",
+        fix: "Ask the person for their full address; the domain was usually cut short (name.io, \
+              not io). Correct it in the directory, then re-invite or resend.";
+
     AddressHiddenCharacters = "address.hidden-characters", Error, "the address contains hidden or look-alike characters",
         what: "The address contains characters you cannot see or that only look like normal ones: \
                spaces, zero-width or control characters, text-direction marks, or letters from \
