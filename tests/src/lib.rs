@@ -154,7 +154,11 @@ fn answer(fault: Fault, query: &Message, over_tcp: bool) -> Option<Vec<u8>> {
             let q = query.queries.first()?;
             if q.query_type() == RecordType::A {
                 let name = q.name().clone();
-                m.add_answer(Record::from_rdata(name, 60, RData::A(A::new(198, 51, 100, 7))));
+                m.add_answer(Record::from_rdata(
+                    name,
+                    60,
+                    RData::A(A::new(198, 51, 100, 7)),
+                ));
             }
         }
         Fault::Truncate | Fault::TruncateTcpRefused if !over_tcp => m.metadata.truncation = true,

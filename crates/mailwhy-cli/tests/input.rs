@@ -19,12 +19,28 @@ const CASES: &[&[&str]] = &[
     &["dns", "..", "A"],
     &["dns", "example.com", "BOGUS"],
     &["pop3", "--server", "bad host!"],
-    &["allowlist", "--check", "1.2.3.999", "--allowlist", "fixtures/demo/gateway.txt"],
+    &[
+        "allowlist",
+        "--check",
+        "1.2.3.999",
+        "--allowlist",
+        "fixtures/demo/gateway.txt",
+    ],
     &["explain", "no.such-id"],
-    &["diagnose", "jane.doe@acme-builders.com", "--now", "yesterday"],
+    &[
+        "diagnose",
+        "jane.doe@acme-builders.com",
+        "--now",
+        "yesterday",
+    ],
     &["message", "fixtures/no-such-file.eml"],
     &["bounce", "fixtures/no-such-file.eml"],
-    &["batch", "fixtures/no-such-file.csv", "--now", "2026-11-23T12:00:00Z"],
+    &[
+        "batch",
+        "fixtures/no-such-file.csv",
+        "--now",
+        "2026-11-23T12:00:00Z",
+    ],
 ];
 
 #[test]
@@ -70,5 +86,8 @@ fn dns_ptr_of_an_ip_asks_its_reverse_name() {
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["data"]["name"], "98.225.22.137.in-addr.arpa", "{v}");
-    assert_eq!(v["data"]["records"][0]["data"]["target"], "mta1.procore.com");
+    assert_eq!(
+        v["data"]["records"][0]["data"]["target"],
+        "mta1.procore.com"
+    );
 }

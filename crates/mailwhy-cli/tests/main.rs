@@ -18,4 +18,5 @@ mod resolver;
 mod serve;
 mod spf;
 mod tickets;
+mod words;
 mod workflow;

@@ -58,12 +58,22 @@ async fn a_resolver_answering_nxdomain_for_everything_is_not_believed() {
     assert_eq!(o.status.code(), Some(3), "{o:?}");
     assert_eq!(v["verdict"], "inconclusive");
     let ids = ids(&v);
-    assert_eq!(ids.first().map(String::as_str), Some("dns.resolver-untrustworthy"), "{ids:?}");
+    assert_eq!(
+        ids.first().map(String::as_str),
+        Some("dns.resolver-untrustworthy"),
+        "{ids:?}"
+    );
     assert!(!ids.iter().any(|i| i == "domain.not-found"), "{ids:?}");
     let f = &v["findings"][0];
     assert_eq!(f["evidence"]["resolvers"][0], ns.as_str(), "{f}");
     assert!(f["detail"].as_str().unwrap().contains(&ns), "{f}");
-    assert!(f["detail"].as_str().unwrap().contains("gmail.com does not exist"), "{f}");
+    assert!(
+        f["detail"]
+            .as_str()
+            .unwrap()
+            .contains("gmail.com does not exist"),
+        "{f}"
+    );
     let domain = v["checks"]
         .as_array()
         .unwrap()
@@ -79,14 +89,19 @@ async fn a_resolver_giving_one_address_to_every_name_is_not_believed() {
     let (o, v, _) = address_through(Fault::SameAddress, "jane@no-such-company-mailwhy.com").await;
     assert_eq!(o.status.code(), Some(3), "{o:?}");
     let ids = ids(&v);
-    assert_eq!(ids.first().map(String::as_str), Some("dns.resolver-untrustworthy"), "{ids:?}");
+    assert_eq!(
+        ids.first().map(String::as_str),
+        Some("dns.resolver-untrustworthy"),
+        "{ids:?}"
+    );
     assert!(!ids.iter().any(|i| i == "domain.implicit-mx"), "{ids:?}");
     let probes = v["findings"][0]["evidence"]["probes"].as_array().unwrap();
     assert!(
-        probes
-            .iter()
-            .any(|p| p["addresses"][0] == "198.51.100.7"
-                && p["question"].as_str().unwrap().starts_with("mailwhy-canary-")),
+        probes.iter().any(|p| p["addresses"][0] == "198.51.100.7"
+            && p["question"]
+                .as_str()
+                .unwrap()
+                .starts_with("mailwhy-canary-")),
         "{probes:?}"
     );
 }
@@ -113,7 +128,10 @@ async fn a_sound_resolver_is_believed_and_probed_only_after_an_empty_answer() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let ids = ids(&v);
     assert!(ids.iter().any(|i| i == "domain.not-found"), "{ids:?}");
-    assert!(!ids.iter().any(|i| i == "dns.resolver-untrustworthy"), "{ids:?}");
+    assert!(
+        !ids.iter().any(|i| i == "dns.resolver-untrustworthy"),
+        "{ids:?}"
+    );
 
     let o = run(via("jane.doe@acme-builders.com")).await;
     let through_resolver: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -149,7 +167,10 @@ fn zone_files_are_believed() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let ids = ids(&v);
     assert!(ids.iter().any(|i| i == "domain.not-found"), "{ids:?}");
-    assert!(!ids.iter().any(|i| i == "dns.resolver-untrustworthy"), "{ids:?}");
+    assert!(
+        !ids.iter().any(|i| i == "dns.resolver-untrustworthy"),
+        "{ids:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -38,6 +38,19 @@ pub enum Status {
     NotInvited,
 }
 
+impl Status {
+    /// The status in words, as the product shows it ("not invited"); JSON keeps the kebab-case
+    /// value.
+    pub fn words(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Inactive => "inactive",
+            Status::Invited => "invited",
+            Status::NotInvited => "not invited",
+        }
+    }
+}
+
 /// One account of the directory.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct User {
@@ -451,9 +464,9 @@ pub(crate) fn check_accounts(
         Status::Active => {}
     }
     c.done(format!(
-        "{}: {:?}, messages {}",
+        "{}: {}, messages {}",
         u.email,
-        u.status,
+        u.status.words(),
         if u.send_messages { "on" } else { "off" }
     ))
 }
