@@ -347,7 +347,7 @@ pub fn gateway_in_front(
 mod tests {
     use super::*;
     use crate::allowlist::tests::procore;
-    use crate::allowlist::{export, ExportFormat, ListFormat};
+    use crate::allowlist::{export, ExportFormat, ExportOptions, ListFormat};
 
     fn ids(c: &CheckOutcome) -> Vec<&str> {
         c.findings.iter().map(|f| f.id.as_str()).collect()
@@ -356,7 +356,15 @@ mod tests {
     #[test]
     fn a_complete_list_audits_cleanly() {
         let p = procore();
-        let text = export(&p, ExportFormat::Plain);
+        let text = export(
+            &p,
+            None,
+            ExportFormat::Plain,
+            ExportOptions {
+                include_shared: true,
+            },
+        )
+        .text;
         let l = Allowlist::parse(&text, "full.txt", &ListFormat::Plain).unwrap();
         let c = audit(&p, &l, &AuditOptions::default(), None);
         // Only the warnings about the shared services the vendor itself lists remain.
