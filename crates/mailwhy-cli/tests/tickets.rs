@@ -27,6 +27,9 @@ struct Ticket {
     expect_first: Option<String>,
     expect_first_class: Option<String>,
     expect_ids: Vec<String>,
+    /// Ids the report must not contain (a false alarm the ticket guards against).
+    #[serde(default)]
+    expect_absent: Vec<String>,
     expect_exit: i32,
 }
 
@@ -178,6 +181,11 @@ async fn every_ticket_gives_the_expected_diagnosis() {
         for id in &t.expect_ids {
             if !ids.contains(&id.as_str()) {
                 failures.push(format!("{name}: {id} missing from {ids:?}"));
+            }
+        }
+        for id in &t.expect_absent {
+            if ids.contains(&id.as_str()) {
+                failures.push(format!("{name}: {id} must not be reported: {ids:?}"));
             }
         }
         if t.expect_ids.is_empty() && report.findings.iter().any(|f| f.severity != "info") {
