@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mailwhy::allowlist::{export, Allowlist, ExportFormat, Index, SenderProfile};
+use mailwhy::allowlist::{export, Allowlist, ExportFormat, ExportOptions, Index, SenderProfile};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -14,10 +14,14 @@ fuzz_target!(|data: &[u8]| {
                 assert!(d.is_ascii() && *d == d.to_ascii_lowercase(), "{d:?} not normalized");
             }
             assert!(p.follow_up_days.windows(2).all(|w| w[0] < w[1]));
-            for f in [ExportFormat::Postfix, ExportFormat::Plain, ExportFormat::Json, ExportFormat::M365] {
-                let _ = export(&p, f);
-            }
             let list = Allowlist::from_profile(&p);
+            for f in [ExportFormat::Postfix, ExportFormat::Plain, ExportFormat::Json, ExportFormat::M365] {
+                for include_shared in [false, true] {
+                    let options = ExportOptions { include_shared };
+                    let _ = export(&p, None, f, options);
+                    let _ = export(&p, Some(&list), f, options);
+                }
+            }
             let ix = Index::new(&list.entries);
             let _ = ix.match_ip("10.0.0.1".parse().unwrap());
             let _ = ix.match_domain("x.example.com");

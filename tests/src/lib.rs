@@ -69,9 +69,11 @@ pub async fn zone_server(dir: &Path) -> ZoneServer {
         .expect("zone server starts")
 }
 
-/// A DNS layer that asks only `addr`, with a short timeout.
+/// A DNS layer that asks only `addr`, with a short timeout. Its answers are the whole world, as
+/// under `--dns-zones` (`Dns::closed_world`): a zone server's NXDOMAIN for gmail.com is by
+/// design, so no resolver check runs (the CLI tests check that one through `--nameserver`).
 pub fn dns_for(addr: SocketAddr) -> Dns {
-    Dns::new(&DnsConfig {
+    Dns::closed_world(&DnsConfig {
         upstream: Upstream::Servers(vec![addr]),
         query_timeout: std::time::Duration::from_millis(700),
         retries: 0,
@@ -101,6 +103,12 @@ pub enum Fault {
     /// Answers with a well-formed `A 192.0.2.1` whose message id is not the query's: a client
     /// must ignore it (RFC 5452 §4.3) and time out, never take the records.
     WrongId,
+    /// Answers NXDOMAIN for every name: a captive, filtering or offline resolver, whose "does
+    /// not exist" must not be believed.
+    NxDomain,
+    /// Answers every A question, whatever the name, with `A 198.51.100.7`, and every other
+    /// type with no data: a resolver that rewrites unknown names to its own address.
+    SameAddress,
 }
 
 /// A DNS responder on loopback (UDP and TCP on one port) that answers every question with a
@@ -141,6 +149,18 @@ fn answer(fault: Fault, query: &Message, over_tcp: bool) -> Option<Vec<u8>> {
         Fault::Silent => return None,
         Fault::ServFail => m.metadata.response_code = ResponseCode::ServFail,
         Fault::Refused => m.metadata.response_code = ResponseCode::Refused,
+        Fault::NxDomain => m.metadata.response_code = ResponseCode::NXDomain,
+        Fault::SameAddress => {
+            let q = query.queries.first()?;
+            if q.query_type() == RecordType::A {
+                let name = q.name().clone();
+                m.add_answer(Record::from_rdata(
+                    name,
+                    60,
+                    RData::A(A::new(198, 51, 100, 7)),
+                ));
+            }
+        }
         Fault::Truncate | Fault::TruncateTcpRefused if !over_tcp => m.metadata.truncation = true,
         Fault::Truncate | Fault::WrongId => {
             let name = query.queries.first()?.name().clone();

@@ -275,3 +275,24 @@ async fn no_mx_and_a_failed_address_lookup_is_inconclusive_not_no_mail_host() {
         "{report:#?}"
     );
 }
+
+/// A check line saying "is a valid address" beside a look-alike-character error reads as
+/// "fine": the address check says what it found instead.
+#[tokio::test]
+async fn a_look_alike_address_is_never_called_valid() {
+    let server = zone_server(&fixture("address/zones")).await;
+    let ctx = Context::new(dns_for(server.addr()));
+    for input in ["jane@\u{0456}nitech.fr", "jane\u{200B}@initech.fr"] {
+        let report = address::report(&ctx, input).await;
+        assert!(report
+            .findings
+            .iter()
+            .any(|f| f.id == "address.hidden-characters"));
+        let check = report.checks.iter().find(|c| c.name == "address").unwrap();
+        assert!(
+            !check.detail.contains("is a valid address"),
+            "{input:?}: {}",
+            check.detail
+        );
+    }
+}

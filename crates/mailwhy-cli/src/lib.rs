@@ -121,10 +121,31 @@ where
 {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
+        // Help and version go to stdout as clap writes them; a usage error is one line, like
+        // every other error (`mailwhy: ...`), naming the flag and the value.
+        Err(e)
+            if e.use_stderr()
+                && e.kind() != clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            let text = e.render().to_string();
+            // The message is the first paragraph (a missing argument is listed on the lines
+            // below its "not provided:"); the usage and "--help" hints after it are dropped.
+            let line = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let line = line.trim_start_matches("error: ");
+            eprintln!(
+                "mailwhy: {} (see mailwhy --help)",
+                mailwhy::sanitize::line(line)
+            );
+            return ExitCode::from(2);
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
     match dispatch(cli) {
@@ -291,4 +312,17 @@ pub(crate) fn seconds(flag: &str, value: f64) -> Result<Duration, CliError> {
         )));
     }
     Ok(Duration::from_secs_f64(value))
+}
+
+/// A domain argument (`spf DOMAIN`, `auth DOMAIN`, `--envelope-domain`, `pop3 --server`): a
+/// host name, as its lowercase A-label form; anything else is a usage error naming the
+/// argument, never a lookup whose NXDOMAIN would read as a finding.
+pub(crate) fn domain_arg(what: &str, s: &str) -> Result<String, CliError> {
+    mailwhy::dns::host_name(s).map_err(|e| {
+        CliError::Usage(format!(
+            "{what}: {:?} is not a domain name ({})",
+            mailwhy::sanitize::line(s),
+            e.reason
+        ))
+    })
 }

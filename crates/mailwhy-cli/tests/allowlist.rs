@@ -147,6 +147,37 @@ fn export_formats() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("-IPAllowList @{Add=\"137.22.225.98/32\""));
 }
 
+/// Given the gateway's list, `--export` prints what it lacks, not the vendor's whole list, and
+/// never, unannounced, an entry on shared infrastructure (fastly.net): that one is named on
+/// stderr and exported only with --include-shared.
+#[test]
+fn export_with_the_gateway_list_gives_what_it_lacks_and_announces_what_it_leaves_out() {
+    let base = [
+        "allowlist",
+        "--sender",
+        SENDER,
+        "--allowlist",
+        "fixtures/demo/gateway.txt",
+        "--export",
+        "plain",
+    ];
+    let o = mailwhy(&base);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    // procore.com and 137.22.225.98 are on the gateway's list already; 137.22.228.37 is not.
+    assert!(!lines.contains(&"procore.com"), "{out}");
+    assert!(!lines.contains(&"137.22.225.98/32"), "{out}");
+    assert!(lines.contains(&"137.22.228.37/32"), "{out}");
+    assert!(!out.contains("fastly.net"), "{out}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("left out fastly.net"), "{err}");
+    let mut with = base.to_vec();
+    with.push("--include-shared");
+    let o = mailwhy(&with);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("fastly.net\n"));
+}
+
 #[test]
 fn unreadable_or_bad_inputs_exit_2_naming_the_file() {
     let o = mailwhy(&[

@@ -41,7 +41,7 @@ fn records(out: &Path) -> Vec<serde_json::Value> {
 fn summary_counts(summary: &str) -> (usize, usize, usize) {
     let line = summary
         .lines()
-        .find(|l| l.contains(" records, "))
+        .find(|l| l.contains(" malformed"))
         .unwrap_or_else(|| panic!("no counts in {summary}"));
     let n: Vec<usize> = line
         .split(|c: char| !c.is_ascii_digit())

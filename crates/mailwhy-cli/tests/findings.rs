@@ -81,6 +81,7 @@ enum FaultKind {
     Refused,
     Silent,
     Truncate,
+    Nxdomain,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -139,6 +140,8 @@ struct Check {
 struct Stats {
     dns_queries: u64,
     duration_ms: u64,
+    #[serde(default)]
+    resolvers: Vec<String>,
 }
 
 /// One line of `mailwhy batch`'s JSON Lines: a report, or why the row could not be read.
@@ -355,6 +358,7 @@ async fn run_case(
                 FaultKind::Refused => Fault::Refused,
                 FaultKind::Silent => Fault::Silent,
                 FaultKind::Truncate => Fault::Truncate,
+                FaultKind::Nxdomain => Fault::NxDomain,
             })
             .await;
             args.extend([

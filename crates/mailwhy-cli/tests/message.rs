@@ -311,3 +311,49 @@ fn message_computes_authentication_beside_the_receivers() {
     assert_eq!(c["dmarc"]["result"], "pass");
     assert_eq!(c["differences"][0]["receiver"], "mx.alumni.example");
 }
+
+/// A report about a message (a delivery notification, an out-of-office reply, a feedback
+/// report) is addressed to the sender, like a bounce: `--ticket-address` is compared with the
+/// recipient it reports on, never with its own To.
+#[test]
+fn a_report_about_a_message_is_not_a_recipient_mismatch_against_its_own_envelope() {
+    for (file, reported) in [
+        (
+            "fixtures/message/bounce.delivered.eml",
+            "jane@acme-corp.com",
+        ),
+        ("fixtures/message/bounce.vacation.eml", "jane@acme-corp.com"),
+        ("fixtures/message/bounce.feedback.eml", "jane@isp-mail.net"),
+    ] {
+        let o = mailwhy(&[
+            "--format",
+            "json",
+            "message",
+            file,
+            "--ticket-address",
+            reported,
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let ids: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap())
+            .collect();
+        assert!(
+            !ids.contains(&"message.recipient-mismatch"),
+            "{file}: {ids:?}"
+        );
+        assert!(ids[0].starts_with("bounce."), "{file}: {ids:?}");
+    }
+    // Someone else's report is still a mismatch.
+    let o = mailwhy(&[
+        "--format",
+        "json",
+        "message",
+        "fixtures/message/bounce.delivered.eml",
+        "--ticket-address",
+        "omar@acme-corp.com",
+    ]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("message.recipient-mismatch"));
+}

@@ -77,6 +77,9 @@ struct JsonStats {
     dns_queries: u64,
     #[allow(dead_code)]
     duration_ms: u64,
+    #[allow(dead_code)]
+    #[serde(default)]
+    resolvers: Vec<String>,
 }
 
 fn parse(o: &Output) -> JsonReport {

@@ -112,6 +112,11 @@ fn serves_the_demo_and_never_logs_the_token() {
         log.contains("demo/users.csv:21: row skipped: column status"),
         "{log}"
     );
+    // One line per request (the 401 and the diagnosis), and without -v no line of the zone
+    // server's query log (it answered tens of DNS queries for the diagnosis).
+    let request_lines = log.lines().filter(|l| l.contains("method=")).count();
+    assert_eq!(request_lines, 2, "{log}");
+    assert!(!log.contains("query:") && !log.contains("QUERY"), "{log}");
     assert!(!log.contains("tok-81c2f9"), "{log}");
     assert!(!log.contains("jane.doe"), "no address in the log: {log}");
 }

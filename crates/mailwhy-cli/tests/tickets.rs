@@ -21,7 +21,8 @@ struct Ticket {
     sender: Option<String>,
     allowlist: Option<String>,
     dns_zones: Option<String>,
-    /// "servfail" | "refused" | "silent": resolve through a failing server instead of zones.
+    /// "servfail" | "refused" | "silent" | "nxdomain": resolve through a failing server
+    /// instead of zones.
     nameserver_fault: Option<String>,
     #[serde(default)]
     messages: Vec<String>,
@@ -81,6 +82,8 @@ struct Check {
 struct Stats {
     dns_queries: u64,
     duration_ms: u64,
+    #[serde(default)]
+    resolvers: Vec<String>,
 }
 
 fn rel(dir: &Path, p: &str) -> String {
@@ -127,6 +130,7 @@ async fn every_ticket_gives_the_expected_diagnosis() {
                     "servfail" => Fault::ServFail,
                     "refused" => Fault::Refused,
                     "silent" => Fault::Silent,
+                    "nxdomain" => Fault::NxDomain,
                     other => panic!("{name}: unknown fault {other}"),
                 })
                 .await;
@@ -218,6 +222,11 @@ async fn every_ticket_gives_the_expected_diagnosis() {
         for id in &t.expect_ids {
             if !ids.contains(&id.as_str()) {
                 failures.push(format!("{name}: {id} missing from {ids:?}"));
+            }
+        }
+        for id in &t.expect_absent {
+            if ids.contains(&id.as_str()) {
+                failures.push(format!("{name}: {id} must not be reported: {ids:?}"));
             }
         }
         if t.expect_ids.is_empty() && report.findings.iter().any(|f| f.severity != "info") {

@@ -66,6 +66,7 @@ fn fault(kind: &str) -> Fault {
         "refused" => Fault::Refused,
         "silent" => Fault::Silent,
         "truncate" => Fault::Truncate,
+        "nxdomain" => Fault::NxDomain,
         other => panic!("unknown fault {other}"),
     }
 }

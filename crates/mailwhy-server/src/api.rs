@@ -527,15 +527,16 @@ pub(crate) async fn spf_post(
         body,
         r#"{"domain": "example.com", "ips": ["192.0.2.1"], "mail_from"?: "...", "helo"?: "..."}"#,
     )?;
-    let domain = body.domain.trim();
-    if domain.is_empty() || domain.len() > 253 {
-        return Err(ApiError::new(
+    // The CLI's rule (`mailwhy spf 'bad domain!'` exits 2): a name that is not a host name is
+    // a bad request, not a lookup whose NXDOMAIN would read as "no SPF record".
+    let domain = mailwhy::dns::host_name(body.domain.trim()).map_err(|e| {
+        ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid-field",
-            "`domain` must be a domain name (1 to 253 characters)",
+            format!("`domain` must be a domain name: {}", e.reason),
         )
-        .field("domain"));
-    }
+        .field("domain")
+    })?;
     if body.ips.len() > MAX_IPS {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -548,7 +549,7 @@ pub(crate) async fn spf_post(
         .field("ips"));
     }
     let request = SpfRequest {
-        domain: domain.to_string(),
+        domain,
         ips: body.ips,
         mail_from: body.mail_from,
         helo: body.helo,

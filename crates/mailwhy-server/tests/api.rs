@@ -536,6 +536,16 @@ async fn address_list_and_spf_by_post() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_of(&resp.text().await.unwrap())["code"], "bad-json");
+    // Not a domain: a bad request, as `mailwhy spf 'bad domain!'` exits 2, never a report
+    // whose "no SPF record" rests on asking about it.
+    let resp = c
+        .post(s.url("/v1/spf"))
+        .json(&serde_json::json!({ "domain": "bad domain!" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_of(&resp.text().await.unwrap())["field"], "domain");
 }
 
 #[tokio::test]

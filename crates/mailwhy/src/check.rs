@@ -142,6 +142,11 @@ impl OutcomeBuilder {
         self.findings.push(f);
     }
 
+    /// True when every finding so far has one of `ids` (and there is at least one).
+    pub fn findings_are(&self, ids: &[FindingId]) -> bool {
+        !self.findings.is_empty() && self.findings.iter().all(|f| ids.contains(&f.id))
+    }
+
     /// Marks the check inconclusive (the first reason given is kept).
     pub fn inconclusive(&mut self, why: impl Into<String>) {
         if self.inconclusive.is_none() {

@@ -11,8 +11,17 @@ use crate::dns::{Outcome, RecordType};
 use crate::report::{Report, Stats};
 
 /// `mailwhy dns NAME [TYPE]`: asks one question through the layer and reports the outcome.
+/// A PTR question about an IP address asks its reverse name (`98.225.22.137.in-addr.arpa`), as
+/// `dig -x` does: nobody means the literal name `137.22.225.98`.
 pub async fn report(ctx: &Context, name: &str, rtype: RecordType) -> Report {
     let started = Instant::now();
+    let reverse = match name.parse::<std::net::IpAddr>() {
+        Ok(ip) if rtype == RecordType::PTR => Some(crate::auth::rdns::reverse_name(ip)),
+        _ => None,
+    };
+    let subject = format!("{name} {rtype}");
+    let given = name;
+    let name = reverse.as_deref().unwrap_or(name);
     let mut check = CheckOutcome::start("dns");
     let mut lines = Vec::new();
     let mut data = serde_json::Value::Null;
@@ -55,13 +64,17 @@ pub async fn report(ctx: &Context, name: &str, rtype: RecordType) -> Report {
             data = serde_json::to_value(&*answer).unwrap_or_default();
         }
     }
-    let outcome = check.done(format!("{name} {rtype}"));
+    let outcome = check.done(match &reverse {
+        Some(r) => format!("{r} {rtype} (the reverse name of {given})"),
+        None => subject.clone(),
+    });
     Report::from_outcomes(
-        format!("{name} {rtype}"),
+        subject,
         vec![outcome],
         Stats {
             dns_queries: ctx.dns.queries_sent(),
             duration_ms: started.elapsed().as_millis() as u64,
+            ..Default::default()
         },
     )
     .with_data(data)

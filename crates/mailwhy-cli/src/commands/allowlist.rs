@@ -34,6 +34,10 @@ pub struct AllowlistArgs {
     /// Print the vendor entries the gateway needs, ready to paste, instead of auditing
     #[arg(long, value_enum)]
     export: Option<ExportArg>,
+    /// With --export: also export entries on shared sending infrastructure (a domain every
+    /// other sender of that service also uses), which the audit warns against
+    #[arg(long, requires = "export")]
+    include_shared: bool,
     /// Is this IP or domain on the allowlist, and by which entry? (repeatable)
     #[arg(long, value_name = "IP|DOMAIN", num_args = 1..)]
     check: Vec<String>,
@@ -82,24 +86,47 @@ pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, CliError> {
             ExportArg::Json => ExportFormat::Json,
             ExportArg::M365 => ExportFormat::M365,
         };
-        crate::output::print(&allowlist::export(&profile, f)).ok();
+        // Given the gateway's list, export only what it lacks.
+        let list = list_path
+            .as_deref()
+            .map(|p| Allowlist::load(p, list_format(&args, p)))
+            .transpose()?;
+        let out = allowlist::export(
+            &profile,
+            list.as_ref(),
+            f,
+            allowlist::ExportOptions {
+                include_shared: args.include_shared,
+            },
+        );
+        crate::output::print(&out.text).ok();
+        if !settings.quiet {
+            for l in &out.left_out {
+                eprintln!(
+                    "mailwhy: left out {}: shared sending infrastructure ({}), it would admit every other sender of that service; --include-shared exports it",
+                    mailwhy::sanitize::line(&l.entry),
+                    l.service
+                );
+            }
+            if let Some(list) = &list {
+                eprintln!(
+                    "mailwhy: {} entr{} of {} already admitted by {}, not exported",
+                    out.already_listed,
+                    if out.already_listed == 1 { "y" } else { "ies" },
+                    mailwhy::sanitize::line(&profile.name),
+                    mailwhy::sanitize::line(&list.file)
+                );
+            }
+        }
         return Ok(0);
     }
     let list_path = list_path.ok_or_else(|| {
         CliError::Usage("allowlist needs --allowlist FILE (and --sender FILE to audit)".into())
     })?;
-    let format = args.list_format.map(|f| match f {
-        ListFormatArg::Plain => ListFormat::Plain,
-        ListFormatArg::Csv => ListFormat::Csv(args.column.clone()),
-        ListFormatArg::Toml => ListFormat::Toml,
-    });
-    let format = format.or_else(|| {
-        (list_path.extension().is_some_and(|e| e == "csv"))
-            .then(|| ListFormat::Csv(args.column.clone()))
-    });
-    if matches!(&format, Some(ListFormat::Csv(c)) if c.parse::<usize>() == Ok(0)) {
+    if args.column.parse::<usize>() == Ok(0) {
         return Err(CliError::Usage("--column counts from 1".into()));
     }
+    let format = list_format(&args, &list_path);
     let list = Allowlist::load(&list_path, format)?;
     if !args.check.is_empty() {
         let answer = workflow::allowlist_lookup(&AllowlistLookupRequest {
@@ -107,6 +134,9 @@ pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, CliError> {
             profile: profile.as_ref(),
             entries: args.check,
         });
+        if let Some(e) = answer.results.iter().find_map(|r| r.error.as_deref()) {
+            return Err(CliError::Usage(format!("--check: {e}")));
+        }
         let text = match settings.format {
             mailwhy::report::Format::Json | mailwhy::report::Format::Jsonl => {
                 mailwhy::json::to_string_pretty(&answer).expect("the answer serializes") + "\n"
@@ -144,5 +174,18 @@ pub fn run(settings: &Settings, args: AllowlistArgs) -> Result<u8, CliError> {
         let ctx = mailwhy::check::Context::new(resolving.dns.clone());
         let report = workflow::allowlist_audit(Some(&ctx), &request).await;
         crate::output::emit(settings, &[report], Some(&resolving.dns))
+    })
+}
+
+/// The allowlist's layout: `--list-format`, else CSV for a `.csv` file, else guessed by the
+/// loader.
+fn list_format(args: &AllowlistArgs, path: &std::path::Path) -> Option<ListFormat> {
+    let format = args.list_format.map(|f| match f {
+        ListFormatArg::Plain => ListFormat::Plain,
+        ListFormatArg::Csv => ListFormat::Csv(args.column.clone()),
+        ListFormatArg::Toml => ListFormat::Toml,
+    });
+    format.or_else(|| {
+        (path.extension().is_some_and(|e| e == "csv")).then(|| ListFormat::Csv(args.column.clone()))
     })
 }

@@ -39,10 +39,12 @@ pub fn run(settings: &Settings, args: AuthArgs) -> Result<u8, CliError> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    mailwhy::dns::normalize_name(&args.domain.trim_end_matches('.').to_ascii_lowercase())
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let domain = crate::domain_arg("auth", &args.domain)?;
+    for d in &args.envelope_domains {
+        crate::domain_arg("--envelope-domain", d)?;
+    }
     let request = AuthRequest {
-        domain: args.domain,
+        domain,
         selectors: args.selectors,
         ips,
         envelope_domains: args.envelope_domains,

@@ -29,6 +29,17 @@ pub fn run(settings: &Settings, args: DnsArgs) -> Result<u8, CliError> {
                 mailwhy::sanitize::line(&args.rtype)
             ))
         })?;
+    // Any octet may be in a DNS label (`dns 'odd name' TXT` is a fair question), but an empty
+    // label or an over-long name is no question at all.
+    if args.name.parse::<std::net::IpAddr>().is_err() {
+        mailwhy::dns::normalize_name(&args.name).map_err(|e| {
+            CliError::Usage(format!(
+                "dns: {:?} is not a DNS name ({})",
+                mailwhy::sanitize::line(&args.name),
+                e.reason
+            ))
+        })?;
+    }
     let request = DnsRequest {
         name: args.name,
         rtype,

@@ -57,6 +57,9 @@ pub fn run(settings: &Settings, args: Pop3Args) -> Result<u8, CliError> {
     if args.server.trim().is_empty() {
         return Err(Usage("--server: give the POP3 server's name".into()));
     }
+    if args.server.parse::<std::net::IpAddr>().is_err() {
+        crate::domain_arg("--server", &args.server)?;
+    }
     if args.port == Some(0) {
         return Err(Usage("--port: 0 is not a port".into()));
     }

@@ -57,11 +57,28 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
         let d = inputs.diagnoser(settings, true).await?;
         if !settings.quiet {
             // One line per request on stderr (method, path, status, time; never a query string
-            // or a header, so neither addresses nor the token reach the log).
+            // or a header, so neither addresses nor the token reach the log), and nothing else.
+            // Other crates' info lines stay out unless -v: the zone server behind
+            // --dns-zones logs every DNS query it answers, tens per request.
+            use tracing_subscriber::filter::{LevelFilter, Targets};
+            use tracing_subscriber::layer::SubscriberExt;
+            use tracing_subscriber::util::SubscriberInitExt;
+            let others = if settings.verbose > 0 {
+                LevelFilter::INFO
+            } else {
+                LevelFilter::WARN
+            };
             let _ = tracing_subscriber::fmt()
                 .with_writer(std::io::stderr)
                 .with_target(false)
                 .with_ansi(settings.color)
+                .finish()
+                .with(
+                    Targets::new()
+                        .with_default(others)
+                        .with_target("mailwhy_server", LevelFilter::INFO)
+                        .with_target("mailwhy", LevelFilter::INFO),
+                )
                 .try_init();
             report_problems(&d);
         }

@@ -26,14 +26,9 @@ pub struct SpfArgs {
 }
 
 pub fn run(settings: &Settings, args: SpfArgs) -> Result<u8, CliError> {
-    if mailwhy::dns::normalize_name(&args.domain).is_err() {
-        return Err(CliError::Usage(format!(
-            "{:?} is not a domain name",
-            mailwhy::sanitize::line(&args.domain)
-        )));
-    }
+    let domain = crate::domain_arg("spf", &args.domain)?;
     let request = SpfRequest {
-        domain: args.domain,
+        domain,
         ips: args.ips,
         mail_from: args.mail_from,
         helo: args.helo,

@@ -89,6 +89,7 @@ pub async fn check(ctx: &Context, input: &str) -> CheckOutcome {
 pub async fn inspect(ctx: &Context, input: &str) -> Checked {
     let mut c = CheckOutcome::start("address");
     let found = hidden::scan(input);
+    let has_hidden = !found.is_empty();
     let parsed = parse(input);
     let mut cleaned = false;
     let address = match (parsed, found.is_empty()) {
@@ -119,11 +120,13 @@ pub async fn inspect(ctx: &Context, input: &str) -> Checked {
         }
     };
     let Some(addr) = address else {
+        let detail = if c.findings_are(&[FindingId::AddressDomainNotRoutable]) {
+            "is well-formed, but no mail is delivered to its domain"
+        } else {
+            "is not a valid address"
+        };
         return Checked {
-            outcome: c.done(format!(
-                "{} is not a valid address",
-                crate::sanitize::line(input)
-            )),
+            outcome: c.done(format!("{} {detail}", crate::sanitize::line(input))),
             address: None,
             cleaned,
         };
@@ -185,6 +188,9 @@ pub async fn inspect(ctx: &Context, input: &str) -> Checked {
     }
     if cleaned {
         detail = format!("{shown} is valid once the hidden characters are removed");
+    } else if has_hidden {
+        // Never "a valid address" beside a look-alike-character error: it reads as "fine".
+        detail = format!("{shown} is well-formed but holds hidden or look-alike characters");
     }
     Checked {
         outcome: c.done(detail),
@@ -198,6 +204,7 @@ fn push_problems(c: &mut OutcomeBuilder, input: &str, problems: &[Problem]) {
     for id in [
         FindingId::AddressSyntaxInvalid,
         FindingId::AddressLengthExceeded,
+        FindingId::AddressDomainNotRoutable,
     ] {
         let mine: Vec<&Problem> = problems.iter().filter(|p| p.finding_id() == id).collect();
         if mine.is_empty() {
@@ -206,6 +213,8 @@ fn push_problems(c: &mut OutcomeBuilder, input: &str, problems: &[Problem]) {
         let words: Vec<String> = mine.iter().map(|p| p.message.clone()).collect();
         let remedy = if id == FindingId::AddressLengthExceeded {
             "Check the address with the person: it is usually pasted twice or has extra text attached. Correct it in the directory."
+        } else if id == FindingId::AddressDomainNotRoutable {
+            "Ask the person for their full address: the part after the @ is usually cut short (name.com, not com). Correct it in the directory."
         } else {
             "Ask the person for their address again and correct it in the directory."
         };
@@ -377,9 +386,18 @@ pub(crate) async fn address_and_domain(
             }
         }
     } else {
+        let unroutable = outcomes.iter().any(|o| {
+            o.findings
+                .iter()
+                .any(|f| f.id == FindingId::AddressDomainNotRoutable)
+        });
         outcomes.push(CheckOutcome::skipped(
             "domain",
-            "the address is not valid, so its domain was not looked up",
+            if unroutable {
+                "no mail is routed to a domain like this one, so it was not looked up"
+            } else {
+                "the address is not valid, so its domain was not looked up"
+            },
         ));
     }
     let facts = AddressFacts {

@@ -70,6 +70,9 @@ pub enum ProblemKind {
     Syntax,
     /// A part is too long (`address.length-exceeded`).
     Length,
+    /// Well-formed, but the domain is one mail is not delivered to in practice: a bare
+    /// top-level domain (no dot) or an all-digit last label (`address.domain-not-routable`).
+    NotRoutable,
 }
 
 /// One reason the address was not accepted.
@@ -91,6 +94,7 @@ impl Problem {
         match self.kind {
             ProblemKind::Syntax => FindingId::AddressSyntaxInvalid,
             ProblemKind::Length => FindingId::AddressLengthExceeded,
+            ProblemKind::NotRoutable => FindingId::AddressDomainNotRoutable,
         }
     }
 }
@@ -327,6 +331,15 @@ fn syntax(rule: &'static str, position: Option<usize>, message: String) -> Probl
         kind: ProblemKind::Syntax,
         rule,
         position,
+        message,
+    }
+}
+
+fn not_routable(rule: &'static str, message: String) -> Problem {
+    Problem {
+        kind: ProblemKind::NotRoutable,
+        rule,
+        position: None,
         message,
     }
 }
@@ -910,12 +923,13 @@ fn domain_name(input: &str, start: usize, problems: &mut Vec<Problem>) -> Option
             ),
         ));
     }
+    // Both are well-formed Domains (RFC 5321 §4.1.2), so not syntax errors; but no mail is
+    // delivered to them in practice, which is its own finding.
     if labels == 1 {
-        problems.push(syntax(
+        problems.push(not_routable(
             rule::FQDN,
-            None,
             format!(
-                "the domain \"{dom}\" has no dot (an internet domain looks like name.com or name.fr)"
+                "the domain \"{dom}\" has no dot: a top-level domain alone receives no mail (an internet domain looks like name.com or name.fr)"
             ),
         ));
     } else if last.bytes().all(|c| c.is_ascii_digit()) {
@@ -928,10 +942,9 @@ fn domain_name(input: &str, start: usize, problems: &mut Vec<Problem>) -> Option
                 ),
             ));
         } else {
-            problems.push(syntax(
+            problems.push(not_routable(
                 rule::TLD,
-                None,
-                format!("the last part of the domain, \"{last}\", is all digits (no top-level domain is)"),
+                format!("the last part of the domain, \"{last}\", is all digits: no top-level domain is, so no mail can be routed there"),
             ));
         }
     }
@@ -1025,6 +1038,13 @@ mod tests {
         assert_eq!(err("jane@")[0].position, Some(5));
         assert_eq!(err("@acme.com")[0].position, Some(1));
         assert!(err("jane@acme")[0].message.contains("has no dot"));
+        // Well-formed, but not a domain mail goes to: not a syntax error.
+        for a in ["jane@acme", "a@io", "a@iana.123"] {
+            let p = err(a);
+            assert_eq!(p.len(), 1, "{a}: {p:?}");
+            assert_eq!(p[0].kind, ProblemKind::NotRoutable, "{a}");
+            assert_eq!(p[0].finding_id(), FindingId::AddressDomainNotRoutable);
+        }
         assert!(err("jane@1.2.3.4")[0].message.contains("square brackets"));
         assert!(err("Jane Doe <jane@acme.com>")[0]
             .message

@@ -243,7 +243,11 @@ pub fn audit(
                     profile.name,
                     all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
                     if partial.is_empty() { String::new() } else { format!(" (partly covered: {})", partial.join(", ")) }
-                )).with_remedy(format!("Add these addresses to the IP allowlist. {where_}"))
+                )).with_remedy(format!(
+                    "Add {}'s sending addresses {} to the IP allowlist. {where_}",
+                    profile.name,
+                    all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ))
             .with_evidence(json!({ "missing": missing_ips, "partly_covered": partial, "vendor": profile.name })),
         );
     }
@@ -277,7 +281,7 @@ pub fn audit(
                         e.text,
                         svc_domain,
                         if vendor_asks { format!("; {} lists it among its sending domains", profile.name) } else { String::new() }
-                    )).with_remedy(format!("Every customer of {svc} can now reach your users unfiltered. Replace the entry with the vendor's own sending IPs, or a rule that also requires DKIM (d={}) or DMARC to pass.", profile.domains.first().map(String::as_str).unwrap_or("the vendor's domain")))
+                    )).with_remedy(format!("Every customer of {svc} can now reach your users unfiltered. Replace the entry {} (line {}) with {}'s own sending IPs, or a rule that also requires DKIM (d={}) or DMARC to pass.", e.text, e.line, profile.name, profile.domains.first().map(String::as_str).unwrap_or("the vendor's domain")))
                 .with_severity(if vendor_asks { Severity::Info } else { Severity::Warning })
                 .with_evidence(json!({ "file": list.file, "line": e.line, "entry": e.text, "service": svc, "vendor_lists_it": vendor_asks })),
             );
@@ -355,7 +359,13 @@ pub fn audit(
                     if stale.len() == 1 { "y matches" } else { "ies match" },
                     profile.name,
                     stale.iter().take(20).map(|e| format!("{} (line {})", e.text, e.line)).collect::<Vec<_>>().join(", ")
-                )).with_remedy(format!("If these were added for {} (not for another sender), remove them: a stale entry admits whoever holds that address or domain now.", profile.name))
+                )).with_remedy(format!(
+                    "If {} {} added for {} (not for another sender), remove {}: a stale entry admits whoever holds that address or domain now.",
+                    stale.iter().take(20).map(|e| format!("{} (line {})", e.text, e.line)).collect::<Vec<_>>().join(", "),
+                    if stale.len() == 1 { "was" } else { "were" },
+                    profile.name,
+                    if stale.len() == 1 { "it" } else { "them" },
+                ))
             .with_evidence(json!({ "entries": stale.iter().map(|e| json!({"line": e.line, "entry": e.text})).collect::<Vec<_>>() })),
         );
     }
@@ -392,7 +402,7 @@ pub fn gateway_in_front(
 mod tests {
     use super::*;
     use crate::allowlist::tests::procore;
-    use crate::allowlist::{export, ExportFormat, ListFormat};
+    use crate::allowlist::{export, ExportFormat, ExportOptions, ListFormat};
 
     fn ids(c: &CheckOutcome) -> Vec<&str> {
         c.findings.iter().map(|f| f.id.as_str()).collect()
@@ -401,7 +411,15 @@ mod tests {
     #[test]
     fn a_complete_list_audits_cleanly() {
         let p = procore();
-        let text = export(&p, ExportFormat::Plain);
+        let text = export(
+            &p,
+            None,
+            ExportFormat::Plain,
+            ExportOptions {
+                include_shared: true,
+            },
+        )
+        .text;
         let l = Allowlist::parse(&text, "full.txt", &ListFormat::Plain).unwrap();
         let c = audit(&p, &l, &AuditOptions::default(), None);
         // Only the warnings about the shared services the vendor itself lists remain.

@@ -22,7 +22,7 @@ pub(crate) mod profile;
 
 pub use audit::{audit, gateway_in_front, where_to_add, AuditOptions};
 pub use drift::{spf_drift, SpfDriftMemo};
-pub use export::{export, ExportFormat};
+pub use export::{export, Export, ExportFormat, ExportOptions, LeftOut};
 pub use index::{Coverage, Index};
 pub use list::{Allowlist, Entry, EntryKind, InvalidLine, ListFormat};
 pub use lookup::{lookup, Lookup};

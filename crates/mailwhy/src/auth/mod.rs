@@ -631,6 +631,7 @@ pub async fn run(ctx: &Context, input: &AuthInput) -> Report {
         Stats {
             dns_queries: ctx.dns.queries_sent() - before,
             duration_ms: started.elapsed().as_millis() as u64,
+            ..Default::default()
         },
     )
     .with_data(c.data);

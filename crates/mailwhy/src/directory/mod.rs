@@ -46,6 +46,19 @@ pub enum Status {
     NotInvited,
 }
 
+impl Status {
+    /// The status in words, as the product shows it ("not invited"); JSON keeps the kebab-case
+    /// value.
+    pub fn words(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Inactive => "inactive",
+            Status::Invited => "invited",
+            Status::NotInvited => "not invited",
+        }
+    }
+}
+
 /// One account of the directory.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct User {
@@ -631,14 +644,9 @@ pub(crate) fn blocked(u: &User) -> Vec<&'static str> {
 
 /// One account's status and switch in words: `inactive, messages off`.
 pub(crate) fn state(u: &User) -> String {
-    let status = match u.status {
-        Status::Active => "active",
-        Status::Inactive => "inactive",
-        Status::Invited => "invited",
-        Status::NotInvited => "not invited",
-    };
     format!(
-        "{status}, messages {}",
+        "{}, messages {}",
+        u.status.words(),
         if u.send_messages { "on" } else { "off" }
     )
 }
@@ -842,9 +850,9 @@ fn account_findings(
         other_account_findings(c, other, u);
     }
     let mut detail = format!(
-        "{}: {:?}, messages {}",
+        "{}: {}, messages {}",
         u.email,
-        u.status,
+        u.status.words(),
         if u.send_messages { "on" } else { "off" }
     );
     for other in accounts.iter().filter(|o| !std::ptr::eq(*o, u)) {

@@ -28,7 +28,7 @@ use std::path::Path;
 pub use hickory_resolver::proto::rr::RecordType;
 
 pub use answer::{Answer, Data, Outcome, Rec};
-pub use name::{normalize_name, InvalidName};
+pub use name::{host_name, normalize_name, InvalidName};
 pub(crate) use resolver::QueryCounter;
 pub use resolver::{Dns, DnsConfig, ExpiryWatch, QueryLogEntry, ResolverSetupError, Upstream};
 
@@ -88,7 +88,7 @@ impl Resolving {
             ..config.clone()
         };
         Ok(Resolving {
-            dns: Dns::new(&config)?,
+            dns: Dns::closed_world(&config)?,
             zone_server: Some(s),
         })
     }

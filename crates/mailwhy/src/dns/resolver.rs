@@ -138,6 +138,21 @@ struct Inner {
     /// The time each run gets (see [`DnsConfig::overall_timeout`]); its deadline is set when
     /// the run's handle is made.
     overall_timeout: Option<Duration>,
+    /// The resolvers asked, for the report (see [`Dns::resolvers`]).
+    resolvers: Vec<String>,
+    /// See [`Dns::is_closed_world`].
+    closed_world: bool,
+    /// See [`Dns::canary_label`].
+    canary: String,
+}
+
+/// `mailwhy-canary-` and 16 random hex digits (from the standard library's per-process random
+/// hash keys: no extra dependency for one number).
+fn canary_label() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::process::id().into());
+    format!("mailwhy-canary-{:016x}", h.finish())
 }
 
 impl fmt::Debug for Dns {
@@ -165,11 +180,24 @@ impl Dns {
     /// A DNS layer with these settings. Must be called inside a tokio runtime.
     pub fn new(config: &DnsConfig) -> Result<Dns, ResolverSetupError> {
         let provider = TokioRuntimeProvider::default();
+        let resolvers: Vec<String>;
         let mut builder = match &config.upstream {
             Upstream::System => {
-                TokioResolver::builder(provider).map_err(|e| ResolverSetupError(e.to_string()))?
+                // Read the system configuration here rather than through
+                // `TokioResolver::builder`, to keep the servers' addresses for the report.
+                let (conf, opts) = hickory_resolver::system_conf::read_system_conf()
+                    .map_err(|e| ResolverSetupError(e.to_string()))?;
+                resolvers = conf
+                    .name_servers()
+                    .iter()
+                    .map(|ns| ns.ip.to_string())
+                    .collect();
+                let mut b = TokioResolver::builder_with_config(conf, provider);
+                *b.options_mut() = opts;
+                b
             }
             Upstream::Servers(addrs) => {
+                resolvers = addrs.iter().map(|a| a.to_string()).collect();
                 let servers = addrs
                     .iter()
                     .map(|a| {
@@ -216,8 +244,41 @@ impl Dns {
                 query_timeout: config.query_timeout * (config.retries as u32 + 1)
                     + Duration::from_millis(500),
                 overall_timeout: config.overall_timeout,
+                resolvers,
+                closed_world: false,
+                canary: canary_label(),
             }),
         })
+    }
+
+    /// A layer over zone files served on purpose (the zone server behind `--dns-zones`, a
+    /// test's): its zones are the whole world by design, so a name outside them not existing
+    /// says nothing about the resolver ([`Dns::is_closed_world`]).
+    pub fn closed_world(config: &DnsConfig) -> Result<Dns, ResolverSetupError> {
+        let mut dns = Dns::new(config)?;
+        if let Some(inner) = Arc::get_mut(&mut dns.inner) {
+            inner.closed_world = true;
+        }
+        Ok(dns)
+    }
+
+    /// The resolvers asked (`IP` or `IP:port`), in the order they are tried: what a report
+    /// names, so that an answer can be traced to who gave it.
+    pub fn resolvers(&self) -> &[String] {
+        &self.inner.resolvers
+    }
+
+    /// True when the layer resolves from zone files given on purpose (`--dns-zones`) rather
+    /// than from a real resolver: there is nothing to distrust.
+    pub fn is_closed_world(&self) -> bool {
+        self.inner.closed_world
+    }
+
+    /// A label no real zone has, the same for the life of the layer (so that the answer about
+    /// it is cached like any other): a name under it must not exist, and a resolver that says
+    /// it does invents answers.
+    pub fn canary_label(&self) -> &str {
+        &self.inner.canary
     }
 
     /// Asks one question. Identical questions in flight at the same time share one query, and

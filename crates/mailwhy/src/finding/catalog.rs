@@ -158,6 +158,16 @@ catalog! {
               mistakes are a missing @, two @ signs, a comma instead of a dot, a trailing dot, or \
               spaces.";
 
+    AddressDomainNotRoutable = "address.domain-not-routable", Error, "no mail is delivered to this domain in practice",
+        what: "The part after the @ is well-formed but is a top-level domain alone (a@io, no dot) \
+               or ends in an all-digit label (a@iana.123). RFC 5321 lets the grammar through; the \
+               evidence names the rule (RFC 5321 §2.3.5, RFC 3696 §2).",
+        why: "No mail server accepts or routes such a domain on the internet: top-level domains \
+              publish no mail servers, and no top-level domain is all digits. Every email to the \
+              address is lost, though it looks nearly right.",
+        fix: "Ask the person for their full address; the domain was usually cut short (name.io, \
+              not io). Correct it in the directory, then re-invite or resend.";
+
     AddressHiddenCharacters = "address.hidden-characters", Error, "the address contains hidden or look-alike characters",
         what: "The address contains characters you cannot see or that only look like normal ones: \
                spaces, zero-width or control characters, text-direction marks, or letters from \
@@ -299,6 +309,17 @@ catalog! {
         fix: "Run the check again in a few minutes. If it keeps failing, the domain's DNS admin \
               checks their name servers (are they all up and answering?); try another resolver \
               with --nameserver to rule out a local problem.";
+
+    DnsResolverUntrustworthy = "dns.resolver-untrustworthy", Warning, "the DNS resolver's answers cannot be believed",
+        what: "The resolver asked says that well-known mail domains (gmail.com, outlook.com) do \
+               not exist or receive no mail, or it gives an address for a made-up name. The \
+               evidence names the resolver and each test question with its answer.",
+        why: "A captive portal, a filtering or offline DNS answers like this. Its \"does not \
+              exist\" for the recipient's domain says nothing about the domain, so the domain \
+              checks are marked inconclusive instead of blaming the address.",
+        fix: "Run the check again on a network with working DNS, or name a resolver that answers \
+              normally with --nameserver (your company's resolver, or a public one). Do not tell \
+              the person that their address is wrong on the strength of this report.";
 
     // ---- spf: who may send for a domain (RFC 7208) -----------------------------------------
 

@@ -149,25 +149,34 @@ pub fn lookup(id: &str) -> Option<&'static FindingKind> {
     FindingId::parse(id).map(FindingId::kind)
 }
 
-/// The registered ids closest to `id` (for "did you mean"), best first, at most `max`.
+/// The registered ids closest to `id` (for "did you mean"), best first, at most `max`: ids that
+/// contain what was typed, then near spellings, within the area typed (`user.`) before others;
+/// only those about as close as the best (a near match is not padded with unrelated ids).
 pub fn closest_ids(id: &str, max: usize) -> Vec<&'static str> {
+    let typed_area = id.split_once('.').map(|(a, _)| a);
+    let known_area = typed_area.filter(|a| FindingId::ALL.iter().any(|k| k.area() == *a));
     let mut scored: Vec<(usize, &'static str)> = FindingId::ALL
         .iter()
         .map(|k| {
-            let k = k.as_str();
-            let mut d = crate::text::edit_distance(id, k);
+            let name = k.as_str();
+            let mut d = crate::text::edit_distance(id, name);
             // A typed fragment that is part of an id ("messaging") is a strong hint.
-            if !id.is_empty() && k.contains(id) {
+            if !id.is_empty() && name.contains(id) {
                 d = d.min(1);
             }
-            (d, k)
+            // `user.x` means an id of the user area: another area's id is a worse guess.
+            if known_area.is_some_and(|a| a != k.area()) {
+                d += 3;
+            }
+            (d, name)
         })
         .collect();
     scored.sort();
     let limit = (id.chars().count() / 2).max(3);
+    let best = scored.first().map_or(0, |(d, _)| *d);
     scored
         .into_iter()
-        .filter(|(d, _)| *d <= limit)
+        .filter(|(d, _)| *d <= limit && *d <= best + 2)
         .take(max)
         .map(|(_, id)| id)
         .collect()
@@ -339,5 +348,12 @@ mod tests {
             "user.messaging-disabled"
         );
         assert!(closest_ids("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", 3).is_empty());
+        // A fragment of one id suggests that id, not spf.missing or dmarc.missing.
+        assert_eq!(
+            closest_ids("user.messaging", 3),
+            ["user.messaging-disabled"]
+        );
+        assert_eq!(closest_ids("spf.mising", 3)[0], "spf.missing");
+        assert_eq!(closest_ids("user.not-fond", 3)[0], "user.not-found");
     }
 }

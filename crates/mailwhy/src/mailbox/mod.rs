@@ -157,6 +157,7 @@ pub async fn diagnose(
     let stats = Stats {
         dns_queries: ctx.dns.queries_sent(),
         duration_ms: started.elapsed().as_millis() as u64,
+        ..Default::default()
     };
     let subject = format!(
         "pop3 {}:{port} ({})",

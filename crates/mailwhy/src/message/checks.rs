@@ -164,12 +164,14 @@ fn normalize_address(a: &str) -> String {
 /// `message.recipient-mismatch` when the message concerns other addresses than
 /// `ticket_address`; `None` when it matches one of them or names no recipient.
 ///
-/// A bounce is addressed to the sender, so for a bounce the recipients that matter are the
-/// ones it reports; for any other message they are To, Cc, Delivered-To, X-Original-To,
-/// Envelope-To and the Received `for` clauses.
+/// A bounce is addressed to the sender, and so is every other report about a message (a
+/// delivery notification, a feedback report, an out-of-office reply): for those the recipients
+/// that matter are the ones the report is about; for any other message they are To, Cc,
+/// Delivered-To, X-Original-To, Envelope-To and the Received `for` clauses.
 pub fn recipient_mismatch(a: &Analysis, ticket_address: &str) -> Option<Finding> {
     let want = normalize_address(ticket_address);
-    if a.bounce.is_bounce {
+    let report = a.bounce.is_bounce || a.bounce.kind != crate::bounce::Kind::NotBounce;
+    if report {
         let bounced: Vec<String> = a
             .bounce
             .recipients
@@ -182,8 +184,9 @@ pub fn recipient_mismatch(a: &Analysis, ticket_address: &str) -> Option<Finding>
         return Some(
             Finding::new(FindingId::MessageRecipientMismatch,
                 format!(
-                    "The ticket is about {}, but this bounce is about {}.",
+                    "The ticket is about {}, but this {} is about {}.",
                     sanitize::line(ticket_address),
+                    if a.bounce.is_bounce { "bounce" } else { "report" },
                     sanitize::line(&bounced.join(", "))
                 )).with_remedy("Check which address the product has on file for this person: the bounce concerns the address shown.")
             .with_evidence(serde_json::json!({ "ticket_address": ticket_address, "bounced_recipients": bounced })),
@@ -222,14 +225,16 @@ pub(crate) fn check_recipient(a: &Analysis, ticket_address: &str) -> CheckOutcom
     if let Some(f) = recipient_mismatch(a, ticket_address) {
         c.push(f);
     }
-    c.done(if a.bounce.is_bounce {
-        "the bounced recipients against the ticket's address".to_string()
-    } else {
-        format!(
-            "compared {} with the message's recipients",
-            sanitize::line(ticket_address)
-        )
-    })
+    c.done(
+        if a.bounce.is_bounce || a.bounce.kind != crate::bounce::Kind::NotBounce {
+            "the bounced recipients against the ticket's address".to_string()
+        } else {
+            format!(
+                "compared {} with the message's recipients",
+                sanitize::line(ticket_address)
+            )
+        },
+    )
 }
 
 /// `allowlist.sender-not-listed`: the connecting IP, and the envelope and DKIM domains, of a

@@ -144,6 +144,7 @@ pub async fn report(
     let stats = crate::report::Stats {
         dns_queries: ctx.dns.queries_sent() - before,
         duration_ms: started.elapsed().as_millis() as u64,
+        ..Default::default()
     };
     sections::assemble(subject, &c.analysis, c.outcomes, stats, c.computed.as_ref())
 }

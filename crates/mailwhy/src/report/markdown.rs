@@ -191,9 +191,10 @@ pub fn render_markdown(reports: &[Report]) -> String {
         }
         let _ = writeln!(
             out,
-            "\n<sub>mailwhy: {}, {} DNS queries, {} ms</sub>\n",
+            "\n<sub>mailwhy: {}, {} DNS queries{}, {} ms</sub>\n",
             r.verdict.as_str(),
             r.stats.dns_queries,
+            md(&super::text::resolvers_note(&r.stats.resolvers)),
             r.stats.duration_ms
         );
     }

@@ -75,12 +75,17 @@ pub struct CheckEntry {
 
 /// Counters of the run.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// DNS queries sent (cache misses).
     pub dns_queries: u64,
     /// Wall time of the whole run.
     pub duration_ms: u64,
+    /// The DNS resolvers asked (`IP` or `IP:port`; the zone server's address under
+    /// `--dns-zones`), so that every answer can be traced to who gave it. Absent when the run
+    /// asked no resolver.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolvers: Vec<String>,
 }
 
 /// A block of extra lines shown by the text and Markdown renderers (records, a trace tree ...).

@@ -111,13 +111,30 @@ pub fn render_text(reports: &[Report], color: bool) -> String {
             paint(
                 "2",
                 &format!(
-                    "dns queries: {}, time: {} ms",
-                    r.stats.dns_queries, r.stats.duration_ms
+                    "dns queries: {}{}, time: {} ms",
+                    r.stats.dns_queries,
+                    resolvers_note(&r.stats.resolvers),
+                    r.stats.duration_ms
                 )
             )
         );
     }
     out
+}
+
+/// ` (resolver 192.0.2.53)`, or nothing when no resolver was asked.
+pub(super) fn resolvers_note(resolvers: &[String]) -> String {
+    match resolvers {
+        [] => String::new(),
+        [one] => format!(" (resolver {})", sanitize::line(one)),
+        many => format!(
+            " (resolvers {})",
+            many.iter()
+                .map(|r| sanitize::line(r).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 pub(super) fn plural(n: usize) -> &'static str {
@@ -138,19 +155,86 @@ pub(super) fn evidence_lines(ev: &serde_json::Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let serde_json::Value::Object(map) = ev {
         for (k, v) in map {
-            let text = match v {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => continue,
-                other => other.to_string(),
-            };
-            let mut text = sanitize::line(&text).into_owned();
-            if text.chars().count() > 300 {
-                text = text.chars().take(300).collect::<String>() + "…";
+            if v.is_null() {
+                continue;
             }
-            out.push((sanitize::line(k).into_owned(), text));
+            let text = match evidence_words(v) {
+                Some(t) => sanitize::line(&t).into_owned(),
+                // A nested structure (an SPF trace, a parsed record) in one line is JSON cut
+                // off mid-way; the renderers show the readable form in their sections.
+                None => "(nested data: see --format json)".to_string(),
+            };
+            out.push((sanitize::line(k).replace('_', " "), text));
         }
     }
     out
+}
+
+/// Longest evidence value shown in one line; a list stops at an item boundary before it.
+const EVIDENCE_MAX: usize = 300;
+
+/// An evidence value in words: a string as it is, a list as its items, a flat record as
+/// `key: value` pairs. None for anything nested deeper, which no line can show.
+fn evidence_words(v: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    fn scalar(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(if *b { "yes" } else { "no" }.to_string()),
+            _ => None,
+        }
+    }
+    fn flat(v: &Value) -> Option<String> {
+        match v {
+            Value::Object(m) => {
+                let mut parts = Vec::new();
+                for (k, x) in m {
+                    if x.is_null() {
+                        continue;
+                    }
+                    parts.push(format!("{}: {}", k.replace('_', " "), scalar(x)?));
+                }
+                Some(parts.join(", "))
+            }
+            other => scalar(other),
+        }
+    }
+    fn bounded(items: Vec<String>, sep: &str) -> String {
+        let total = items.len();
+        let mut out = String::new();
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 && out.chars().count() + item.chars().count() > EVIDENCE_MAX {
+                return format!("{out} … and {} more", total - i);
+            }
+            if i > 0 {
+                out.push_str(sep);
+            }
+            out.push_str(item);
+        }
+        out
+    }
+    match v {
+        Value::Array(items) if items.is_empty() => Some("none".to_string()),
+        Value::Array(items) => {
+            let words: Option<Vec<String>> = items.iter().map(flat).collect();
+            let sep = if items.iter().any(Value::is_object) {
+                "; "
+            } else {
+                ", "
+            };
+            Some(bounded(words?, sep))
+        }
+        Value::Object(_) => flat(v).map(|t| bounded(vec![t], "")),
+        other => {
+            let t = scalar(other)?;
+            Some(if t.chars().count() > EVIDENCE_MAX {
+                t.chars().take(EVIDENCE_MAX).collect::<String>() + "…"
+            } else {
+                t
+            })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! it could not look up.
 
 pub(crate) mod providers;
+mod sanity;
 pub(crate) mod special;
 
 use std::net::IpAddr;
@@ -82,6 +83,18 @@ pub(crate) async fn inspect_domain(ctx: &Context, domain: &str) -> (CheckOutcome
     if c.dns_failure(&mx, "where the domain's mail goes (MX)") {
         return (c.done(format!("the MX records of {domain}")), routing);
     }
+    let records = mx.mx();
+    // "No such domain" or "no mail server" from a resolver that denies gmail.com is the
+    // resolver's fault, not the domain's: say so, and decide nothing about the domain.
+    if mx.outcome == Outcome::NxDomain || records.is_empty() {
+        if let Some(f) = sanity::distrust(ctx, domain).await {
+            c.push(f);
+            c.inconclusive(format!(
+                "the DNS resolver's answers cannot be believed, so where mail to {domain} goes could not be checked"
+            ));
+            return (c.done(format!("{domain}: unknown")), routing);
+        }
+    }
     if mx.outcome == Outcome::NxDomain {
         routing.route = "not-found";
         c.push(
@@ -91,7 +104,6 @@ pub(crate) async fn inspect_domain(ctx: &Context, domain: &str) -> (CheckOutcome
         );
         return (c.done(format!("{domain} does not exist")), routing);
     }
-    let records = mx.mx();
     let detail = if records.is_empty() {
         implicit_mx(ctx, &mut c, domain, &mut routing).await
     } else {

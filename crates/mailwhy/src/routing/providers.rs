@@ -81,6 +81,14 @@ pub static PROVIDERS: &[Provider] = &[
     p("rackspace", "Rackspace Email", Mailbox, &["emailsrvr.com"], "the Spam folder of Rackspace webmail"),
 ];
 
+/// Mail domains of the providers above that every working resolver knows, with the provider
+/// that hosts them: if a resolver says they do not exist, or have no mail server, it is the
+/// resolver that is wrong (a captive portal, a filter, no network), and what it says about any
+/// other domain cannot be believed either. Two, so that one provider's outage is not read as a
+/// lie.
+pub(crate) static WELL_KNOWN_MAIL_DOMAINS: &[(&str, &str)] =
+    &[("gmail.com", "google"), ("outlook.com", "outlook-consumer")];
+
 /// The provider whose MX host name this is, if known. Matching is on label boundaries and the
 /// longest suffix wins (`olc.protection.outlook.com` before a shorter one).
 ///

@@ -454,6 +454,7 @@ pub async fn report(
         Stats {
             dns_queries: ctx.dns.queries_sent(),
             duration_ms: started.elapsed().as_millis() as u64,
+            ..Default::default()
         },
     )
     .with_data(data);

@@ -65,6 +65,7 @@ pub async fn allowlist_audit(ctx: Option<&Context>, request: &AllowlistAuditRequ
         let stats = Stats {
             dns_queries: 0,
             duration_ms: started.elapsed().as_millis() as u64,
+            ..Default::default()
         };
         return Report::from_outcomes(subject, outcomes, stats);
     };

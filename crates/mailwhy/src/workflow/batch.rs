@@ -227,6 +227,15 @@ where
     summary
 }
 
+/// `s` unless `n` is 1.
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 /// The summary as text (`markdown` false) or Markdown.
 pub fn render_summary(s: &Summary, markdown: bool, top: usize) -> String {
     let mut out = String::new();
@@ -250,10 +259,12 @@ pub fn render_summary(s: &Summary, markdown: bool, top: usize) -> String {
         "mailwhy batch summary\n".to_string()
     });
     out.push_str(&format!(
-        "{}{} rows, {} records, {} malformed{}; {:.1} s\n",
+        "{}{} row{}, {} record{}, {} malformed{}; {:.1} s\n",
         if markdown { "" } else { "  " },
         s.rows,
+        plural(s.rows),
         s.records,
+        plural(s.records),
         s.malformed,
         if s.stopped {
             ", STOPPED before the end (partial summary)"
@@ -266,17 +277,25 @@ pub fn render_summary(s: &Summary, markdown: bool, top: usize) -> String {
     for (v, n) in &s.verdicts {
         out.push_str(&item(format!("{v}: {n}")));
     }
+    // Errors before warnings before notes, then the most users: a note that every user gets
+    // (where their mail is hosted) is context, not the top cause.
+    let severity = |id: &str| crate::finding::lookup(id).map(|k| k.severity);
     let mut causes: Vec<(&String, &usize)> = s.findings.iter().collect();
-    causes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    out.push_str(&h("top causes (users per finding id)"));
+    causes.sort_by(|a, b| {
+        let (sa, sb) = (severity(a.0), severity(b.0));
+        (sa.is_none(), sa)
+            .cmp(&(sb.is_none(), sb))
+            .then(b.1.cmp(a.1))
+            .then(a.0.cmp(b.0))
+    });
+    out.push_str(&h("top causes (most severe first, then most users)"));
     for (id, n) in causes.iter().take(top) {
-        let sev = crate::finding::lookup(id)
-            .map(|k| k.severity.as_str())
-            .unwrap_or("");
-        out.push_str(&item(format!("{id} ({sev}): {n}")));
+        let sev = severity(id).map(|s| s.as_str()).unwrap_or("");
+        out.push_str(&item(format!("{id} ({sev}): {n} user{}", plural(**n))));
     }
     if causes.len() > top {
-        out.push_str(&item(format!("... and {} more ids", causes.len() - top)));
+        let more = causes.len() - top;
+        out.push_str(&item(format!("... and {more} more id{}", plural(more))));
     }
     let mut domains: Vec<(&String, &(usize, usize))> = s.domains.iter().collect();
     domains.sort_by(|a, b| {
@@ -338,4 +357,51 @@ pub fn render_summary(s: &Summary, markdown: bool, top: usize) -> String {
         s.dns_queries, s.dns_distinct_questions
     )));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "top causes" led by an info id every user gets, and "1 rows": causes rank by severity,
+    /// then users, and every count agrees with its noun.
+    #[test]
+    fn top_causes_rank_by_severity_then_users_and_counts_take_plurals() {
+        let mut s = Summary {
+            rows: 1,
+            records: 1,
+            ..Summary::default()
+        };
+        for (id, n) in [
+            ("domain.mail-provider", 40),
+            ("user.inactive", 1),
+            ("allowlist.host-bits-set", 2),
+            ("user.invite-reminders-exhausted", 5),
+        ] {
+            s.findings.insert(id.to_string(), n);
+        }
+        let text = render_summary(&s, false, 10);
+        assert!(text.contains("  1 row, 1 record, 0 malformed"), "{text}");
+        let order: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("top causes"))
+            .skip(1)
+            .take(4)
+            .map(|l| l.trim().split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "allowlist.host-bits-set",
+                "user.inactive",
+                "user.invite-reminders-exhausted",
+                "domain.mail-provider"
+            ],
+            "{text}"
+        );
+        assert!(text.contains("user.inactive (error): 1 user\n"), "{text}");
+        assert!(text.contains("(info): 40 users\n"), "{text}");
+        let short = render_summary(&s, true, 3);
+        assert!(short.contains("... and 1 more id\n"), "{short}");
+    }
 }

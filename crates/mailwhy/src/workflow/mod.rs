@@ -47,7 +47,7 @@ pub use pop3::{pop3, Pop3Request};
 pub use spf::{spf, SpfRequest};
 
 /// One workflow run: a context whose DNS handle counts this run's queries, and the start time.
-/// [`Run::finish`] writes both into the report; nothing else sets a workflow report's `stats`.
+/// [`Run::finish`] writes both, and the resolvers the handle asks, into the report; nothing else sets a workflow report's `stats`.
 #[derive(Debug)]
 struct Run {
     ctx: Context,
@@ -71,6 +71,7 @@ impl Run {
         Stats {
             dns_queries: self.queries.get(),
             duration_ms: self.started.elapsed().as_millis() as u64,
+            resolvers: self.ctx.dns.resolvers().to_vec(),
         }
     }
 

@@ -239,7 +239,10 @@ fn describe_tls_error(
             CertificateError::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
                 "the server presents a CA certificate as its own certificate (give exactly that certificate with --ca-file to trust it)".to_string()
             }
-            other => format!("the certificate was refused ({other:?})"),
+            other => format!(
+                "the certificate was refused ({})",
+                crate::text::camel_words(&format!("{other:?}"))
+            ),
         },
         Some(TlsError::InvalidMessage(_)) if mode == TlsMode::Implicit => {
             return (
@@ -247,8 +250,14 @@ fn describe_tls_error(
                 "Set the fetcher to port 995 with SSL/TLS, or keep this port and switch the TLS mode to STLS (STARTTLS).".to_string(),
             );
         }
-        Some(TlsError::AlertReceived(a)) => format!("the server ended the handshake with the TLS alert {a:?}"),
-        Some(TlsError::PeerIncompatible(p)) => format!("the server and mailwhy share no TLS version or cipher ({p:?})"),
+        Some(TlsError::AlertReceived(a)) => format!(
+            "the server ended the handshake with the TLS alert \"{}\"",
+            crate::text::camel_words(&format!("{a:?}"))
+        ),
+        Some(TlsError::PeerIncompatible(p)) => format!(
+            "the server and mailwhy share no TLS version or cipher ({})",
+            crate::text::camel_words(&format!("{p:?}"))
+        ),
         Some(other) => format!("{other}"),
         None if e.kind() == std::io::ErrorKind::UnexpectedEof => "the server closed the connection during the handshake".to_string(),
         None => e.to_string(),
