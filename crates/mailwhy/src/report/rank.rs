@@ -22,6 +22,8 @@ use super::{Report, Verdict};
 /// DNS trouble last (it only makes checks inconclusive). The order of the rows decides only
 /// within one reach and severity.
 pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
+    // What the sending service's own events say happened to the message: direct evidence.
+    ("delivery.", "delivery", Scope::Message),
     ("bounce.", "bounce", Scope::Message),
     ("user.", "account", Scope::Account),
     ("address.", "address", Scope::Address),

@@ -19,6 +19,7 @@ mod batch;
 mod bounce;
 mod diagnose;
 mod dns;
+mod events;
 mod message;
 mod pop3;
 mod spf;
@@ -42,6 +43,7 @@ pub use diagnose::{
     EarlierRow, TicketMessage,
 };
 pub use dns::{dns, DnsRequest};
+pub use events::{delivery_outcome, events, EventsRequest};
 pub use message::{message, MessageRequest};
 pub use pop3::{pop3, Pop3Request};
 pub use spf::{spf, SpfRequest};
