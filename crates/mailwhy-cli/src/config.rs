@@ -9,6 +9,7 @@
 //! directory = "users.csv"
 //! sender = "fixtures/senders/procore.toml"
 //! allowlist = "gateway.txt"
+//! events = ["sendgrid-events.jsonl", "/var/log/mail.log"]   # delivery evidence for `diagnose`
 //!
 //! [directory_columns]            # when the export's headers differ from the field names
 //! email = "E-mail address"
@@ -44,6 +45,10 @@ pub struct Config {
     pub sender: Option<PathBuf>,
     /// The default gateway allowlist file.
     pub allowlist: Option<PathBuf>,
+    /// Delivery evidence files `diagnose` reads (ESP event exports, suppression lists, mail
+    /// logs); `--events` replaces them.
+    #[serde(default)]
+    pub events: Vec<PathBuf>,
     /// Column headers of the directory export for fields whose column has another name,
     /// e.g. `email = "E-mail address"`.
     #[serde(default)]
@@ -68,6 +73,7 @@ impl Config {
         ]
         .into_iter()
         .flatten()
+        .chain(cfg.events.iter_mut())
         {
             if p.is_relative() {
                 *p = base.join(&*p);

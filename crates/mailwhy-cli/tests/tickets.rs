@@ -23,6 +23,9 @@ struct Ticket {
     nameserver_fault: Option<String>,
     #[serde(default)]
     messages: Vec<String>,
+    /// Delivery evidence files (`--events`, repeatable).
+    #[serde(default)]
+    events: Vec<String>,
     expect_first: Option<String>,
     expect_first_class: Option<String>,
     expect_ids: Vec<String>,
@@ -120,6 +123,9 @@ async fn every_ticket_gives_the_expected_diagnosis() {
             if let Some(v) = v {
                 args.extend([flag.into(), rel(dir, v)]);
             }
+        }
+        for m in &t.events {
+            args.extend(["--events".into(), rel(dir, m)]);
         }
         for m in &t.messages {
             args.extend(["--message".into(), rel(dir, m)]);

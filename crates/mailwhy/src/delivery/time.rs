@@ -18,9 +18,11 @@ pub struct LogClock {
 }
 
 impl Default for LogClock {
+    /// The current year (UTC), at UTC.
     fn default() -> Self {
+        use chrono::Datelike;
         LogClock {
-            year: 1970,
+            year: Utc::now().year(),
             offset: FixedOffset::east_opt(0).expect("zero offset"),
         }
     }

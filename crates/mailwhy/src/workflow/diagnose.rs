@@ -19,6 +19,7 @@ use std::time::SystemTime;
 use crate::address::AddressFacts;
 use crate::allowlist::{self, Allowlist, AuditOptions, SenderProfile};
 use crate::check::{CheckOutcome, CheckStatus, Context};
+use crate::delivery::{EventQuery, EventSource, FileSource, ReadOptions, SourceFile};
 use crate::directory::{self, ColumnMap, MemoryDirectory, User, UserDirectory};
 use crate::dns::{Dns, DnsConfig, Resolving};
 use crate::finding::{Finding, FindingId};
@@ -43,10 +44,10 @@ pub struct DiagnoseRequest {
     pub now: Option<SystemTime>,
     /// Bounces or received messages that came with the ticket, each checked against it.
     pub messages: Vec<TicketMessage>,
-    /// Delivery events of the vendor's sending service for this address. Nothing produces or
-    /// reads them yet: the field holds their place in the request so that adding an event
-    /// source changes no caller, and a diagnosis ignores it.
-    pub events: Vec<DeliveryEvent>,
+    /// Delivery evidence that came with the ticket (event exports, webhook dumps, suppression
+    /// lists, mail logs; files or uploaded text). When given, these are read instead of the
+    /// diagnoser's own [`EventSource`].
+    pub events: Vec<SourceFile>,
 }
 
 impl DiagnoseRequest {
@@ -103,14 +104,6 @@ impl TicketMessage {
     }
 }
 
-/// A delivery event of the vendor's sending service (delivered, deferred, bounced, dropped).
-///
-/// A placeholder: no event source exists yet, so this type has no fields and cannot be built
-/// outside the crate; [`DiagnoseRequest::events`] is always empty for now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DeliveryEvent {}
-
 /// Runs the checks for one ticket at a time; cheap to share across tasks (`Arc` it).
 pub struct Diagnoser {
     resolving: Resolving,
@@ -121,6 +114,8 @@ pub struct Diagnoser {
     audit_options: AuditOptions,
     now: Option<SystemTime>,
     spf_drift: allowlist::SpfDriftMemo,
+    events: Option<Arc<dyn EventSource>>,
+    event_options: ReadOptions,
 }
 
 impl std::fmt::Debug for Diagnoser {
@@ -148,6 +143,8 @@ pub struct DiagnoserBuilder {
     allowlist: Option<Allowlist>,
     audit_options: AuditOptions,
     now: Option<SystemTime>,
+    events: Option<Arc<dyn EventSource>>,
+    event_options: ReadOptions,
 }
 
 impl std::fmt::Debug for DiagnoserBuilder {
@@ -224,6 +221,26 @@ impl DiagnoserBuilder {
         self
     }
 
+    /// Where delivery evidence comes from (an event store, an ESP's API): its timeline for the
+    /// address becomes the `delivery` check, whose conclusion ranks first.
+    pub fn events(mut self, source: Arc<dyn EventSource>) -> Self {
+        self.events = Some(source);
+        self
+    }
+
+    /// Delivery evidence from files, read on each diagnosis ([`FileSource`]); `options` also
+    /// read the files that come with a request.
+    pub fn event_files(mut self, files: Vec<PathBuf>, options: ReadOptions) -> Self {
+        self.event_options = options;
+        if !files.is_empty() {
+            self.events = Some(Arc::new(FileSource {
+                files: files.into_iter().map(SourceFile::Path).collect(),
+                options,
+            }));
+        }
+        self
+    }
+
     /// A fixed "now" (default: the clock at each diagnosis).
     pub fn now(mut self, now: SystemTime) -> Self {
         self.now = Some(now);
@@ -242,11 +259,39 @@ impl DiagnoserBuilder {
             audit_options: self.audit_options,
             now: self.now,
             spf_drift: Default::default(),
+            events: self.events,
+            event_options: self.event_options,
         })
     }
 }
 
 impl Diagnoser {
+    /// The `delivery` check: the timeline of the request's evidence, else of the diagnoser's
+    /// source; None when there is neither. A source that fails makes it inconclusive.
+    async fn delivery_check(&self, address: &str, files: &[SourceFile]) -> Option<CheckOutcome> {
+        let request_source;
+        let source: &dyn EventSource = if files.is_empty() {
+            self.events.as_deref()?
+        } else {
+            request_source = FileSource {
+                files: files.to_vec(),
+                options: self.event_options,
+            };
+            &request_source
+        };
+        let query = EventQuery {
+            address: address.to_string(),
+            window: Default::default(),
+        };
+        Some(match source.timeline(&query).await {
+            Ok(t) => super::delivery_outcome(&t, &self.event_options),
+            Err(e) => CheckOutcome::inconclusive(
+                "delivery",
+                format!("the delivery evidence could not be read: {e}"),
+            ),
+        })
+    }
+
     /// A builder with default settings and no inputs.
     pub fn builder() -> DiagnoserBuilder {
         DiagnoserBuilder::default()
@@ -419,6 +464,7 @@ pub async fn diagnose(d: &Diagnoser, request: &DiagnoseRequest) -> Report {
         request.now,
         Accounts::Directory,
         &request.messages,
+        &request.events,
     )
     .await
 }
@@ -432,7 +478,7 @@ pub async fn diagnose(d: &Diagnoser, request: &DiagnoseRequest) -> Report {
 /// finding [`diagnose`] would not; it may lack one that needs rows the batch has not read yet
 /// (a later duplicate), or the allowlist remedies for its recipient's provider.
 pub async fn batch_row(d: &Diagnoser, row: &BatchRow) -> Report {
-    run(d, &row.user.email, None, Accounts::Row(row), &[]).await
+    run(d, &row.user.email, None, Accounts::Row(row), &[], &[]).await
 }
 
 /// The `directory` check of one batch row.
@@ -474,6 +520,7 @@ async fn run(
     now: Option<SystemTime>,
     accounts: Accounts<'_>,
     messages: &[TicketMessage],
+    events: &[SourceFile],
 ) -> Report {
     let mut ctx = d.context();
     if let Some(n) = now {
@@ -505,8 +552,15 @@ async fn run(
             Default::default()
         }
     };
-    let (dir_outcome, (mut addr_outcomes, facts), (auth_outcomes, dmarc_checked)) =
-        futures::join!(directory_check, address_checks, auth_checks);
+    let delivery_check = async {
+        if everything {
+            d.delivery_check(address, events).await
+        } else {
+            None
+        }
+    };
+    let (dir_outcome, (mut addr_outcomes, facts), (auth_outcomes, dmarc_checked), delivery) =
+        futures::join!(directory_check, address_checks, auth_checks, delivery_check);
     // A filtering gateway in front of the recipient's mailboxes is where the vendor's allowlist
     // entries belong: the finding the allowlist audit gives for a recipient domain, here when the
     // audit has a list to audit. It is about this recipient, so a batch row has it too.
@@ -545,7 +599,8 @@ async fn run(
             },
         )
     };
-    let mut outcomes = vec![dir_outcome];
+    let mut outcomes: Vec<CheckOutcome> = delivery.into_iter().collect();
+    outcomes.push(dir_outcome);
     outcomes.extend(addr_outcomes);
     outcomes.push(allow_outcome);
     outcomes.push(spf_outcome);

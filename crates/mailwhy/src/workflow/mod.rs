@@ -39,8 +39,8 @@ pub use auth::{auth, AuthRequest};
 pub use batch::{batch, render_summary, Record, Summary};
 pub use bounce::{bounce, BounceFile, BounceRequest, BounceResults};
 pub use diagnose::{
-    batch_row, diagnose, BatchRow, DeliveryEvent, DiagnoseRequest, Diagnoser, DiagnoserBuilder,
-    EarlierRow, TicketMessage,
+    batch_row, diagnose, BatchRow, DiagnoseRequest, Diagnoser, DiagnoserBuilder, EarlierRow,
+    TicketMessage,
 };
 pub use dns::{dns, DnsRequest};
 pub use events::{delivery_outcome, events, EventsRequest};
