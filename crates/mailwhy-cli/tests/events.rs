@@ -249,3 +249,43 @@ fn forced_format_and_bad_flags() {
         detail(&r)
     );
 }
+
+/// `batch --events`: the evidence is read once and joined to every user; the summary counts
+/// users per delivery state.
+#[test]
+fn batch_joins_delivery_evidence_to_every_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("out.jsonl");
+    let w = workspace();
+    let out = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args([
+            "--format",
+            "json",
+            "--config",
+            "fixtures/demo/mailwhy.toml",
+            "batch",
+            "--now",
+            "2026-11-23T12:00:00Z",
+            "--output",
+        ])
+        .arg(&out_file)
+        .args([
+            "--events",
+            "fixtures/tickets/events-suppressed-sendgrid/events.jsonl",
+            "fixtures/tickets/events-not-sent-switch-off/events.jsonl",
+        ])
+        .current_dir(&w)
+        .output()
+        .unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(summary["delivery"]["suppressed"], 1);
+    assert_eq!(summary["delivery"]["not-sent"], 18);
+    let kenji = std::fs::read_to_string(&out_file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["report"]["subject"] == "kenji.sato@acme-builders.com")
+        .unwrap();
+    assert_eq!(kenji["report"]["findings"][0]["id"], "delivery.suppressed");
+}

@@ -13,6 +13,7 @@
 //! a primary source); each such place says so in a comment and accepts the input without relying
 //! on it.
 
+pub mod book;
 mod csv_list;
 pub mod detect;
 mod event;

@@ -51,6 +51,8 @@ pub struct Summary {
     pub verdicts: BTreeMap<String, usize>,
     /// Users per finding id.
     pub findings: BTreeMap<String, usize>,
+    /// Users per delivery state (`delivered`, `suppressed` ...), with `--events`.
+    pub delivery: BTreeMap<String, usize>,
     /// Per recipient domain: (users, users with a problem).
     pub domains: HashMap<String, (usize, usize)>,
     /// DNS queries sent.
@@ -100,6 +102,10 @@ impl Summary {
                         seen.push(f.id.as_str());
                         *self.findings.entry(f.id.as_str().to_string()).or_default() += 1;
                     }
+                }
+                if let Some(f) = r.findings.iter().find(|f| f.id.area() == "delivery") {
+                    let state = &f.id.as_str()["delivery.".len()..];
+                    *self.delivery.entry(state.to_string()).or_default() += 1;
                 }
                 let domain = r
                     .subject
@@ -241,6 +247,12 @@ pub fn render_summary(s: &Summary, markdown: bool, top: usize) -> String {
     out.push_str(&h("users per verdict"));
     for (v, n) in &s.verdicts {
         out.push_str(&item(format!("{v}: {n}")));
+    }
+    if !s.delivery.is_empty() {
+        out.push_str(&h("users per delivery state"));
+        for (state, n) in &s.delivery {
+            out.push_str(&item(format!("{state}: {n}")));
+        }
     }
     let mut causes: Vec<(&String, &usize)> = s.findings.iter().collect();
     causes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

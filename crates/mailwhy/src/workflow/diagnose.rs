@@ -19,6 +19,7 @@ use std::time::SystemTime;
 use crate::address::AddressFacts;
 use crate::allowlist::{self, Allowlist, AuditOptions, SenderProfile};
 use crate::check::{CheckOutcome, CheckStatus, Context};
+use crate::delivery::book::Book;
 use crate::delivery::{EventQuery, EventSource, FileSource, ReadOptions, SourceFile};
 use crate::directory::{self, ColumnMap, MemoryDirectory, User, UserDirectory};
 use crate::dns::{Dns, DnsConfig, Resolving};
@@ -116,6 +117,7 @@ pub struct Diagnoser {
     spf_drift: allowlist::SpfDriftMemo,
     events: Option<Arc<dyn EventSource>>,
     event_options: ReadOptions,
+    book: Option<Arc<Book>>,
 }
 
 impl std::fmt::Debug for Diagnoser {
@@ -145,6 +147,7 @@ pub struct DiagnoserBuilder {
     now: Option<SystemTime>,
     events: Option<Arc<dyn EventSource>>,
     event_options: ReadOptions,
+    book: Option<Arc<Book>>,
 }
 
 impl std::fmt::Debug for DiagnoserBuilder {
@@ -241,6 +244,12 @@ impl DiagnoserBuilder {
         self
     }
 
+    /// Delivery evidence read once for a whole batch: each row's `delivery` check comes from it.
+    pub fn delivery_book(mut self, book: Arc<Book>) -> Self {
+        self.book = Some(book);
+        self
+    }
+
     /// A fixed "now" (default: the clock at each diagnosis).
     pub fn now(mut self, now: SystemTime) -> Self {
         self.now = Some(now);
@@ -261,6 +270,7 @@ impl DiagnoserBuilder {
             spf_drift: Default::default(),
             events: self.events,
             event_options: self.event_options,
+            book: self.book,
         })
     }
 }
@@ -556,7 +566,10 @@ async fn run(
         if everything {
             d.delivery_check(address, events).await
         } else {
-            None
+            d.book
+                .as_ref()
+                .and_then(|b| b.timeline(address))
+                .map(|t| super::delivery_outcome(&t, &d.event_options))
         }
     };
     let (dir_outcome, (mut addr_outcomes, facts), (auth_outcomes, dmarc_checked), delivery) =
