@@ -49,13 +49,14 @@ pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, CliError> {
             .cloned()
             .map(mailwhy::delivery::SourceFile::Path)
             .collect();
-        let book =
-            mailwhy::delivery::book::Book::read(&files, &Default::default()).map_err(|e| {
-                CliError::Run(mailwhy::Error::Input {
-                    file: "--events".into(),
-                    message: e.to_string(),
-                })
-            })?;
+        let book = mailwhy::delivery::book::Book::read(&files, &Default::default()).map_err(
+            |e| match e {
+                mailwhy::delivery::SourceError::Unreadable { file, message } => {
+                    CliError::Run(mailwhy::Error::Input { file, message })
+                }
+                other => CliError::Usage(format!("--events: {other}")),
+            },
+        )?;
         inputs.book = Some(Arc::new(book));
     }
     let path = args
