@@ -168,3 +168,26 @@ fn arbitrary_bytes_give_events_or_located_problems() {
         assert!(s.problems.iter().all(|p| &*p.location.file == "f"));
     }
 }
+
+proptest::proptest! {
+    /// Any bytes, read as any source: events or located problems, never a panic; every event
+    /// handed out is counted.
+    #[test]
+    fn any_bytes_give_events_or_located_problems(
+        data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+        pick in 0usize..10,
+    ) {
+        let opts = ReadOptions {
+            format: Service::ALL.get(pick.wrapping_sub(1)).copied(),
+            ..ReadOptions::default()
+        };
+        let lines = data.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let mut n = 0;
+        let s = read("p", &data[..], &opts, &mut |_| n += 1);
+        proptest::prop_assert_eq!(s.events, n);
+        for p in &s.problems {
+            proptest::prop_assert_eq!(&*p.location.file, "p");
+            proptest::prop_assert!(p.location.line.is_none_or(|l| l >= 1 && l <= lines));
+        }
+    }
+}
