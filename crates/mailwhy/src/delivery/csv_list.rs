@@ -78,7 +78,8 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, input: &mut impl BufRead) {
     let (time_col, reason_col, code_col, list_col) = (col(TIME), col(REASON), col(CODE), col(LIST));
     let mut row = csv::StringRecord::new();
     loop {
-        let line = rdr.position().line() + 1;
+        // Where the next record starts (1-based): a record that fails is reported there.
+        let line = rdr.position().line().max(1);
         match rdr.read_record(&mut row) {
             Ok(false) => break,
             Ok(true) => {
@@ -130,7 +131,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, input: &mut impl BufRead) {
             }
             Err(err) => {
                 ctx.summary.records += 1;
-                let at = ctx.at_line(line);
+                let at = ctx.at_line(err.position().map_or(line, |p| p.line()));
                 ctx.problem(at, format!("not a CSV row ({err})"));
                 if !matches!(
                     err.kind(),

@@ -138,6 +138,18 @@ fn a_broken_json_line_is_located_and_reading_goes_on() {
     assert_eq!(s.ignored, 1);
 }
 
+/// Found by the delivery fuzz target: a CSV row the parser refuses (invalid UTF-8) was reported
+/// one line past the end of the file.
+#[test]
+fn a_bad_csv_row_is_located_inside_the_file() {
+    let data = b"email,created,status,reason\npat@acme-builders.com,1742198533,5.1.1,550 User unknown\nother@ac\xb7e-builders.com,1742198534,5.1.1,x";
+    let mut n = 0;
+    let s = read("c", &data[..], &ReadOptions::default(), &mut |_| n += 1);
+    assert_eq!(n, 1);
+    assert_eq!(s.problem_count, 1);
+    assert_eq!(s.problems[0].location.line, Some(3));
+}
+
 #[test]
 fn arbitrary_bytes_give_events_or_located_problems() {
     // A deterministic random-bytes loop (xorshift): no input panics, and every problem is
