@@ -10,6 +10,7 @@
 //! sender = "fixtures/senders/procore.toml"
 //! allowlist = "gateway.txt"
 //! gateway_domains = ["acme-builders.com"]   # the recipient domains the allowlist's gateway guards
+//! events = ["sendgrid-events.jsonl", "/var/log/mail.log"]   # delivery evidence for `diagnose`
 //!
 //! [directory_columns]            # when the export's headers differ from the field names
 //! email = "E-mail address"
@@ -49,6 +50,10 @@ pub struct Config {
     /// consumer mailbox providers').
     #[serde(default)]
     pub gateway_domains: Vec<String>,
+    /// Delivery evidence files `diagnose` reads (ESP event exports, suppression lists, mail
+    /// logs); `--events` replaces them.
+    #[serde(default)]
+    pub events: Vec<PathBuf>,
     /// Column headers of the directory export for fields whose column has another name,
     /// e.g. `email = "E-mail address"`.
     #[serde(default)]
@@ -73,6 +78,7 @@ impl Config {
         ]
         .into_iter()
         .flatten()
+        .chain(cfg.events.iter_mut())
         {
             if p.is_relative() {
                 *p = base.join(&*p);

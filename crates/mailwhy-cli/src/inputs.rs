@@ -47,6 +47,8 @@ pub struct Inputs {
     pub columns: ColumnMap,
     /// A fixed "now".
     pub now: Option<SystemTime>,
+    /// Delivery evidence read once for a batch (`batch --events`).
+    pub book: Option<std::sync::Arc<mailwhy::delivery::book::Book>>,
 }
 
 impl InputArgs {
@@ -65,6 +67,7 @@ impl InputArgs {
             columns: ColumnMap::with_overrides(&config.directory_columns)
                 .map_err(CliError::Usage)?,
             now: self.now.as_deref().map(crate::parse_now).transpose()?,
+            book: None,
         })
     }
 }
@@ -93,6 +96,9 @@ impl Inputs {
             b = b.now(n);
         }
         b = b.gateway_domains(&self.gateway_domains);
+        if let Some(book) = &self.book {
+            b = b.delivery_book(book.clone());
+        }
         Ok(b.build().await?)
     }
 

@@ -99,6 +99,9 @@ enum Command {
     Message(commands::message::MessageArgs),
     /// Read bounces: per recipient the reason, status, reply code and diagnostic
     Bounce(commands::bounce::BounceArgs),
+    /// What the sending service's events, suppression lists or mail logs say happened to mail
+    /// for one address: its timeline and state (delivered, bounced, suppressed, deferred ...)
+    Events(commands::events::EventsArgs),
     /// Check a domain's SPF record and which IPs it authorizes, with a full trace
     Spf(commands::spf::SpfArgs),
     /// Serve the checks over HTTP: a JSON API and a web page for support agents
@@ -196,6 +199,7 @@ fn dispatch(cli: Cli) -> Result<u8, CliError> {
         Command::Message(a) => commands::message::run(&g, a),
         Command::Bounce(a) => commands::bounce::run(&g, a),
         Command::Spf(a) => commands::spf::run(&g, a),
+        Command::Events(a) => commands::events::run(&g, a),
         Command::Auth(a) => commands::auth::run(&g, a),
         Command::Serve(a) => commands::serve::run(&g, a),
     }

@@ -38,6 +38,7 @@ const REPORT_COMMANDS: &[&str] = &[
     "allowlist",
     "message",
     "pop3",
+    "events",
 ];
 
 /// Options the runner sets itself; a case gives them through its own fields instead.

@@ -9,6 +9,7 @@ mod auth;
 mod batch;
 mod batch_input;
 mod cli;
+mod events;
 mod faults;
 mod findings;
 mod input;

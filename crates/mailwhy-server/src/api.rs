@@ -235,6 +235,11 @@ pub(crate) struct DiagnoseBody {
     /// A bounce or the headers of a received message, pasted as text (RFC 5322: it begins
     /// with header fields); read as `mailwhy diagnose --message` reads a file.
     message: Option<String>,
+    /// Delivery evidence as uploaded text, one string per file: an ESP's event export or
+    /// webhook dump, a suppression list, or a mail log; read as `mailwhy diagnose --events`
+    /// reads a file (the report names them `uploaded events 1`, `2` ...).
+    #[serde(default)]
+    events: Vec<String>,
 }
 
 impl DiagnoseBody {
@@ -258,9 +263,19 @@ impl DiagnoseBody {
             }
             _ => vec![],
         };
+        let events = self
+            .events
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| mailwhy::delivery::SourceFile::Text {
+                name: format!("uploaded events {}", i + 1),
+                text: text.into_bytes().into(),
+            })
+            .collect();
         Ok(DiagnoseRequest {
             now,
             messages,
+            events,
             ..DiagnoseRequest::new(email)
         })
     }

@@ -654,3 +654,36 @@ async fn health_names_the_directory_file_and_its_skipped_rows() {
     assert!(!got.contains(&"user.not-found"), "{got:?}");
     assert!(got.contains(&"directory.rows-skipped"), "{got:?}");
 }
+
+/// Issue #19: delivery evidence uploaded with `POST /v1/diagnose` gives the report the library
+/// gives for the same text, its conclusion (`delivery.suppressed`) first.
+#[tokio::test]
+async fn uploaded_delivery_events_rank_first_and_match_the_library() {
+    let s = start(demo_diagnoser().await, Default::default()).await;
+    let kenji = "kenji.sato@acme-builders.com";
+    let text = std::fs::read_to_string(
+        mailwhy_tests::workspace().join("fixtures/tickets/events-suppressed-sendgrid/events.jsonl"),
+    )
+    .unwrap();
+    let resp = client()
+        .post(s.url("/v1/diagnose"))
+        .json(&serde_json::json!({ "email": kenji, "events": [text] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let got = strict_report(&resp.text().await.unwrap());
+    assert_eq!(got.findings[0].id, "delivery.suppressed");
+    let direct = s
+        .diagnoser
+        .diagnose(&DiagnoseRequest {
+            events: vec![mailwhy::delivery::SourceFile::Text {
+                name: "uploaded events 1".into(),
+                text: text.into_bytes().into(),
+            }],
+            ..DiagnoseRequest::new(kenji)
+        })
+        .await;
+    assert_eq!(got.findings, direct.findings);
+    assert_eq!(got.verdict, direct.verdict);
+}

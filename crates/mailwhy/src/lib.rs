@@ -90,6 +90,7 @@ pub mod allowlist;
 pub mod auth;
 pub mod bounce;
 pub mod check;
+pub mod delivery;
 pub(crate) mod dig;
 pub mod directory;
 pub mod dns;

@@ -33,10 +33,32 @@ pub struct BatchArgs {
     /// How many causes and domains the summary lists
     #[arg(long, default_value_t = 10)]
     top: usize,
+    /// Delivery evidence (ESP event exports, suppression lists, mail logs), read once and
+    /// joined to every user: each record gets a `delivery` check, the summary counts users per
+    /// delivery state
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    events: Vec<PathBuf>,
 }
 
 pub fn run(settings: &Settings, args: BatchArgs) -> Result<u8, CliError> {
-    let inputs = args.inputs.resolve(settings)?;
+    let mut inputs = args.inputs.resolve(settings)?;
+    if !args.events.is_empty() {
+        let files: Vec<_> = args
+            .events
+            .iter()
+            .cloned()
+            .map(mailwhy::delivery::SourceFile::Path)
+            .collect();
+        let book = mailwhy::delivery::book::Book::read(&files, &Default::default()).map_err(
+            |e| match e {
+                mailwhy::delivery::SourceError::Unreadable { file, message } => {
+                    CliError::Run(mailwhy::Error::Input { file, message })
+                }
+                other => CliError::Usage(format!("--events: {other}")),
+            },
+        )?;
+        inputs.book = Some(Arc::new(book));
+    }
     let path = args
         .file
         .or_else(|| inputs.directory.clone())

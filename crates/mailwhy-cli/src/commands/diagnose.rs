@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use mailwhy::delivery::SourceFile;
 use mailwhy::{DiagnoseRequest, TicketMessage};
 
 use crate::inputs::InputArgs;
@@ -18,6 +19,10 @@ pub struct DiagnoseArgs {
     /// A bounce or a received message for this ticket (repeatable)
     #[arg(long, value_name = "FILE")]
     message: Vec<PathBuf>,
+    /// Delivery evidence: an ESP event export, webhook dump, suppression list or mail log
+    /// (repeatable; recognized from content; replaces the config file's `events`)
+    #[arg(long, value_name = "FILE")]
+    events: Vec<PathBuf>,
 }
 
 pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, CliError> {
@@ -27,6 +32,20 @@ pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, CliError> {
         .iter()
         .map(|m| TicketMessage::from_file(m))
         .collect::<Result<Vec<_>, _>>()?;
+    let events = if args.events.is_empty() {
+        settings.config.events.clone()
+    } else {
+        args.events
+    };
+    // A file that is not there is a mistake in the command, not evidence that could not be read.
+    for p in &events {
+        if let Err(e) = std::fs::metadata(p) {
+            return Err(CliError::Run(mailwhy::Error::Read {
+                file: p.display().to_string(),
+                source: e,
+            }));
+        }
+    }
     crate::runtime().block_on(async {
         let d = inputs.diagnoser(settings, true).await?;
         if !settings.quiet {
@@ -38,6 +57,7 @@ pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, CliError> {
         }
         let request = DiagnoseRequest {
             messages,
+            events: events.into_iter().map(SourceFile::Path).collect(),
             ..DiagnoseRequest::new(args.email)
         };
         let report = d.diagnose(&request).await;

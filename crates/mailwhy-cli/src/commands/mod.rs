@@ -8,6 +8,7 @@ pub mod batch;
 pub mod bounce;
 pub mod diagnose;
 pub mod dns;
+pub mod events;
 pub mod explain;
 pub mod message;
 pub mod pop3;

@@ -1022,4 +1022,88 @@ catalog! {
               the spam/junk folder, a quarantine or a mailbox rule.",
         fix: "The user checks the spam/junk folder and mail rules; the mail admin checks the \
               quarantine. Activating the account by password reset is a fallback.";
+
+    // ---- delivery: what the sending service's events or the MTA's log say happened -----------
+
+    DeliveryDelivered = "delivery.delivered", Info, "the receiving server accepted the message",
+        what: "The sending service's events (or the mail log) show that the recipient's mail server \
+               answered 250 for this address: the message was handed over. The detail gives the \
+               time and the server's own reply.",
+        why: "Once the receiving server has the message, the sender can do nothing more: a missing \
+              email was then filtered or sorted on the recipient's side (spam or junk folder, a \
+              quarantine, a mailbox rule, another folder or tab).",
+        fix: "Ask the person to search all folders, including spam or junk, for the time given; \
+              their mail admin searches the gateway's quarantine and message trace for it. The \
+              detail names where to look for the person's mail provider.";
+
+    DeliveryBounced = "delivery.bounced", Error, "the receiving server refused the message",
+        what: "The sending service's events show a permanent refusal (a hard bounce or a policy \
+               block) for this address. The detail gives the time, the receiver's reply code, \
+               enhanced status and text, and the bounce reason read from them.",
+        why: "The message was never delivered, and sending again gives the same refusal until its \
+              cause is fixed; many services then suppress the address.",
+        fix: "Act on the bounce reason in the detail: correct a mistyped or removed address, ask \
+              the recipient's admin to allow the sender for a policy or spam block, then resend.";
+
+    DeliverySuppressed = "delivery.suppressed", Error, "the sending service refuses to send to this address",
+        what: "The address is on the sending service's suppression list (or the service dropped \
+               the message for that reason): it does not even try to deliver to it. The detail \
+               gives the list, since when, and the bounce or complaint that put it there.",
+        why: "Every email to the address is silently dropped by the sender's own service, however \
+              correct the address and the recipient's mail system are now.",
+        fix: "Fix the original cause first (a mailbox that did not exist, a full mailbox, a spam \
+              complaint the person now withdraws), then remove the address from the list with the \
+              steps in the detail for that service, and resend.";
+
+    DeliveryDeferred = "delivery.deferred", Error, "delivery to this address is being retried",
+        what: "The sending service's latest events for this address are temporary failures (4xx): \
+               it keeps retrying. The detail says since when, the last reply, and its likely cause \
+               (greylisting, a rate limit, a full mailbox, TLS).",
+        why: "The message has not arrived yet and may never arrive: services give up after one to \
+              five days and then report it expired.",
+        fix: "Wait for the next retries if the cause is greylisting or a rate limit. A full mailbox \
+              needs the person to make room; a TLS or connection failure needs the recipient's \
+              admin. Resend after the cause is fixed if the service gives up.";
+
+    DeliveryExpired = "delivery.expired", Error, "the sending service gave up after repeated temporary failures",
+        what: "The sending service retried the message for this address and then stopped (its \
+               queue lifetime ran out). The detail says how long it tried and the last reply.",
+        why: "The message was never delivered and will not be retried again.",
+        fix: "Act on the last reply in the detail (a full mailbox, a receiving server that does \
+              not answer, a TLS failure, a rate limit), then resend the email.";
+
+    DeliveryComplained = "delivery.complained", Error, "the recipient reported the sender's email as spam",
+        what: "The sending service recorded a spam complaint for this address (a feedback-loop \
+               report from the recipient's provider, or the person's \"report spam\").",
+        why: "After a complaint most services stop sending to the address, and the recipient's \
+              provider files later messages from the sender as spam.",
+        fix: "Ask the person whether they still want the emails; if so, they mark the sender as \
+              \"not spam\" and the sender removes the address from the service's complaint or \
+              suppression list, then resends.";
+
+    DeliveryUnsubscribed = "delivery.unsubscribed", Error, "the recipient unsubscribed from the sender's email",
+        what: "The sending service recorded an unsubscribe for this address (globally or for a \
+               group of emails).",
+        why: "The service no longer sends that kind of email to the address, so the person gets \
+              none of it.",
+        fix: "If the person wants the emails again, they resubscribe (or the sender removes the \
+              address from the unsubscribe list with the person's consent), then resend.";
+
+    DeliveryNotSent = "delivery.not-sent", Error, "nothing was sent to this address in the period",
+        what: "The sending service's events or the mail log cover the period, but hold no message \
+               for this address (or the service refused the request before sending it). Addresses \
+               that differ in case or by a typo are listed as near matches.",
+        why: "The email never left the product: no filter or mailbox on the recipient's side can be \
+              the cause.",
+        fix: "Check on the sender's side why it was not sent: the account's \"send messages\" \
+              switch and status, the address stored on the account (compare the near matches), \
+              and whether the sending job ran.";
+
+    DeliveryNoEvidenceForPeriod = "delivery.no-evidence-for-period", Warning, "the delivery logs do not cover the time asked about",
+        what: "The files given as delivery evidence hold no event in the period asked about (or no \
+               outcome after the service accepted the message), so they cannot say what happened.",
+        why: "Without events for the period, \"nothing was sent\" and \"it was delivered\" cannot \
+              be told apart: concluding either would be a guess.",
+        fix: "Export the sending service's events or the mail log for the period of the missing \
+              email (the detail gives the span the files cover) and run again.";
 }

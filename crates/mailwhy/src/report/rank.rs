@@ -23,6 +23,8 @@ use super::{Report, Verdict};
 /// within one reach and severity.
 #[rustfmt::skip]
 pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
+    // What the sending service's own events say happened to the message: direct evidence.
+    ("delivery.", "delivery", Scope::Message),
     // The receiver's own word about this person's message: nothing explains it better.
     ("bounce.", "bounce", Scope::Message),
     // The account decides whether the product sends at all (switch, status, invitation):

@@ -51,6 +51,8 @@ pub struct Summary {
     pub verdicts: BTreeMap<String, usize>,
     /// Users per finding id.
     pub findings: BTreeMap<String, usize>,
+    /// Users per delivery state (`delivered`, `suppressed` ...), with `--events`.
+    pub delivery: BTreeMap<String, usize>,
     /// Per recipient domain: (users, users with a problem).
     pub domains: HashMap<String, (usize, usize)>,
     /// DNS queries sent.
@@ -113,6 +115,10 @@ impl Summary {
                         seen.push(f.id.as_str());
                         *self.findings.entry(f.id.as_str().to_string()).or_default() += 1;
                     }
+                }
+                if let Some(f) = r.findings.iter().find(|f| f.id.area() == "delivery") {
+                    let state = &f.id.as_str()["delivery.".len()..];
+                    *self.delivery.entry(state.to_string()).or_default() += 1;
                 }
                 let domain = r
                     .subject
@@ -276,6 +282,12 @@ pub fn render_summary(s: &Summary, markdown: bool, top: usize) -> String {
     out.push_str(&h("users per verdict"));
     for (v, n) in &s.verdicts {
         out.push_str(&item(format!("{v}: {n}")));
+    }
+    if !s.delivery.is_empty() {
+        out.push_str(&h("users per delivery state"));
+        for (state, n) in &s.delivery {
+            out.push_str(&item(format!("{state}: {n}")));
+        }
     }
     // Errors before warnings before notes, then the most users: a note that every user gets
     // (where their mail is hosted) is context, not the top cause.

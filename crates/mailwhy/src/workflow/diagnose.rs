@@ -19,6 +19,8 @@ use std::time::SystemTime;
 use crate::address::AddressFacts;
 use crate::allowlist::{self, Allowlist, AuditOptions, SenderProfile};
 use crate::check::{CheckOutcome, CheckStatus, Context};
+use crate::delivery::book::Book;
+use crate::delivery::{EventQuery, EventSource, FileSource, ReadOptions, SourceFile};
 use crate::directory::{self, ColumnMap, MemoryDirectory, User, UserDirectory};
 use crate::dns::{Dns, DnsConfig, Resolving};
 use crate::finding::{Finding, FindingId};
@@ -43,10 +45,10 @@ pub struct DiagnoseRequest {
     pub now: Option<SystemTime>,
     /// Bounces or received messages that came with the ticket, each checked against it.
     pub messages: Vec<TicketMessage>,
-    /// Delivery events of the vendor's sending service for this address. Nothing produces or
-    /// reads them yet: the field holds their place in the request so that adding an event
-    /// source changes no caller, and a diagnosis ignores it.
-    pub events: Vec<DeliveryEvent>,
+    /// Delivery evidence that came with the ticket (event exports, webhook dumps, suppression
+    /// lists, mail logs; files or uploaded text). When given, these are read instead of the
+    /// diagnoser's own [`EventSource`].
+    pub events: Vec<SourceFile>,
 }
 
 impl DiagnoseRequest {
@@ -103,14 +105,6 @@ impl TicketMessage {
     }
 }
 
-/// A delivery event of the vendor's sending service (delivered, deferred, bounced, dropped).
-///
-/// A placeholder: no event source exists yet, so this type has no fields and cannot be built
-/// outside the crate; [`DiagnoseRequest::events`] is always empty for now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DeliveryEvent {}
-
 /// Runs the checks for one ticket at a time; cheap to share across tasks (`Arc` it).
 pub struct Diagnoser {
     resolving: Resolving,
@@ -121,6 +115,9 @@ pub struct Diagnoser {
     gateway_domains: Vec<String>,
     now: Option<SystemTime>,
     spf_drift: allowlist::SpfDriftMemo,
+    events: Option<Arc<dyn EventSource>>,
+    event_options: ReadOptions,
+    book: Option<Arc<Book>>,
 }
 
 impl std::fmt::Debug for Diagnoser {
@@ -148,6 +145,9 @@ pub struct DiagnoserBuilder {
     audit_options: AuditOptions,
     gateway_domains: Vec<String>,
     now: Option<SystemTime>,
+    events: Option<Arc<dyn EventSource>>,
+    event_options: ReadOptions,
+    book: Option<Arc<Book>>,
 }
 
 impl std::fmt::Debug for DiagnoserBuilder {
@@ -241,6 +241,32 @@ impl DiagnoserBuilder {
         self
     }
 
+    /// Where delivery evidence comes from (an event store, an ESP's API): its timeline for the
+    /// address becomes the `delivery` check, whose conclusion ranks first.
+    pub fn events(mut self, source: Arc<dyn EventSource>) -> Self {
+        self.events = Some(source);
+        self
+    }
+
+    /// Delivery evidence from files, read on each diagnosis ([`FileSource`]); `options` also
+    /// read the files that come with a request.
+    pub fn event_files(mut self, files: Vec<PathBuf>, options: ReadOptions) -> Self {
+        self.event_options = options;
+        if !files.is_empty() {
+            self.events = Some(Arc::new(FileSource {
+                files: files.into_iter().map(SourceFile::Path).collect(),
+                options,
+            }));
+        }
+        self
+    }
+
+    /// Delivery evidence read once for a whole batch: each row's `delivery` check comes from it.
+    pub fn delivery_book(mut self, book: Arc<Book>) -> Self {
+        self.book = Some(book);
+        self
+    }
+
     /// A fixed "now" (default: the clock at each diagnosis).
     pub fn now(mut self, now: SystemTime) -> Self {
         self.now = Some(now);
@@ -259,11 +285,40 @@ impl DiagnoserBuilder {
             gateway_domains: self.gateway_domains,
             now: self.now,
             spf_drift: Default::default(),
+            events: self.events,
+            event_options: self.event_options,
+            book: self.book,
         })
     }
 }
 
 impl Diagnoser {
+    /// The `delivery` check: the timeline of the request's evidence, else of the diagnoser's
+    /// source; None when there is neither. A source that fails makes it inconclusive.
+    async fn delivery_check(&self, address: &str, files: &[SourceFile]) -> Option<CheckOutcome> {
+        let request_source;
+        let source: &dyn EventSource = if files.is_empty() {
+            self.events.as_deref()?
+        } else {
+            request_source = FileSource {
+                files: files.to_vec(),
+                options: self.event_options,
+            };
+            &request_source
+        };
+        let query = EventQuery {
+            address: address.to_string(),
+            window: Default::default(),
+        };
+        Some(match source.timeline(&query).await {
+            Ok(t) => super::delivery_outcome(&t, &self.event_options),
+            Err(e) => CheckOutcome::inconclusive(
+                "delivery",
+                format!("the delivery evidence could not be read: {e}"),
+            ),
+        })
+    }
+
     /// A builder with default settings and no inputs.
     pub fn builder() -> DiagnoserBuilder {
         DiagnoserBuilder::default()
@@ -507,6 +562,7 @@ pub async fn diagnose(d: &Diagnoser, request: &DiagnoseRequest) -> Report {
         request.now,
         Accounts::Directory,
         &request.messages,
+        &request.events,
     )
     .await
 }
@@ -520,7 +576,7 @@ pub async fn diagnose(d: &Diagnoser, request: &DiagnoseRequest) -> Report {
 /// finding [`diagnose`] would not; it may lack one that needs rows the batch has not read yet
 /// (a later duplicate), or the allowlist remedies for its recipient's provider.
 pub async fn batch_row(d: &Diagnoser, row: &BatchRow) -> Report {
-    run(d, &row.user.email, None, Accounts::Row(row), &[]).await
+    run(d, &row.user.email, None, Accounts::Row(row), &[], &[]).await
 }
 
 /// The `directory` check of one batch row.
@@ -587,6 +643,7 @@ async fn run(
     now: Option<SystemTime>,
     accounts: Accounts<'_>,
     messages: &[TicketMessage],
+    events: &[SourceFile],
 ) -> Report {
     let mut ctx = d.context();
     if let Some(n) = now {
@@ -618,8 +675,18 @@ async fn run(
             Default::default()
         }
     };
-    let (dir_outcome, (mut addr_outcomes, facts), (auth_outcomes, dmarc_checked)) =
-        futures::join!(directory_check, address_checks, auth_checks);
+    let delivery_check = async {
+        if everything {
+            d.delivery_check(address, events).await
+        } else {
+            d.book
+                .as_ref()
+                .and_then(|b| b.timeline(address))
+                .map(|t| super::delivery_outcome(&t, &d.event_options))
+        }
+    };
+    let (dir_outcome, (mut addr_outcomes, facts), (auth_outcomes, dmarc_checked), delivery) =
+        futures::join!(directory_check, address_checks, auth_checks, delivery_check);
     // The gateway allowlist explains a missing email only for recipients behind the gateway.
     let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
     let guarded = d.gateway_guards(domain, is_external(&dir_outcome.findings));
@@ -661,7 +728,8 @@ async fn run(
     } else {
         once_in_summary("vendor-spf")
     };
-    let mut outcomes = vec![dir_outcome];
+    let mut outcomes: Vec<CheckOutcome> = delivery.into_iter().collect();
+    outcomes.push(dir_outcome);
     outcomes.extend(addr_outcomes);
     outcomes.push(allow_outcome);
     outcomes.push(spf_outcome);

@@ -19,6 +19,7 @@ mod batch;
 mod bounce;
 mod diagnose;
 mod dns;
+mod events;
 mod message;
 mod pop3;
 mod spf;
@@ -38,10 +39,11 @@ pub use auth::{auth, AuthRequest};
 pub use batch::{batch, render_summary, Record, Summary};
 pub use bounce::{bounce, BounceFile, BounceRequest, BounceResults};
 pub use diagnose::{
-    batch_row, diagnose, BatchRow, DeliveryEvent, DiagnoseRequest, Diagnoser, DiagnoserBuilder,
-    EarlierRow, TicketMessage,
+    batch_row, diagnose, BatchRow, DiagnoseRequest, Diagnoser, DiagnoserBuilder, EarlierRow,
+    TicketMessage,
 };
 pub use dns::{dns, DnsRequest};
+pub use events::{delivery_outcome, events, EventsRequest};
 pub use message::{message, MessageRequest};
 pub use pop3::{pop3, Pop3Request};
 pub use spf::{spf, SpfRequest};
