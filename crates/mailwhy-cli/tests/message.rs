@@ -30,6 +30,7 @@ fn stdout(o: &Output) -> String {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileResult {
+    schema_version: u32,
     file: String,
     is_bounce: bool,
     recipients: Vec<RecipientOut>,
@@ -43,8 +44,21 @@ struct RecipientOut {
     status: Option<String>,
     reply_code: Option<String>,
     reason: String,
+    hard_bounce: Option<bool>,
+    resend: String,
+    rule: RuleOut,
     diagnostic: Option<String>,
     remote_mta: Option<String>,
+}
+
+/// What decided the reason (issue 18): the kind of rule and what it matched.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleOut {
+    by: String,
+    matched: String,
+    source: Option<String>,
+    adjusted: Option<String>,
 }
 
 #[test]
@@ -59,6 +73,21 @@ fn bounce_json_has_the_documented_shape() {
     let r: FileResult = serde_json::from_str(&stdout(&o)).expect("strict JSON");
     assert!(r.is_bounce);
     assert!(r.file.ends_with("bounce.user-unknown.eml"));
+    assert_eq!(r.schema_version, 1);
+    let rule = &r.recipients[0].rule;
+    assert_eq!(
+        (rule.by.as_str(), rule.matched.as_str()),
+        ("phrase", "user unknown")
+    );
+    assert!(
+        rule.source
+            .as_deref()
+            .is_some_and(|s| s.contains("Postfix")),
+        "{rule:?}"
+    );
+    assert_eq!(rule.adjusted, None);
+    assert_eq!(r.recipients[0].hard_bounce, Some(true));
+    assert_eq!(r.recipients[0].resend, "after-fix");
     let first = &r.recipients[0];
     assert_eq!(first.address, "jane@acme-corp.com");
     assert_eq!(first.reason, "userunknown");

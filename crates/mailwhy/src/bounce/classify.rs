@@ -71,15 +71,15 @@ pub fn matches(lower: &str, pattern: &str) -> bool {
 
 /// The first reason in the table whose wording occurs in `lower`.
 pub(crate) fn text_reason(lower: &str) -> Option<Reason> {
-    text_match(lower).map(|(r, _)| r)
+    text_match(lower).map(|m| m.reason)
 }
 
 /// The whole pattern table compiled into one Aho-Corasick automaton, so that a text is scanned
 /// once however many patterns there are (the table has hundreds).
 struct Matcher {
     automaton: aho_corasick::AhoCorasick,
-    /// The table entry of each plain pattern.
-    entry_of: Vec<usize>,
+    /// The table entry and the pattern of each plain pattern.
+    entry_of: Vec<(usize, &'static str)>,
     /// Patterns with `*` (entry, pattern), checked one by one.
     wildcards: Vec<(usize, &'static str)>,
 }
@@ -88,13 +88,13 @@ fn matcher() -> &'static Matcher {
     static M: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
     M.get_or_init(|| {
         let (mut plain, mut entry_of, mut wildcards) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, (_, _, pats)) in PATTERNS.iter().enumerate() {
+        for (i, (_, _, _, pats)) in PATTERNS.iter().enumerate() {
             for p in *pats {
                 if p.contains('*') {
                     wildcards.push((i, *p));
                 } else {
                     plain.push(*p);
-                    entry_of.push(i);
+                    entry_of.push((i, *p));
                 }
             }
         }
@@ -107,22 +107,122 @@ fn matcher() -> &'static Matcher {
     })
 }
 
-/// The first entry of the table whose wording occurs in `lower`, with its strength.
-pub(crate) fn text_match(lower: &str) -> Option<(Reason, Strength)> {
+/// A phrase of the table found in a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PhraseMatch {
+    pub reason: Reason,
+    pub strength: Strength,
+    /// The phrase (lowercase, as in the table).
+    pub phrase: &'static str,
+    /// Where the row's wording comes from.
+    pub source: &'static str,
+}
+
+/// The first entry of the table whose wording occurs in `lower`, with the phrase that matched.
+pub(crate) fn text_match(lower: &str) -> Option<PhraseMatch> {
     let m = matcher();
-    let mut best = usize::MAX;
+    let mut best = (usize::MAX, "");
     for found in m.automaton.find_overlapping_iter(lower) {
-        best = best.min(m.entry_of[found.pattern().as_usize()]);
-        if best == 0 {
+        let e = m.entry_of[found.pattern().as_usize()];
+        if e.0 < best.0 {
+            best = e;
+        }
+        if best.0 == 0 {
             break;
         }
     }
     for (entry, p) in &m.wildcards {
-        if *entry < best && matches(lower, p) {
-            best = *entry;
+        if *entry < best.0 && matches(lower, p) {
+            best = (*entry, p);
         }
     }
-    PATTERNS.get(best).map(|(r, s, _)| (*r, *s))
+    PATTERNS.get(best.0).map(|(r, s, src, _)| PhraseMatch {
+        reason: *r,
+        strength: *s,
+        phrase: best.1,
+        source: src,
+    })
+}
+
+/// What decided a recipient's reason: the evidence an agent can check against the bounce.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rule {
+    /// Which kind of rule decided.
+    pub by: RuleKind,
+    /// What it matched: the field and its value, the phrase, or the code.
+    pub matched: String,
+    /// For a phrase: where the wording of its table row comes from (MTAs, providers). For a
+    /// code: its RFC 3463 / RFC 5321 meaning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
+    /// A refinement applied after the match (the SMTP phase, the code's class), and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjusted: Option<&'static str>,
+}
+
+/// The kinds of rule, in the order they are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleKind {
+    /// A structured DSN field (Action, Status class, Diagnostic-Code type).
+    Field,
+    /// A phrase of the wording table (`data::PATTERNS`).
+    Phrase,
+    /// The meaning of the RFC 3463 enhanced status code (`data::STATUS_REASONS`).
+    StatusCode,
+    /// The SMTP reply code (RFC 5321).
+    ReplyCode,
+    /// Nothing specific was said.
+    Default,
+}
+
+impl Rule {
+    fn new(by: RuleKind, matched: impl Into<String>, source: Option<&'static str>) -> Rule {
+        Rule {
+            by,
+            matched: matched.into(),
+            source,
+            adjusted: None,
+        }
+    }
+
+    fn adjust(mut self, why: &'static str) -> Rule {
+        self.adjusted = Some(why);
+        self
+    }
+
+    /// The rule for a recipient that a reader decided without the classifier.
+    pub fn field(matched: impl Into<String>) -> Rule {
+        Rule::new(RuleKind::Field, matched, None)
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.by {
+            RuleKind::Field => write!(f, "field {}", self.matched)?,
+            RuleKind::Phrase => write!(f, "phrase \"{}\"", self.matched)?,
+            RuleKind::StatusCode => write!(f, "status code {}", self.matched)?,
+            RuleKind::ReplyCode => write!(f, "reply code {}", self.matched)?,
+            RuleKind::Default => write!(f, "default: {}", self.matched)?,
+        }
+        if let Some(s) = self.source {
+            write!(f, " ({s})")?;
+        }
+        if let Some(a) = self.adjusted {
+            write!(f, "; {a}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A reason and the rule that decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The reason.
+    pub reason: Reason,
+    /// Why.
+    pub rule: Rule,
 }
 
 /// What is known about one failed recipient.
@@ -147,11 +247,56 @@ pub struct Evidence<'a> {
 
 /// Decides the reason for one recipient.
 pub fn classify(e: &Evidence<'_>) -> Reason {
-    let action = e.action.unwrap_or("").to_ascii_lowercase();
-    if matches!(action.as_str(), "delivered" | "relayed" | "expanded")
-        || e.status.is_some_and(|s| s.starts_with("2."))
+    decide(e).reason
+}
+
+/// Decides the reason for one recipient, with the rule that decided it. In order: the
+/// structured fields (Action, the Status class), the receiver's wording (the phrase table), the
+/// meaning of the enhanced status code (which wins over a generic phrase, and over any phrase
+/// when it names a narrow reason of the same family), then the fallbacks on the code's class,
+/// the Diagnostic-Code type, the reply code and the Action.
+pub fn decide(e: &Evidence<'_>) -> Decision {
+    let (mut d, specific_phrase) = decide_inner(e);
+    // A failure report on a temporary (4.x.x) status: the sender gave up retrying when its
+    // queue lifetime ran out (RFC 3464 Action: failed). Unless the last refusal's wording named
+    // a cause of its own (a specific phrase: a missing PTR, a full mailbox) or a temporary
+    // condition (a busy server), the outcome is the expiry.
+    if e.action.is_some_and(|a| a.eq_ignore_ascii_case("failed"))
+        && e.status.is_some_and(|s| s.starts_with('4'))
+        && !specific_phrase
+        && d.reason.resend() != crate::bounce::Resend::Later
     {
-        return Reason::Delivered;
+        d.reason = Reason::Expired;
+        d.rule.adjusted =
+            Some("failed on a temporary 4.x.x status: retried until the queue lifetime ran out");
+    }
+    d
+}
+
+/// The decision, and whether a specific phrase of the table made it.
+fn decide_inner(e: &Evidence<'_>) -> (Decision, bool) {
+    let action = e.action.unwrap_or("").to_ascii_lowercase();
+    if matches!(action.as_str(), "delivered" | "relayed" | "expanded") {
+        return (
+            Decision {
+                reason: Reason::Delivered,
+                rule: Rule::field(format!("Action: {action}")),
+            },
+            false,
+        );
+    }
+    if let Some(s) = e.status.filter(|s| s.starts_with("2.")) {
+        return (
+            Decision {
+                reason: Reason::Delivered,
+                rule: Rule::new(
+                    RuleKind::Field,
+                    format!("Status: {s}"),
+                    Some("RFC 3463 class 2: success"),
+                ),
+            },
+            false,
+        );
     }
     let lower = normalize(e.diagnostic);
     let phase = phase_of(&lower)
@@ -164,80 +309,189 @@ pub fn classify(e: &Evidence<'_>) -> Reason {
     let by_status = e
         .status
         .filter(|s| !status::is_general(s))
-        .and_then(status::reason_of);
+        .and_then(|s| status::reason_of(s).map(|r| (r, s)));
 
     let by_text = receivers
         .as_deref()
         .and_then(text_match)
         .or_else(|| text_match(&lower));
-    let mut reason = by_text.map(|(r, _)| r);
-    let broad = by_text.is_some_and(|(_, s)| s == Strength::Broad);
-    if let Some(s) = by_status {
-        reason = match reason {
-            None => Some(s),
+    let phrase = |m: PhraseMatch| Decision {
+        reason: m.reason,
+        rule: Rule::new(RuleKind::Phrase, m.phrase, Some(m.source)),
+    };
+    let code = |r: Reason, s: &str| Decision {
+        reason: r,
+        rule: Rule::new(RuleKind::StatusCode, s, status::meaning(s)),
+    };
+    let mut decision = by_text.map(phrase);
+    if let Some((r, s)) = by_status {
+        decision = match (decision, by_text) {
+            (None, _) => Some(code(r, s)),
             // The code names a narrow reason and the wording is only a generic refusal.
-            Some(_) if broad => Some(s),
+            (Some(_), Some(t)) if t.strength == Strength::Broad => {
+                Some(code(r, s).rule_adjusted("the code is more specific than the generic wording"))
+            }
             // Size and quota wording is close: the code says which limit it was.
-            Some(t) if in_size_family(t) && in_size_family(s) => Some(s),
-            Some(t) => Some(t),
+            (Some(d), _) if in_size_family(d.reason) && in_size_family(r) => Some(code(r, s)),
+            (d, _) => d,
         };
     }
-    // A domain that "does not exist" in a temporary failure is a DNS problem, not proof.
-    if reason == Some(Reason::HostUnknown) && e.status.is_some_and(|s| s.starts_with('4')) {
-        reason = Some(Reason::NetworkError);
-    }
-    if reason == Some(Reason::UserUnknown) {
-        // The standard X.1.1-X.1.10 codes are about the address itself.
-        let code_says_user = e.status.is_some_and(|s| {
-            s.get(1..4) == Some(".1.")
-                && s.get(4..)
-                    .and_then(|d| d.parse::<u32>().ok())
-                    .is_some_and(|d| (1..=10).contains(&d))
-        });
-        let filtered = match phase {
-            Some(Phase::Data) => true,
-            Some(Phase::Rcpt) | Some(Phase::Mail) => false,
-            // Without the phase, "no such user" under a code that is not about the address
-            // (or with a bare reply code) is the recipient's filter (Sisimai's reading).
-            None => !code_says_user,
-        };
-        if filtered {
-            reason = Some(Reason::Filtered);
+    if let Some(d) = decision.as_mut() {
+        // A domain that "does not exist" in a temporary failure is a DNS problem, not proof.
+        if d.reason == Reason::HostUnknown && e.status.is_some_and(|s| s.starts_with('4')) {
+            d.reason = Reason::NetworkError;
+            d.rule.adjusted = Some(
+                "a temporary (4.x.x) failure: the lookup failed, the domain is not proven missing",
+            );
         }
+        if d.reason == Reason::UserUnknown {
+            // The standard X.1.1-X.1.10 codes are about the address itself.
+            let code_says_user = e.status.is_some_and(|s| {
+                s.get(1..4) == Some(".1.")
+                    && s.get(4..)
+                        .and_then(|d| d.parse::<u32>().ok())
+                        .is_some_and(|d| (1..=10).contains(&d))
+            });
+            // Sisimai's reading, kept so results compare: "no such user" is a missing mailbox
+            // only when refused at RCPT TO or under an address code; after DATA (the mailbox
+            // was accepted), or with neither phase nor such a code, it is the recipient's filter.
+            let why = match phase {
+                Some(Phase::Data) => Some("refused after DATA: the address was accepted, a filter refused"),
+                Some(Phase::Rcpt) | Some(Phase::Mail) => None,
+                None if code_says_user => None,
+                None => Some("no SMTP phase and no X.1.x address code: the recipient's filter (Sisimai's reading)"),
+            };
+            if let Some(why) = why {
+                d.reason = Reason::Filtered;
+                d.rule.adjusted = Some(why);
+            }
+        }
+        let specific_phrase = d.rule.by == RuleKind::Phrase
+            && by_text.is_some_and(|t| t.strength == Strength::Specific);
+        // Generic "not authorized" wording under an X.7.x code: whose fault the words say.
+        if d.reason == Reason::SecurityError
+            && !specific_phrase
+            && e.status.is_some_and(|s| s.get(1..4) == Some(".7."))
+        {
+            let r = security_subject(&lower);
+            if r != d.reason {
+                d.reason = r;
+                d.rule.adjusted =
+                    Some("an X.7.x refusal whose words name the sender address or host");
+            }
+        }
+        return (decision.expect("set"), specific_phrase);
     }
-    if let Some(r) = reason {
-        return r;
-    }
-    // Nothing specific: fall back on the code's class and the DSN's action.
+    (fallback(e, &action, &lower), false)
+}
+
+/// Nothing in the table matched: the code's class, the field types, the reply code, the action.
+fn fallback(e: &Evidence<'_>, action: &str, lower: &str) -> Decision {
+    let by = |reason, kind, matched: String, source| Decision {
+        reason,
+        rule: Rule::new(kind, matched, source),
+    };
     if let Some(s) = e.status {
-        if s.get(1..4) == Some(".6.") {
-            return Reason::ContentError;
-        }
-        if s.get(1..4) == Some(".7.") {
-            return Reason::SecurityError;
+        let meaning = status::meaning(s);
+        match s.get(1..4) {
+            Some(".6.") => {
+                return by(
+                    Reason::ContentError,
+                    RuleKind::StatusCode,
+                    s.into(),
+                    meaning,
+                )
+            }
+            // X.7.1 "delivery not authorized" says nothing of why: whose fault the wording says.
+            Some(".7.") => {
+                let r = security_subject(lower);
+                return by(r, RuleKind::StatusCode, s.into(), meaning);
+            }
+            Some(".4.") if s.starts_with('4') || action == "delayed" => {
+                return by(
+                    Reason::NetworkError,
+                    RuleKind::StatusCode,
+                    s.into(),
+                    meaning,
+                )
+            }
+            _ => {}
         }
     }
-    if matches!(
-        e.diagnostic_type.map(str::to_ascii_lowercase).as_deref(),
-        Some("x-unix" | "x-postfix")
-    ) {
-        return Reason::MailerError;
+    if let Some(t) = e
+        .diagnostic_type
+        .filter(|t| matches!(t.to_ascii_lowercase().as_str(), "x-unix" | "x-postfix"))
+    {
+        return by(
+            Reason::MailerError,
+            RuleKind::Field,
+            format!("Diagnostic-Code type {t}"),
+            Some("a local delivery program, not a remote server, failed"),
+        );
     }
     if let Some(c) = e.reply_code {
-        if matches!(c, "500" | "501" | "502" | "503" | "504") {
-            return Reason::SyntaxError;
+        if let Some((r, meaning)) = reply_reason(c) {
+            return by(r, RuleKind::ReplyCode, c.into(), Some(meaning));
         }
     }
     if action.starts_with("delayed") || action.starts_with("expired") {
-        return Reason::Expired;
+        return by(
+            Reason::Expired,
+            RuleKind::Field,
+            format!("Action: {action}"),
+            Some("still queued or given up after retries"),
+        );
     }
     if data::VACATION_WORDING.iter().any(|p| lower.contains(p)) {
-        return Reason::Vacation;
+        return by(
+            Reason::Vacation,
+            RuleKind::Phrase,
+            "out-of-office wording".into(),
+            None,
+        );
     }
     if !e.diagnostic.trim().is_empty() {
-        Reason::OnHold
+        by(
+            Reason::OnHold,
+            RuleKind::Default,
+            "a diagnostic that names no reason".into(),
+            None,
+        )
     } else {
-        Reason::Undefined
+        by(
+            Reason::Undefined,
+            RuleKind::Default,
+            "no diagnostic".into(),
+            None,
+        )
+    }
+}
+
+/// For an X.7.x refusal the table's wording did not explain: whether the words are about the
+/// sender address (rejected), the sending host (blocked), or neither (securityerror).
+fn security_subject(lower: &str) -> Reason {
+    let has = |list: &[&str]| list.iter().any(|p| lower.contains(p));
+    if has(data::SENDER_ADDRESS_WORDS) {
+        Reason::Rejected
+    } else if has(data::SENDER_HOST_WORDS) {
+        Reason::Blocked
+    } else {
+        Reason::SecurityError
+    }
+}
+
+/// The reason an RFC 5321 reply code states by itself (most say only "refused").
+fn reply_reason(code: &str) -> Option<(Reason, &'static str)> {
+    data::REPLY_REASONS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, r, m)| (*r, *m))
+}
+
+impl Decision {
+    fn rule_adjusted(mut self, why: &'static str) -> Decision {
+        self.rule = self.rule.adjust(why);
+        self
     }
 }
 
@@ -377,18 +631,109 @@ mod tests {
     #[test]
     fn the_automaton_agrees_with_the_table_order() {
         // Every pattern, alone, finds an entry at or before its own.
-        for (i, (_, _, pats)) in PATTERNS.iter().enumerate() {
+        for (i, (_, _, _, pats)) in PATTERNS.iter().enumerate() {
             for p in *pats {
                 let text = p.replace('*', " x ");
                 let found = PATTERNS
                     .iter()
-                    .position(|(_, _, ps)| ps.iter().any(|q| matches(&text, q)));
-                let (r, s) = text_match(&text).expect(p);
+                    .position(|(_, _, _, ps)| ps.iter().any(|q| matches(&text, q)));
+                let m = text_match(&text).expect(p);
+                let (r, s) = (m.reason, m.strength);
                 let want = &PATTERNS[found.unwrap()];
                 assert_eq!((r, s), (want.0, want.1), "{p}");
                 assert!(found.unwrap() <= i);
             }
         }
+    }
+
+    fn d(diag: &str, status: Option<&str>, action: Option<&str>) -> Decision {
+        decide(&Evidence {
+            diagnostic: diag,
+            status,
+            action,
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn the_deciding_rule_is_named() {
+        let r = d(
+            "550 5.1.1 <a@b.example>: User unknown (in reply to RCPT TO command)",
+            Some("5.1.1"),
+            None,
+        );
+        assert_eq!(r.reason, Reason::UserUnknown);
+        assert_eq!(
+            (r.rule.by, r.rule.matched.as_str()),
+            (RuleKind::Phrase, "user unknown")
+        );
+        let r = d("550 sorry", Some("5.2.2"), None);
+        assert_eq!(
+            (r.reason, r.rule.by),
+            (Reason::MailboxFull, RuleKind::StatusCode)
+        );
+        assert_eq!(r.rule.source, Some("mailbox full"));
+        let r = d("", None, Some("delivered"));
+        assert_eq!((r.reason, r.rule.by), (Reason::Delivered, RuleKind::Field));
+    }
+
+    #[test]
+    fn esp_suppression_wording_is_suppressed() {
+        for w in [
+            "Amazon SES has suppressed sending to this address because it has a recent history of bouncing",
+            "Bounced Address",
+            "You tried to send to recipient(s) that have been marked as inactive.",
+        ] {
+            assert_eq!(d(w, None, Some("failed")).reason, Reason::Suppressed, "{w}");
+        }
+    }
+
+    #[test]
+    fn an_x71_refusal_says_whose_fault_from_its_words() {
+        assert_eq!(
+            d(
+                "554 5.7.1 not permitted: the envelope sender is not authorized here",
+                Some("5.7.1"),
+                None
+            )
+            .reason,
+            Reason::Rejected
+        );
+        assert_eq!(
+            d("554 5.7.1 Client host not permitted", Some("5.7.1"), None).reason,
+            Reason::Blocked
+        );
+        assert_eq!(
+            d("554 5.7.1 Delivery not permitted", Some("5.7.1"), None).reason,
+            Reason::SecurityError
+        );
+    }
+
+    #[test]
+    fn giving_up_on_a_temporary_refusal_is_expiry() {
+        let r = d(
+            "450 4.2.0 <a@b>: Recipient address rejected: Greylisted",
+            Some("4.2.0"),
+            Some("failed"),
+        );
+        assert_eq!(r.reason, Reason::Expired);
+        // A specific cause in the last refusal stays the answer.
+        let r = d(
+            "450 4.7.1 Client host rejected: cannot find your hostname",
+            Some("4.7.1"),
+            Some("failed"),
+        );
+        assert_eq!(r.reason, Reason::RequirePtr);
+        // "Recipient address rejected:" is Postfix's prefix for any RCPT refusal, not "unknown".
+        assert_ne!(
+            d(
+                "554 5.7.1 <a@b>: Recipient address rejected: Access denied",
+                Some("5.7.1"),
+                None
+            )
+            .reason,
+            Reason::UserUnknown
+        );
     }
 
     #[test]

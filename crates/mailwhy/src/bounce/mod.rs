@@ -21,7 +21,8 @@ use serde::Serialize;
 
 use crate::finding::{Finding, Severity};
 use crate::mail::Parsed;
-pub use reason::Reason;
+pub use classify::{Rule, RuleKind};
+pub use reason::{BounceClass, Reason, Resend};
 
 /// What kind of message was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -54,6 +55,8 @@ pub struct Recipient {
     pub reply_code: Option<String>,
     /// Why it failed.
     pub reason: Reason,
+    /// The rule that decided the reason (a field, a phrase of the table, a code's meaning).
+    pub rule: classify::Rule,
     /// The receiver's own words (Diagnostic-Code or the bounce text for this recipient).
     pub diagnostic: Option<String>,
     /// The server that refused (Remote-MTA, or the host the text names).
@@ -180,6 +183,9 @@ pub fn analyze(msg: &Parsed<'_>) -> Bounce {
             status: None,
             reply_code: None,
             reason: Reason::Vacation,
+            rule: classify::Rule::field(
+                "an automatic reply (RFC 3834 Auto-Submitted, or a vacation header or subject)",
+            ),
             diagnostic: msg.subject().map(str::to_string),
             remote_mta: None,
         });
@@ -240,7 +246,7 @@ fn from_dsn(msg: &Message<'_>, ds: &dsn::DeliveryStatus, explanation: &str) -> B
         } else {
             diag.clone()
         };
-        let reason = classify::classify(&classify::Evidence {
+        let decision = classify::decide(&classify::Evidence {
             diagnostic: &diagnostic,
             context: &block,
             status: status_field.as_deref(),
@@ -262,7 +268,8 @@ fn from_dsn(msg: &Message<'_>, ds: &dsn::DeliveryStatus, explanation: &str) -> B
             action,
             status: status_field,
             reply_code,
-            reason,
+            reason: decision.reason,
+            rule: decision.rule,
             diagnostic: Some(diagnostic).filter(|d| !d.trim().is_empty()),
             remote_mta,
         });
@@ -301,6 +308,7 @@ fn feedback_report(msg: &Message<'_>, report: &str) -> Bounce {
         status: None,
         reply_code: None,
         reason: Reason::Feedback,
+        rule: classify::Rule::field("an ARF feedback report (RFC 5965)"),
         diagnostic: b.feedback_type.clone(),
         remote_mta: None,
     });

@@ -32,21 +32,33 @@ pub fn read(text: &str) -> Option<Bounce> {
                         "failed".into()
                     }
                 });
-                let reason = classify::classify(&classify::Evidence {
-                    diagnostic: diag_text,
-                    context: "",
-                    status: st.as_deref(),
-                    reply_code: reply.as_deref(),
-                    action: Some(&action),
-                    diagnostic_type: Some(dtype),
-                    phase_hint: None,
-                });
+                // SES's own suppression: it did not try, whatever the quoted diagnostic says.
+                let sub_type = s(b, "bounceSubType").unwrap_or_default();
+                let suppressed =
+                    matches!(sub_type.as_str(), "Suppressed" | "OnAccountSuppressionList");
+                let decision = if suppressed {
+                    classify::Decision {
+                        reason: Reason::Suppressed,
+                        rule: classify::Rule::field(format!("bounceSubType: {sub_type}")),
+                    }
+                } else {
+                    classify::decide(&classify::Evidence {
+                        diagnostic: diag_text,
+                        context: "",
+                        status: st.as_deref(),
+                        reply_code: reply.as_deref(),
+                        action: Some(&action),
+                        diagnostic_type: Some(dtype),
+                        phase_hint: None,
+                    })
+                };
                 recipients.push(Recipient {
                     address,
                     action: Some(action),
                     status: st,
                     reply_code: reply,
-                    reason,
+                    reason: decision.reason,
+                    rule: decision.rule,
                     diagnostic: Some(diag_text.to_string()).filter(|d| !d.is_empty()),
                     remote_mta: s(b, "remoteMtaIp"),
                 });
@@ -77,6 +89,7 @@ pub fn read(text: &str) -> Option<Bounce> {
                     status: None,
                     reply_code: None,
                     reason: Reason::Feedback,
+                    rule: classify::Rule::field("an Amazon SES Complaint notification"),
                     diagnostic: feedback_type.clone(),
                     remote_mta: None,
                 }],
@@ -98,6 +111,7 @@ pub fn read(text: &str) -> Option<Bounce> {
                     status: status::find_receivers(&smtp),
                     reply_code: status::find_reply_code(&smtp),
                     reason: Reason::Delivered,
+                    rule: classify::Rule::field("an Amazon SES Delivery notification"),
                     diagnostic: Some(smtp.clone()).filter(|x| !x.is_empty()),
                     remote_mta: s(d, "reportingMTA"),
                 })

@@ -168,14 +168,24 @@ pub(crate) fn is_general(code: &str) -> bool {
 }
 
 /// The reason an enhanced status code states by itself, from [`super::data::STATUS_REASONS`]:
-/// keyed by `subject.detail` (the class only says permanent or temporary).
+/// keyed by the whole code where the class changes the meaning, else by `subject.detail`.
 pub(crate) fn reason_of(code: &str) -> Option<super::Reason> {
+    row(code).map(|(_, r, _)| *r)
+}
+
+/// The registry's title of `code` (RFC 3463 and the RFCs that added codes), when it is in the
+/// table.
+pub(crate) fn meaning(code: &str) -> Option<&'static str> {
+    row(code).map(|(_, _, m)| *m)
+}
+
+fn row(code: &str) -> Option<&'static (&'static str, super::Reason, &'static str)> {
     let table = super::data::STATUS_REASONS;
-    if let Some((_, r)) = table.iter().find(|(c, _)| *c == code) {
-        return Some(*r);
+    if let Some(r) = table.iter().find(|(c, _, _)| *c == code) {
+        return Some(r);
     }
     let tail = code.get(2..)?;
-    table.iter().find(|(c, _)| *c == tail).map(|(_, r)| *r)
+    table.iter().find(|(c, _, _)| *c == tail)
 }
 
 #[cfg(test)]

@@ -462,7 +462,7 @@ pub(crate) fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounc
         } else {
             "failed"
         };
-        let reason = classify::classify(&classify::Evidence {
+        let decision = classify::decide(&classify::Evidence {
             diagnostic: &diagnostic,
             context: "",
             phase_hint,
@@ -471,10 +471,14 @@ pub(crate) fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounc
             action: Some(action),
             diagnostic_type: None,
         });
-        let reason = if reason == Reason::Delivered {
-            Reason::Undefined
+        // A text bounce reports a failure, whatever a stray 2.x.x code in it says.
+        let (reason, rule) = if decision.reason == Reason::Delivered {
+            (
+                Reason::Undefined,
+                classify::Rule::field("a failure notice quoting a success code"),
+            )
         } else {
-            reason
+            (decision.reason, decision.rule)
         };
         let status_out = st.or_else(|| {
             reply
@@ -488,6 +492,7 @@ pub(crate) fn non_standard(msg: &Message<'_>, explanation: &str) -> Option<Bounc
             status: status_out,
             reply_code: reply,
             reason,
+            rule,
             diagnostic: Some(diagnostic.trim().to_string()).filter(|d| !d.is_empty()),
             remote_mta: remote.clone(),
         });

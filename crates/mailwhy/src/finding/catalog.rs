@@ -919,6 +919,22 @@ catalog! {
         fix: "Usually wait: the sender retries. If it keeps happening, the vendor's admin lowers \
               concurrent connections to that receiver, or the recipient's mail admin raises the limit.";
 
+    BounceFailedStartTls = "bounce.failed-starttls", Error, "the servers could not set up the TLS the receiver requires",
+        what: "The receiving server requires an encrypted (STARTTLS) connection and the TLS \
+               handshake failed or was not offered (reason failedstarttls).",
+        why: "The message was not delivered; every message between these servers fails the same \
+              way until TLS works.",
+        fix: "The vendor's mail admin checks that their server offers STARTTLS with a current \
+              certificate and protocol the receiver accepts; then resend.";
+
+    BounceSuppressed = "bounce.suppressed", Error, "the sending service refused to send to a suppressed address",
+        what: "The sending service (Amazon SES, SendGrid, Postmark ...) did not attempt delivery: \
+               the address is on its suppression list (reason suppressed).",
+        why: "Every message to this address is dropped by the sender's own service until the \
+              address is removed from the list, whatever the receiver would say.",
+        fix: "Find the original cause (an earlier hard bounce or a complaint), confirm the address \
+              with the person, remove it from the service's suppression list, then resend.";
+
     BounceSpeeding = "bounce.speeding", Warning, "the receiver is rate-limiting the sender",
         what: "The receiving server temporarily refused mail because the sender was sending too \
                many messages too fast (reason speeding).",

@@ -170,6 +170,23 @@ pub fn bounce_lines(b: &Bounce) -> Vec<String> {
             }
         }
         out.push(l);
+        let class = match (r.reason.class(), r.reason.resend()) {
+            (crate::bounce::BounceClass::NotBounce, _) => String::new(),
+            (c, resend) => format!(
+                "; {} bounce, resend {}",
+                if c == crate::bounce::BounceClass::Hard {
+                    "hard"
+                } else {
+                    "soft"
+                },
+                if resend == crate::bounce::Resend::Later {
+                    "later can succeed"
+                } else {
+                    "only after a fix"
+                }
+            ),
+        };
+        out.push(format!("  decided by {}{class}", r.rule));
         if let Some(d) = &r.diagnostic {
             out.push(format!(
                 "  {}",

@@ -39,12 +39,14 @@ impl BounceFile {
     }
 }
 
-/// DESIGN.md's JSON of one file: `file`, `is_bounce`, and per recipient `address`, `action`,
-/// `status`, `reply_code`, `reason`, `diagnostic`, `remote_mta`.
+/// DESIGN.md's JSON of one file: `schema_version`, `file`, `is_bounce`, and per recipient
+/// `address`, `action`, `status`, `reply_code`, `reason`, `hard_bounce`, `resend`, `rule` (what
+/// decided the reason), `diagnostic`, `remote_mta`.
 impl Serialize for BounceFile {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct FileOut<'a> {
+            schema_version: u32,
             file: &'a str,
             is_bounce: bool,
             recipients: Vec<RecipientOut<'a>>,
@@ -56,10 +58,14 @@ impl Serialize for BounceFile {
             status: Option<&'a str>,
             reply_code: Option<&'a str>,
             reason: &'a str,
+            hard_bounce: Option<bool>,
+            resend: bounce::Resend,
+            rule: &'a bounce::Rule,
             diagnostic: Option<&'a str>,
             remote_mta: Option<&'a str>,
         }
         FileOut {
+            schema_version: crate::report::SCHEMA_VERSION,
             file: &self.file,
             is_bounce: self.bounce.is_bounce,
             recipients: self
@@ -72,6 +78,13 @@ impl Serialize for BounceFile {
                     status: r.status.as_deref(),
                     reply_code: r.reply_code.as_deref(),
                     reason: r.reason.name(),
+                    hard_bounce: match r.reason.class() {
+                        bounce::BounceClass::Hard => Some(true),
+                        bounce::BounceClass::Soft => Some(false),
+                        bounce::BounceClass::NotBounce => None,
+                    },
+                    resend: r.reason.resend(),
+                    rule: &r.rule,
                     diagnostic: r.diagnostic.as_deref(),
                     remote_mta: r.remote_mta.as_deref(),
                 })
