@@ -58,23 +58,7 @@ impl Book {
     pub fn read(files: &[SourceFile], options: &ReadOptions) -> Result<Book, SourceError> {
         let mut book = Book::default();
         for f in files {
-            let name = f.name();
-            let mut events = Vec::new();
-            let mut sink = |e| events.push(e);
-            let summary = match f {
-                SourceFile::Path(p) => {
-                    let file = std::fs::File::open(p).map_err(|e| SourceError::Unreadable {
-                        file: name.clone(),
-                        message: format!("cannot open: {e}"),
-                    })?;
-                    let mut sink = |e| book.push(e);
-                    super::read(&name, std::io::BufReader::new(file), options, &mut sink)
-                }
-                SourceFile::Text { text, .. } => super::read(&name, &text[..], options, &mut sink),
-            };
-            for e in events {
-                book.push(e);
-            }
+            let summary = f.read(options, &mut |e| book.push(e))?;
             book.files.push(summary);
         }
         Ok(book)

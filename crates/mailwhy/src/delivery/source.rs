@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::timeline::{Collector, Matcher, Timeline, Window};
-use super::ReadOptions;
+use super::{Event, FileSummary, ReadOptions};
 
 /// The question asked of a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +81,25 @@ impl SourceFile {
             SourceFile::Text { name, .. } => name.clone(),
         }
     }
+
+    /// Reads it once, each event to `sink`; what it gave, or why it could not be opened.
+    pub fn read(
+        &self,
+        options: &ReadOptions,
+        sink: &mut dyn FnMut(Event),
+    ) -> Result<FileSummary, SourceError> {
+        let name = self.name();
+        Ok(match self {
+            SourceFile::Path(p) => {
+                let file = std::fs::File::open(p).map_err(|e| SourceError::Unreadable {
+                    file: name.clone(),
+                    message: format!("cannot open: {e}"),
+                })?;
+                super::read(&name, std::io::BufReader::new(file), options, sink)
+            }
+            SourceFile::Text { text, .. } => super::read(&name, &text[..], options, sink),
+        })
+    }
 }
 
 /// Delivery evidence from files (exports, webhook dumps, mail logs), read on each question.
@@ -100,26 +119,7 @@ impl FileSource {
         let mut collector = Collector::new(matcher, query.window);
         let mut summaries = Vec::new();
         for f in &self.files {
-            let name = f.name();
-            let mut sink = |e| collector.push(e);
-            let summary = match f {
-                SourceFile::Path(p) => {
-                    let file = std::fs::File::open(p).map_err(|e| SourceError::Unreadable {
-                        file: name.clone(),
-                        message: format!("cannot open: {e}"),
-                    })?;
-                    super::read(
-                        &name,
-                        std::io::BufReader::new(file),
-                        &self.options,
-                        &mut sink,
-                    )
-                }
-                SourceFile::Text { text, .. } => {
-                    super::read(&name, &text[..], &self.options, &mut sink)
-                }
-            };
-            summaries.push(summary);
+            summaries.push(f.read(&self.options, &mut |e| collector.push(e))?);
         }
         Ok(collector.finish(summaries))
     }
