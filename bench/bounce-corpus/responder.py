@@ -70,7 +70,7 @@ def serve(conn, outdir):
             reply(conn, "250 2.1.0 OK")
         elif verb == "RCPT":
             rcpt = cmd.split(":", 1)[1].strip().strip("<>").split(">")[0]
-            local = rcpt.split("@")[0].lower()
+            local = rcpt.split("@")[0].split("+")[0].lower()
             provider, _, cause = local.partition("-")
             row = REPLIES.get((provider, cause))
             if sender == "<>" or row is None:
