@@ -8,7 +8,8 @@
 # ports in a temp dir, `postfix -c DIR start`) and Exim (Debian `exim4-daemon-light`, which
 # conflicts with `postfix` as `mail-transport-agent`: fetched with `apt-get download` and unpacked
 # with `dpkg-deb -x` into $MTA_ROOT, default target/bounce-mtas, then run from there with
-# `-C CONFIG` on a loopback port). Needs root (Postfix's master drops to the `postfix` user, Exim
+# `-C CONFIG` on a loopback port) and OpenSMTPD (Debian `opensmtpd`, unpacked the same way, run in
+# a private mount namespace, see below). Needs root (Postfix's master drops to the `postfix` user, Exim
 # to `Debian-exim`, which is created if missing) and python3. About a minute: the 4xx causes
 # wait for a queue lifetime shortened to seconds.
 #
@@ -26,18 +27,21 @@ work="$(mktemp -d /tmp/bounce-corpus.XXXXXX)"
 chmod 755 "$work"
 pids=()
 exim_pid=
+smtpd_pid=
 cleanup() {
   postfix -c "$work/etc" stop >/dev/null 2>&1 || true
   [ -n "$exim_pid" ] && kill "$exim_pid" 2>/dev/null || true
+  [ -n "$smtpd_pid" ] && kill "$smtpd_pid" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 [ -n "${KEEP:-}" ] || trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rport=$(free_port); tport=$(free_port); inport=$(free_port); eport=$(free_port)
+rport=$(free_port); tport=$(free_port); inport=$(free_port); eport=$(free_port); oport=$(free_port)
 mkdir -p "$work/bounces" "$work/etc" "$work/spool" "$work/data"
-python3 bench/bounce-corpus/responder.py "$rport,$tport" "$work/bounces" &
+# The responder; its port that offers no STARTTLS is on 127.0.0.2 (see responder.py).
+python3 bench/bounce-corpus/responder.py "$rport,127.0.0.2:$tport" "$work/bounces" &
 pids+=($!)
 
 # --- Postfix: a private instance -----------------------------------------------------------
@@ -91,12 +95,12 @@ smtputf8_enable = no
 biff = no
 CF
 cat > "$work/etc/transport" <<TR
-tls.test smtp:[127.0.0.1]:$tport
+tls.test smtp:[127.0.0.2]:$tport
 refused.test smtp:[127.0.0.1]:1
 nohost.invalid smtp:[nohost.invalid]
 * smtp:[127.0.0.1]:$rport
 TR
-echo "[127.0.0.1]:$tport encrypt" > "$work/etc/tls_policy"
+echo "[127.0.0.2]:$tport encrypt" > "$work/etc/tls_policy"
 chown postfix "$work/data"
 postfix -c "$work/etc" set-permissions >/dev/null 2>&1 || true
 postfix -c "$work/etc" check >/dev/null 2>&1 || true
@@ -145,7 +149,7 @@ tls:
   driver = manualroute
   self = send
   domains = tls.test
-  route_list = * 127.0.0.1
+  route_list = * 127.0.0.2
   transport = remote_tls
 refused:
   driver = manualroute
@@ -182,15 +186,52 @@ CF
 for _ in $(seq 50); do [ -s "$work/exim/pid" ] && break; sleep 0.1; done
 exim_pid=$(cat "$work/exim/pid" 2>/dev/null || true)
 
+# --- OpenSMTPD: unpacked from the Debian package, run from $MTA_ROOT ---------------------------
+# Its spool (/var/spool/smtpd), chroot (/var/lib/opensmtpd/empty) and control socket (/run) are
+# compiled in: it runs in a private mount and UTS namespace (unshare) where those are fresh
+# tmpfs mounts and the host name is mta-opensmtpd.test, so nothing of the host is touched.
+smtpd="$mta_root/usr/sbin/smtpd"
+if [ ! -x "$smtpd" ]; then
+  mkdir -p "$mta_root/debs"
+  (cd "$mta_root/debs" && apt-get download opensmtpd >/dev/null) \
+    || { echo "generate.sh: apt-get download opensmtpd failed" >&2; exit 2; }
+  dpkg-deb -x "$mta_root"/debs/opensmtpd_*.deb "$mta_root"
+fi
+for u in opensmtpd opensmtpq; do
+  getent passwd "$u" >/dev/null \
+    || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$u"
+done
+mkdir -p "$work/opensmtpd"
+# The failing destinations are on loopback addresses of their own: OpenSMTPD disables a route
+# that fails, and the bounces must still reach the responder on 127.0.0.1.
+cat > "$work/opensmtpd/smtpd.conf" <<CF
+queue ttl 15s
+bounce warn-interval 1h
+listen on 127.0.0.1 port $oport
+action "responder" relay host smtp://127.0.0.1:$rport
+action "tls" relay host smtp+tls://127.0.0.2:$tport
+action "refused" relay host smtp://127.0.0.3:1
+action "mx" relay
+match from any for domain "tls.test" action "tls"
+match from any for domain "refused.test" action "refused"
+match from any for domain "nohost.invalid" action "mx"
+match from any for any action "responder"
+CF
+unshare -m -u --propagation private sh -c "mount -t tmpfs tmpfs /var/spool && mount -t tmpfs tmpfs /var/lib \
+  && mount -t tmpfs tmpfs /run && mkdir -p /var/lib/opensmtpd/empty && hostname mta-opensmtpd.test \
+  && exec '$smtpd' -d -f '$work/opensmtpd/smtpd.conf'" >"$work/opensmtpd/log" 2>&1 &
+smtpd_pid=$!
+
 # The causes: the responder's table, and the three each MTA makes itself (TLS required towards a
 # responder port that offers no STARTTLS, connection refused, a host name that does not resolve).
 mapfile -t table < <(python3 bench/bounce-corpus/responder.py --labels)
 # Exim defers a delivery whose TLS is required but not offered and, after its retry timeout,
 # bounces with "retry timeout exceeded" and no word of TLS: that bounce reads as expired.
 own=($'tlsrequired\tfailedstarttls' $'refused\texpired' $'nohost\thostunknown')
-declare -A own_label=([exim-tlsrequired]=expired)
-mtas=(postfix exim)
-declare -A port=([postfix]=$inport [exim]=$eport)
+# OpenSMTPD, the same: its final notice says "Envelope expired" (Status 4.4.7).
+declare -A own_label=([exim-tlsrequired]=expired [opensmtpd-tlsrequired]=expired)
+mtas=(postfix exim opensmtpd)
+declare -A port=([postfix]=$inport [exim]=$eport [opensmtpd]=$oport)
 rows=()
 for m in "${mtas[@]}"; do
   for r in "${table[@]}"; do rows+=("$m"$'\t'"$r"); done

@@ -16,6 +16,7 @@ DATE = re.compile(rb"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), +\d{1,2} [A-Z][a-z]{2} \d{4}
 POSTFIX_ID = re.compile(rb"\b[0-9A-F]{10,12}\b")
 # Exim 4.96 ids (`1xZrML-0006FY-2W`), also behind the `E` of its Message-Ids.
 EXIM_ID = re.compile(rb"(?:(?<=<E)|\b)[0-9A-Za-z]{6}-[0-9A-Za-z]{6}-[0-9A-Za-z]{2}\b")
+OPENSMTPD_ID = re.compile(rb"\b[0-9a-f]{16}\b|\b[0-9a-f]{8}\b")
 PORT = re.compile(rb"(\[127\.0\.0\.1\]):\d+")
 
 
@@ -43,6 +44,10 @@ def main():
     elif mta == "exim":
         data = numbered(EXIM_ID, data, lambda n, w: (b"1xZr00-%06d-00" % n)[:w])
         data = re.sub(rb"\d+-eximdsn-\d+", b"1796464800-eximdsn-1", data)
+    elif mta == "opensmtpd":
+        # message ids (8 hex digits) and envelope ids (16); boundary DIGITS/host
+        data = numbered(OPENSMTPD_ID, data, lambda n, w: b"%0*x" % (w, n))
+        data = re.sub(rb"\b\d{15,20}/mta-opensmtpd\.test", b"11467063967539359354/mta-opensmtpd.test", data)
     data = PORT.sub(rb"\1:20025", data)
     sys.stdout.buffer.write(data)
 
