@@ -9,7 +9,7 @@ server messages, GMX/Web.de, Orange postmaster, Mimecast "SMTP error codes", Pro
 A message with the null sender (MAIL FROM:<>) is a bounce coming back: it is accepted and saved
 to OUTDIR. It never offers STARTTLS, so a sender that requires TLS gives up.
 
-Usage: responder.py PORT[,PORT...] OUTDIR
+Usage: responder.py [ADDR:]PORT[,[ADDR:]PORT...] OUTDIR
 """
 import os
 import socket
@@ -70,7 +70,7 @@ def serve(conn, outdir):
             reply(conn, "250 2.1.0 OK")
         elif verb == "RCPT":
             rcpt = cmd.split(":", 1)[1].strip().strip("<>").split(">")[0]
-            local = rcpt.split("@")[0].lower()
+            local = rcpt.split("@")[0].split("+")[0].lower()
             provider, _, cause = local.partition("-")
             row = REPLIES.get((provider, cause))
             if sender == "<>" or row is None:
@@ -114,10 +114,10 @@ def serve(conn, outdir):
     conn.close()
 
 
-def listen(port, outdir):
+def listen(addr, outdir):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
+    s.bind(addr)
     s.listen(32)
     while True:
         c, _ = s.accept()
@@ -129,7 +129,10 @@ if __name__ == "__main__":
         for (p, c), (_, _, label) in sorted(REPLIES.items()):
             print(f"{p}-{c}\t{label}")
         sys.exit(0)
-    ports, outdir = [int(p) for p in sys.argv[1].split(",")], sys.argv[2]
-    for p in ports[1:]:
-        threading.Thread(target=listen, args=(p, outdir), daemon=True).start()
-    listen(ports[0], outdir)
+    # PORT or ADDR:PORT (another loopback address, so that an MTA that marks a failing address
+    # as down, as OpenSMTPD does, still reaches the first one with its bounces).
+    addrs = [(a.rpartition(":")[0] or "127.0.0.1", int(a.rpartition(":")[2])) for a in sys.argv[1].split(",")]
+    outdir = sys.argv[2]
+    for a in addrs[1:]:
+        threading.Thread(target=listen, args=(a, outdir), daemon=True).start()
+    listen(addrs[0], outdir)

@@ -261,8 +261,14 @@ pub fn decide(e: &Evidence<'_>) -> Decision {
     // queue lifetime ran out (RFC 3464 Action: failed). Unless the last refusal's wording named
     // a cause of its own (a specific phrase: a missing PTR, a full mailbox) or a temporary
     // condition (a busy server), the outcome is the expiry.
+    // A status that says nothing (`5.0.0`, which Exim writes for every failure it has no code
+    // for, even after retrying a 4xx until its retry timeout) defers to the receiver's last
+    // reply code: a 4xx there is the same temporary refusal.
+    let unspecific = e.status.is_none_or(|s| s.ends_with(".0.0"));
+    let temporary = e.status.is_some_and(|s| s.starts_with('4'))
+        || (unspecific && e.reply_code.is_some_and(|c| c.starts_with('4')));
     if e.action.is_some_and(|a| a.eq_ignore_ascii_case("failed"))
-        && e.status.is_some_and(|s| s.starts_with('4'))
+        && temporary
         && !specific_phrase
         && d.reason.resend() != crate::bounce::Resend::Later
     {
@@ -724,6 +730,20 @@ mod tests {
             Some("failed"),
         );
         assert_eq!(r.reason, Reason::RequirePtr);
+        // Exim's shape: Status 5.0.0 (no code of its own) after retrying a 450 until its retry
+        // timeout; the reply code says the refusal was temporary. A 5xx reply stays refused.
+        let exim = |reply: &str| {
+            decide(&Evidence {
+                diagnostic: "450 4.2.0 <a@b>: Recipient address rejected: Greylisted: retry timeout exceeded",
+                status: Some("5.0.0"),
+                reply_code: Some(reply),
+                action: Some("failed"),
+                ..Default::default()
+            })
+            .reason
+        };
+        assert_eq!(exim("450"), Reason::Expired);
+        assert_ne!(exim("550"), Reason::Expired);
         // "Recipient address rejected:" is Postfix's prefix for any RCPT refusal, not "unknown".
         assert_ne!(
             d(
