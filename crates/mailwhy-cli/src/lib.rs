@@ -91,6 +91,9 @@ enum Command {
     Auth(commands::auth::AuthArgs),
     /// Ask one DNS question through mailwhy's DNS layer (a small dig)
     Dns(commands::dns::DnsArgs),
+    /// Look IPs and domains up on DNS blocklists, return codes decoded per list (a refused
+    /// query is inconclusive, never "listed" or "clean")
+    Blocklist(commands::blocklist::BlocklistArgs),
     /// Explain a finding id: what it means, why it matters, how to fix it
     Explain(commands::explain::ExplainArgs),
     /// Check POP3 mailbox settings (offline), and with --probe log in and count waiting mail
@@ -191,6 +194,7 @@ fn dispatch(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Explain(a) => commands::explain::run(&g, a),
         Command::Dns(a) => commands::dns::run(&g, a),
+        Command::Blocklist(a) => commands::blocklist::run(&g, a),
         Command::Batch(a) => commands::batch::run(&g, a),
         Command::Diagnose(a) => commands::diagnose::run(&g, a),
         Command::Allowlist(a) => commands::allowlist::run(&g, a),
