@@ -321,6 +321,90 @@ pub async fn check(
     ))
 }
 
+/// The vendor's sending IPs and domains from its sender profile, on every list (`diagnose`,
+/// and once in a batch summary): the `vendor-blocklist` check. Listings reach every recipient of
+/// the vendor's mail. Address ranges in the profile are skipped (a list is asked about one
+/// address, and a range's addresses are not all senders); one `blocklist.not-listed` note sums
+/// up the targets that are on no list that answered.
+pub async fn vendor_check(
+    ctx: &Context,
+    profile: &crate::allowlist::SenderProfile,
+    lists: &[List],
+) -> CheckOutcome {
+    let mut targets: Vec<Target> = profile
+        .ips
+        .iter()
+        .filter(|n| n.prefix_len() == n.max_prefix_len())
+        .map(|n| Target::Ip(n.addr()))
+        .collect();
+    let ranges = profile.ips.len() - targets.len();
+    let mut domains: Vec<String> = profile
+        .domains
+        .iter()
+        .chain(&profile.from_domains)
+        .chain(&profile.envelope_domains)
+        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+        .collect();
+    domains.sort();
+    domains.dedup();
+    targets.extend(domains.into_iter().map(Target::Domain));
+    let mut check = CheckOutcome::start("vendor-blocklist");
+    if targets.is_empty() {
+        return CheckOutcome::skipped(
+            "vendor-blocklist",
+            "the sender profile lists no single sending IP or domain",
+        );
+    }
+    let outcomes = futures::future::join_all(
+        targets
+            .iter()
+            .map(|t| self::check(ctx, t, lists, Some(Scope::Vendor))),
+    )
+    .await;
+    let mut clean = Vec::new();
+    let mut listed = 0;
+    for (t, o) in targets.iter().zip(outcomes) {
+        if let Some(why) = o.why {
+            check.inconclusive(why);
+        }
+        for f in o.findings {
+            match f.id {
+                FindingId::BlocklistNotListed => clean.push(t.to_string()),
+                FindingId::BlocklistListed => {
+                    listed += 1;
+                    check.push(f)
+                }
+                _ => check.push(f),
+            }
+        }
+    }
+    if listed == 0 && !clean.is_empty() {
+        check.push(
+            Finding::new(
+                FindingId::BlocklistNotListed,
+                format!(
+                    "{} of the vendor's {} sending IPs and domains are on no blocklist that answered ({}).",
+                    clean.len(),
+                    targets.len(),
+                    clean.join(", ")
+                ),
+            )
+            .with_scope(Scope::Vendor)
+            .with_evidence(json!({"not_listed": clean})),
+        );
+    }
+    check.done(format!(
+        "{} sending IPs and domains of the vendor on {} lists{}",
+        targets.len(),
+        lists.len(),
+        if ranges > 0 {
+            format!(" ({ranges} address ranges not queried)")
+        } else {
+            String::new()
+        }
+    ))
+}
+
 type Asked<'a> = (
     &'a List,
     String,
