@@ -349,6 +349,11 @@ impl Diagnoser {
         self.directory.as_deref().and_then(|d| d.source())
     }
 
+    /// The configured DNS blocklists (empty: mailwhy's default table).
+    pub fn blocklists(&self) -> &[crate::blocklist::List] {
+        &self.blocklists
+    }
+
     /// The DNS layer shared by every diagnosis.
     pub fn dns(&self) -> &Dns {
         &self.resolving.dns
