@@ -112,7 +112,7 @@ enum Command {
     /// The page is at `/`. The API answers with the same schema_version 1 reports:
     /// `POST /v1/diagnose` {email, now?, message?} (also `GET ?email=`, and `/v1/diagnose.md`
     /// for Markdown), `POST /v1/address` {emails}, `POST /v1/spf` {domain, ips, mail_from?,
-    /// helo?}, `POST /v1/allowlist/check` {entries}, `POST /v1/message` (the raw message or
+    /// helo?}, `POST /v1/blocklist` {targets, lists?}, `POST /v1/allowlist/check` {entries}, `POST /v1/message` (the raw message or
     /// bounce as the body), `GET /v1/findings/ID`, `GET /healthz`, `GET /metrics`
     /// (Prometheus), `GET /openapi.json`. Every `/v1` path needs the bearer token when one
     /// is set.
