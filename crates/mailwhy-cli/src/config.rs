@@ -58,6 +58,10 @@ pub struct Config {
     /// e.g. `email = "E-mail address"`.
     #[serde(default)]
     pub directory_columns: std::collections::BTreeMap<String, String>,
+    /// DNS blocklist zones `blocklist` and `diagnose` query (`ZONE` for an IP list,
+    /// `domain:ZONE` for a domain list); empty means mailwhy's default table.
+    #[serde(default)]
+    pub blocklists: Vec<String>,
 }
 
 impl Config {
@@ -119,6 +123,10 @@ impl Config {
                 )
             })?;
         }
+        for z in &places.blocklists {
+            mailwhy::blocklist::List::parse(z.get_ref())
+                .map_err(|m| err(z.span().start, format!("blocklists: {m}")))?;
+        }
         for ns in &places.nameservers {
             parse_nameserver(ns.get_ref()).map_err(|message| err(ns.span().start, message))?;
         }
@@ -155,6 +163,8 @@ struct Places {
     overall_timeout: Option<Spanned<f64>>,
     #[serde(default)]
     directory_columns: std::collections::BTreeMap<Spanned<String>, String>,
+    #[serde(default)]
+    blocklists: Vec<Spanned<String>>,
 }
 
 /// Parses `IP`, `IP:PORT` or `[IPv6]:PORT` (port 53 by default).
@@ -215,6 +225,18 @@ mod tests {
         assert!(e.to_string().starts_with("c.toml:3:"), "{e}");
         let e = Config::parse("timeout = -1\n", "c.toml").unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
+    }
+
+    #[test]
+    fn blocklist_zones_are_checked_with_their_line() {
+        let c = Config::parse(
+            "blocklists = [\"zen.spamhaus.org\", \"domain:rhs.example\"]\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(c.blocklists.len(), 2);
+        let e = Config::parse("timeout = 2\n\nblocklists = [\"nodot\"]\n", "c.toml").unwrap_err();
+        assert!(e.to_string().starts_with("c.toml:3: blocklists:"), "{e}");
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub struct InputArgs {
     /// "Now" for invitation reminders (RFC 3339, e.g. 2026-11-23T12:00:00Z; default: the clock)
     #[arg(long, value_name = "RFC3339")]
     now: Option<String>,
+    /// A DNS blocklist zone the vendor's sending IPs and domains are looked up on (repeatable;
+    /// `ZONE` for an IP list, `domain:ZONE` for a domain list; default: `blocklists` in the
+    /// config, else mailwhy's table)
+    #[arg(long = "blocklist-zone", value_name = "ZONE")]
+    blocklist_zones: Vec<String>,
 }
 
 /// The inputs after the config file's defaults are applied and `--now` is read.
@@ -49,6 +54,8 @@ pub struct Inputs {
     pub now: Option<SystemTime>,
     /// Delivery evidence read once for a batch (`batch --events`).
     pub book: Option<std::sync::Arc<mailwhy::delivery::book::Book>>,
+    /// The DNS blocklists (empty: the default table).
+    pub blocklists: Vec<mailwhy::blocklist::List>,
 }
 
 impl InputArgs {
@@ -68,6 +75,7 @@ impl InputArgs {
                 .map_err(CliError::Usage)?,
             now: self.now.as_deref().map(crate::parse_now).transpose()?,
             book: None,
+            blocklists: crate::commands::blocklist::lists(settings, &self.blocklist_zones)?,
         })
     }
 }
@@ -96,6 +104,7 @@ impl Inputs {
             b = b.now(n);
         }
         b = b.gateway_domains(&self.gateway_domains);
+        b = b.blocklists(self.blocklists.clone());
         if let Some(book) = &self.book {
             b = b.delivery_book(book.clone());
         }

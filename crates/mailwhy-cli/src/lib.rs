@@ -91,6 +91,9 @@ enum Command {
     Auth(commands::auth::AuthArgs),
     /// Ask one DNS question through mailwhy's DNS layer (a small dig)
     Dns(commands::dns::DnsArgs),
+    /// Look IPs and domains up on DNS blocklists, return codes decoded per list (a refused
+    /// query is inconclusive, never "listed" or "clean")
+    Blocklist(commands::blocklist::BlocklistArgs),
     /// Explain a finding id: what it means, why it matters, how to fix it
     Explain(commands::explain::ExplainArgs),
     /// Check POP3 mailbox settings (offline), and with --probe log in and count waiting mail
@@ -109,7 +112,7 @@ enum Command {
     /// The page is at `/`. The API answers with the same schema_version 1 reports:
     /// `POST /v1/diagnose` {email, now?, message?} (also `GET ?email=`, and `/v1/diagnose.md`
     /// for Markdown), `POST /v1/address` {emails}, `POST /v1/spf` {domain, ips, mail_from?,
-    /// helo?}, `POST /v1/allowlist/check` {entries}, `POST /v1/message` (the raw message or
+    /// helo?}, `POST /v1/blocklist` {targets, lists?}, `POST /v1/allowlist/check` {entries}, `POST /v1/message` (the raw message or
     /// bounce as the body), `GET /v1/findings/ID`, `GET /healthz`, `GET /metrics`
     /// (Prometheus), `GET /openapi.json`. Every `/v1` path needs the bearer token when one
     /// is set.
@@ -191,6 +194,7 @@ fn dispatch(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Explain(a) => commands::explain::run(&g, a),
         Command::Dns(a) => commands::dns::run(&g, a),
+        Command::Blocklist(a) => commands::blocklist::run(&g, a),
         Command::Batch(a) => commands::batch::run(&g, a),
         Command::Diagnose(a) => commands::diagnose::run(&g, a),
         Command::Allowlist(a) => commands::allowlist::run(&g, a),

@@ -81,6 +81,11 @@ fn cells() -> Vec<(&'static str, Vec<&'static str>, Shape)> {
             Shape::Reports,
         ),
         (
+            "blocklist",
+            vec!["blocklist", "167.89.24.90", "2001:db8::1", "procore.com"],
+            Shape::Reports,
+        ),
+        (
             "allowlist audit",
             vec![
                 "allowlist",
@@ -173,6 +178,9 @@ const DNS_DERIVED: &[&str] = &[
     "message.auth-disagreement",
     "mailbox.unreachable",
     "mailbox.tls-failed",
+    "blocklist.listed",
+    "blocklist.query-refused",
+    "blocklist.not-listed",
     "mailbox.auth-failed",
 ];
 

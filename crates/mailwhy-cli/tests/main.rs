@@ -8,6 +8,7 @@ mod allowlist;
 mod auth;
 mod batch;
 mod batch_input;
+mod blocklist;
 mod cli;
 mod events;
 mod faults;

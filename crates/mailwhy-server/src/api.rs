@@ -16,7 +16,8 @@ use axum::{Json, Router};
 use mailwhy::check::Context;
 use mailwhy::report::{render_markdown, Report};
 use mailwhy::workflow::{
-    self, AddressRequest, AllowlistLookupRequest, LookupAnswer, MessageRequest, SpfRequest,
+    self, AddressRequest, AllowlistLookupRequest, BlocklistRequest, LookupAnswer, MessageRequest,
+    SpfRequest,
 };
 use mailwhy::{DiagnoseRequest, TicketMessage};
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,9 @@ const MAX_ADDRESSES: usize = 100;
 
 /// Most IPs in one `POST /v1/spf`.
 const MAX_IPS: usize = 64;
+
+/// Most IPs and domains in one `POST /v1/blocklist` (each is asked of every list).
+const MAX_TARGETS: usize = 64;
 
 /// Most entries in one `POST /v1/allowlist/check`.
 const MAX_ENTRIES: usize = 1000;
@@ -118,6 +122,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/address", get(address_get).post(address_post))
         .route("/spf", post(spf_post))
+        .route("/blocklist", post(blocklist_post))
         .route("/allowlist/check", post(allowlist_check))
         .route("/message", post(message_post))
         .route("/findings/{id}", get(finding))
@@ -571,6 +576,70 @@ pub(crate) async fn spf_post(
     };
     let ctx = Context::new(st.diagnoser.current().dns().clone());
     let report = workflow::spf(&ctx, &request).await;
+    st.metrics.report(&report);
+    Ok(JsonReply::ok(report))
+}
+
+/// The body of `POST /v1/blocklist`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BlocklistBody {
+    /// IP addresses (IPv4 or IPv6) and domains to look up, at most 64.
+    #[schema(example = json!(["167.89.22.86", "procore.com"]))]
+    targets: Vec<String>,
+    /// Blocklist zones to ask instead of the server's (`ZONE` for an IP list, `domain:ZONE` for
+    /// a domain list).
+    #[serde(default)]
+    #[schema(example = json!(["zen.spamhaus.org", "dbl.spamhaus.org"]))]
+    lists: Vec<String>,
+}
+
+/// IPs and domains on DNS blocklists, return codes decoded per list: `mailwhy blocklist`.
+#[utoipa::path(post, path = "/v1/blocklist", tag = "blocklist", request_body = BlocklistBody,
+    security(("bearer" = [])),
+    responses((status = 200, description = "The blocklist report", body = Report),
+              (status = 400, description = "Bad targets or lists", body = ErrorBody)))]
+pub(crate) async fn blocklist_post(
+    State(st): State<AppState>,
+    body: JsonBody<BlocklistBody>,
+) -> Result<JsonReply<Report>, ApiError> {
+    let body = json_or_400(
+        body,
+        r#"{"targets": ["192.0.2.1", "example.com"], "lists"?: ["zen.spamhaus.org"]}"#,
+    )?;
+    let bad = |field: &'static str, message: String| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid-field", message).field(field)
+    };
+    if body.targets.is_empty() || body.targets.len() > MAX_TARGETS {
+        return Err(bad(
+            "targets",
+            format!(
+                "`targets` has {} entries; send 1 to {MAX_TARGETS}",
+                body.targets.len()
+            ),
+        ));
+    }
+    let targets = body
+        .targets
+        .iter()
+        .map(|t| mailwhy::blocklist::Target::parse(t.trim()).map_err(|m| bad("targets", m)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let lists = body
+        .lists
+        .iter()
+        .map(|z| mailwhy::blocklist::List::parse(z).map_err(|m| bad("lists", m)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let diagnoser = st.diagnoser.current();
+    let request = BlocklistRequest {
+        targets,
+        lists: if lists.is_empty() {
+            diagnoser.blocklists().to_vec()
+        } else {
+            lists
+        },
+    };
+    let ctx = Context::new(diagnoser.dns().clone());
+    let report = workflow::blocklist(&ctx, &request).await;
     st.metrics.report(&report);
     Ok(JsonReply::ok(report))
 }

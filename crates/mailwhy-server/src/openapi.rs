@@ -28,6 +28,7 @@ use crate::api;
         api::address_get,
         api::address_post,
         api::spf_post,
+        api::blocklist_post,
         api::allowlist_check,
         api::message_post,
         api::finding,

@@ -687,3 +687,66 @@ async fn uploaded_delivery_events_rank_first_and_match_the_library() {
     assert_eq!(got.findings, direct.findings);
     assert_eq!(got.verdict, direct.verdict);
 }
+
+#[tokio::test]
+async fn blocklist_answers_like_the_command_and_never_reads_an_error_code_as_a_listing() {
+    // The DNSBL zones served on loopback: 192.0.2.99 listed on ZEN, 192.0.2.254 answered
+    // 127.255.255.254 (public resolver refused), 192.0.2.10 on no list.
+    let d = std::sync::Arc::new(
+        mailwhy::Diagnoser::builder()
+            .dns_zones(Some(mailwhy_tests::fixture("blocklist/zones")))
+            .blocklists(vec![
+                mailwhy::blocklist::List::parse("zen.spamhaus.org").unwrap()
+            ])
+            .build()
+            .await
+            .unwrap(),
+    );
+    let s = start(d.clone(), Default::default()).await;
+    let c = client();
+    let post = |targets: serde_json::Value| {
+        let c = c.clone();
+        let url = s.url("/v1/blocklist");
+        async move {
+            c.post(url)
+                .json(&serde_json::json!({ "targets": targets }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let ids = |r: &Report| r.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>();
+    let listed = strict_report(
+        &post(serde_json::json!(["192.0.2.99"]))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(ids(&listed), ["blocklist.listed"]);
+    assert_eq!(listed.verdict, mailwhy::report::Verdict::ProblemFound);
+    let refused = strict_report(
+        &post(serde_json::json!(["192.0.2.254"]))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(ids(&refused), ["blocklist.query-refused"]);
+    assert_eq!(refused.verdict, mailwhy::report::Verdict::Inconclusive);
+    let clean = strict_report(
+        &post(serde_json::json!(["192.0.2.10"]))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(ids(&clean), ["blocklist.not-listed"]);
+    assert_eq!(clean.verdict, mailwhy::report::Verdict::NoProblemFound);
+    // Not an IP or a domain, or nothing to look up: a bad request naming the field.
+    for bad in [serde_json::json!(["bad name!"]), serde_json::json!([])] {
+        let resp = post(bad).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(error_of(&resp.text().await.unwrap())["field"], "targets");
+    }
+}

@@ -488,6 +488,7 @@ async fn openapi_lists_every_route() {
         ("get", "/v1/address"),
         ("post", "/v1/address"),
         ("post", "/v1/spf"),
+        ("post", "/v1/blocklist"),
         ("post", "/v1/allowlist/check"),
         ("post", "/v1/message"),
         ("get", "/v1/findings/{id}"),

@@ -88,6 +88,7 @@
 pub mod address;
 pub mod allowlist;
 pub mod auth;
+pub mod blocklist;
 pub mod bounce;
 pub mod check;
 pub mod delivery;

@@ -5,6 +5,7 @@ pub mod address;
 pub mod allowlist;
 pub mod auth;
 pub mod batch;
+pub mod blocklist;
 pub mod bounce;
 pub mod diagnose;
 pub mod dns;

@@ -504,3 +504,23 @@ pub(crate) const REPLY_REASONS: &[(&str, Reason, &str)] = &[
     ("552", MailboxFull, "requested mail action aborted: exceeded storage allocation"),
     ("452", SystemFull, "requested action not taken: insufficient system storage"),
 ];
+
+/// Words that show a DNSBL block was the receiver's own broken lookup, not a listing: its
+/// blocklist queries were refused (Spamhaus refuses public and open resolvers and answers
+/// 127.255.255.254; a domain list asked for an IP answers 127.0.1.255), and it read the error
+/// code as a listing (`shared/formats/dnsbl.md`, "Diagnostic traps"). Matched on the lowercased
+/// diagnostic of a `blocked` bounce.
+pub(crate) const RECEIVER_DNSBL_REFUSED: &[&str] = &[
+    "open resolver",
+    "public resolver",
+    "open dns resolver",
+    "public dns resolver",
+    "query refused",
+    "queries refused",
+    "query was refused",
+    "127.255.255.252",
+    "127.255.255.254",
+    "127.255.255.255",
+    "127.0.1.255",
+    "no ip queries",
+];

@@ -19,7 +19,7 @@ mod text;
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, FindingId, Severity};
 use crate::mail::Parsed;
 pub use classify::{Rule, RuleKind};
 pub use reason::{BounceClass, Reason, Resend};
@@ -347,35 +347,66 @@ fn is_auto_reply(msg: &Message<'_>) -> bool {
 
 /// The findings for a bounce: one per recipient (the `bounce.*` id of its reason).
 pub fn findings(b: &Bounce) -> Vec<Finding> {
-    b.recipients
+    let mut out: Vec<Finding> = b
+        .recipients
         .iter()
-        .map(|r| {
-            let mut detail = format!(
-                "{}: {}",
-                if r.address.is_empty() {
-                    "(recipient not named)"
-                } else {
-                    &r.address
-                },
-                r.reason.name()
-            );
-            if let Some(s) = &r.status {
-                detail.push_str(&format!(", status {s}"));
-            }
-            if let Some(d) = &r.diagnostic {
-                let d: String = d.split_whitespace().collect::<Vec<_>>().join(" ");
-                let d: String = d.chars().take(300).collect();
-                detail.push_str(&format!(": \"{d}\""));
-            }
-            let mut f = Finding::new(r.reason.finding_id(), detail)
-                .with_remedy(r.reason.remedy())
-                .with_evidence(serde_json::to_value(r).unwrap_or_default());
-            if r.action.as_deref() == Some("delayed") && f.severity == Severity::Error {
-                f = f.with_severity(Severity::Warning);
-            }
-            f
-        })
-        .collect()
+        .filter_map(receiver_dnsbl_refused)
+        .collect();
+    out.extend(b.recipients.iter().map(|r| {
+        let mut detail = format!(
+            "{}: {}",
+            if r.address.is_empty() {
+                "(recipient not named)"
+            } else {
+                &r.address
+            },
+            r.reason.name()
+        );
+        if let Some(s) = &r.status {
+            detail.push_str(&format!(", status {s}"));
+        }
+        if let Some(d) = &r.diagnostic {
+            let d: String = d.split_whitespace().collect::<Vec<_>>().join(" ");
+            let d: String = d.chars().take(300).collect();
+            detail.push_str(&format!(": \"{d}\""));
+        }
+        let mut f = Finding::new(r.reason.finding_id(), detail)
+            .with_remedy(r.reason.remedy())
+            .with_evidence(serde_json::to_value(r).unwrap_or_default());
+        if r.action.as_deref() == Some("delayed") && f.severity == Severity::Error {
+            f = f.with_severity(Severity::Warning);
+        }
+        f
+    }));
+    out
+}
+
+/// `blocklist.receiver-misconfigured` for a blocked recipient whose diagnostic shows the
+/// receiver's DNSBL queries were refused (the receiver's misconfiguration, not a listing).
+pub fn receiver_dnsbl_refused(r: &Recipient) -> Option<Finding> {
+    let d = r.diagnostic.as_deref()?;
+    if !matches!(
+        r.reason,
+        Reason::Blocked | Reason::BadReputation | Reason::SpamDetected
+    ) {
+        return None;
+    }
+    let lower = d.to_lowercase();
+    let hit = data::RECEIVER_DNSBL_REFUSED
+        .iter()
+        .find(|p| lower.contains(*p))?;
+    let text: String = d.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text: String = text.chars().take(300).collect();
+    Some(
+        Finding::new(
+            FindingId::BlocklistReceiverMisconfigured,
+            format!(
+                "{}: the receiver blocked the message on a DNS blocklist, but its own blocklist query was refused (\"{hit}\"): \"{text}\"",
+                if r.address.is_empty() { "(recipient not named)" } else { &r.address }
+            ),
+        )
+        .with_evidence(serde_json::json!({"recipient": r.address, "matched": hit, "diagnostic": d})),
+    )
 }
 
 #[cfg(test)]

@@ -38,3 +38,25 @@ fn a_delivered_dsn_is_not_a_bounce() {
     assert_eq!(b.kind, Kind::Delivered);
     assert_eq!(b.recipients[0].reason, Reason::Delivered);
 }
+
+fn postfix_block(diagnostic: &str) -> Bounce {
+    read(&format!("From: MAILER-DAEMON@x.example\r\nSubject: Undelivered Mail Returned to Sender\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nFailed.\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x.example\r\n\r\nFinal-Recipient: rfc822; a@example.org\r\nAction: failed\r\nStatus: 5.7.1\r\nDiagnostic-Code: smtp; {diagnostic}\r\n--b--\r\n"))
+}
+
+#[test]
+fn a_refused_dnsbl_query_is_the_receivers_fault() {
+    for d in [
+        "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org; Error: open resolver; https://check.spamhaus.org/returnc/pub/198.51.100.1/",
+        "550 5.7.1 Service unavailable; client [192.0.2.7] blocked using zen.spamhaus.org (query refused)",
+        "554 5.7.1 rejected because 192.0.2.7 is in a black list at zen.spamhaus.org: 127.255.255.254",
+    ] {
+        let b = postfix_block(d);
+        let ids: Vec<_> = findings(&b).iter().map(|f| f.id).collect();
+        assert_eq!(ids.first(), Some(&FindingId::BlocklistReceiverMisconfigured), "{d}: {ids:?}");
+        assert!(ids.contains(&FindingId::BounceBlocked), "{d}: {ids:?}");
+    }
+    // A real listing (the Spamhaus lookup URL, no error) stays the sender's problem.
+    let b = postfix_block("554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org; https://check.spamhaus.org/query/ip/192.0.2.7");
+    let ids: Vec<_> = findings(&b).iter().map(|f| f.id).collect();
+    assert_eq!(ids, vec![FindingId::BounceBlocked]);
+}

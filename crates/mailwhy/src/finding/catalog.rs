@@ -1122,4 +1122,48 @@ catalog! {
               be told apart: concluding either would be a guess.",
         fix: "Export the sending service's events or the mail log for the period of the missing \
               email (the detail gives the span the files cover) and run again.";
+
+    // ---- blocklist: DNSBLs and RHSBLs (RFC 5782), decoded per list ---------------------------
+
+    BlocklistListed = "blocklist.listed", Error, "the IP or domain is on a blocklist",
+        what: "A DNS blocklist answered with one of its listing codes for this sending IP or \
+               domain. The detail names the list, the code and what the list says it means; the \
+               evidence has the delisting page.",
+        why: "Receivers that use the list refuse or junk mail from a listed IP or domain, so \
+              every recipient behind such a receiver misses the vendor's mail.",
+        fix: "Find and stop what caused the listing (a compromised account, a purchased list, an \
+              open relay), then request removal on the list's delisting page. A PBL listing is not \
+              a spam verdict: send through the provider's smarthost instead.";
+
+    BlocklistQueryRefused = "blocklist.query-refused", Warning, "a blocklist refused the query, so the result is unknown",
+        what: "The list answered with an error code instead of a listing (Spamhaus 127.255.255.254: \
+               query via a public or open resolver; 127.255.255.255: rate limited; 127.255.255.252: \
+               a typo in the zone name; URIBL 127.0.0.1; DBL 127.0.1.255: an IP asked on a domain \
+               list). The list did not look the address up.",
+        why: "An error code is neither a listing nor a clean result: reading it as \"listed\" \
+              blames a clean sender, reading it as \"not listed\" hides a real listing.",
+        fix: "Query through your own recursive resolver (not 8.8.8.8, 1.1.1.1 or 9.9.9.9, which \
+              Spamhaus refuses), stay within the list's free-use limits or use its subscription \
+              service (Spamhaus DQS), then run again.";
+
+    BlocklistNotListed = "blocklist.not-listed", Info, "not listed on the blocklists that answered",
+        what: "Every list that gave a usable answer said the IP or domain is not listed \
+               (NXDOMAIN). Lists that refused or failed are named and are not counted.",
+        why: "A sending IP or domain that is on no widely used list is not why receivers refuse \
+              the mail; look at the receiver's own filtering instead.",
+        fix: "Nothing to do about blocklists. If a bounce still says \"blocked using\" a list \
+              that shows no listing here, the receiver's DNSBL setup is at fault.";
+
+    BlocklistReceiverMisconfigured = "blocklist.receiver-misconfigured", Error, "the receiver's own blocklist lookups are broken",
+        what: "The bounce says the message was blocked by a DNS blocklist, but in words that show \
+               the receiver's own queries were refused (\"open resolver\", \"public resolver\", \
+               \"query refused\", an error code 127.255.255.x). Spamhaus answers such queries \
+               with an error code, and a receiver that reads any answer as a listing blocks every \
+               sender.",
+        why: "The sender is not listed; the receiver rejects everyone's mail the same way until \
+              its mail admin fixes the server. Changing anything on the sender's side does not help.",
+        fix: "Send the bounce to the recipient's mail admin: their server must query the \
+              blocklist through its own recursive resolver (not a public one such as 8.8.8.8) or \
+              through the list's subscription service, and treat 127.255.255.x answers as errors, \
+              not listings. `mailwhy blocklist IP` shows whether the sending IP is really listed.";
 }

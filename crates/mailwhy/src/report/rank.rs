@@ -25,6 +25,9 @@ use super::{Report, Verdict};
 pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
     // What the sending service's own events say happened to the message: direct evidence.
     ("delivery.", "delivery", Scope::Message),
+    // A bounce whose DNSBL block is the receiver's own broken lookup (refused queries read
+    // as listings): it explains the bounce beside it, so it goes first.
+    ("blocklist.receiver-", "receiver blocklist setup", Scope::Message),
     // The receiver's own word about this person's message: nothing explains it better.
     ("bounce.", "bounce", Scope::Message),
     // The account decides whether the product sends at all (switch, status, invitation):
@@ -40,6 +43,8 @@ pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
     ("dmarc.", "sender authentication", Scope::Vendor),
     ("dkim.", "sender authentication", Scope::Vendor),
     ("sender.", "sender authentication", Scope::Vendor),
+    // The vendor's sending IP or domain on a DNSBL: refused at every receiver using the list.
+    ("blocklist.", "sender reputation", Scope::Vendor),
     // Within the gateway: a vendor IP or domain the list lacks holds back the vendor's mail
     // today; the other lints (host bits, overbroad or stale entries) only may.
     ("allowlist.ip-missing", "gateway allowlist", Scope::Gateway),

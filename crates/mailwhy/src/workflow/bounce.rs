@@ -170,6 +170,21 @@ impl BounceResults {
             for l in crate::message::bounce_lines(&f.bounce) {
                 out.push_str(&item(&sanitize::line(&l)));
             }
+            // A DNSBL block that is the receiver's own refused lookup: its remedy, not the
+            // sender's "check the IP on public blocklists".
+            if let Some(finding) = f
+                .bounce
+                .recipients
+                .iter()
+                .find_map(bounce::receiver_dnsbl_refused)
+            {
+                out.push_str(&item(&format!(
+                    "the receiver's own DNSBL setup is broken ({}): {}",
+                    finding.id.as_str(),
+                    finding.id.kind().how_to_fix
+                )));
+                continue;
+            }
             // The remedy of the first recipient that was not delivered.
             if let Some(r) = f
                 .bounce

@@ -118,6 +118,7 @@ pub struct Diagnoser {
     events: Option<Arc<dyn EventSource>>,
     event_options: ReadOptions,
     book: Option<Arc<Book>>,
+    blocklists: Vec<crate::blocklist::List>,
 }
 
 impl std::fmt::Debug for Diagnoser {
@@ -148,6 +149,7 @@ pub struct DiagnoserBuilder {
     events: Option<Arc<dyn EventSource>>,
     event_options: ReadOptions,
     book: Option<Arc<Book>>,
+    blocklists: Vec<crate::blocklist::List>,
 }
 
 impl std::fmt::Debug for DiagnoserBuilder {
@@ -248,6 +250,13 @@ impl DiagnoserBuilder {
         self
     }
 
+    /// The DNS blocklists the vendor's sending IPs and domains are looked up on
+    /// (`vendor-blocklist`); empty (the default): mailwhy's default table.
+    pub fn blocklists(mut self, lists: Vec<crate::blocklist::List>) -> Self {
+        self.blocklists = lists;
+        self
+    }
+
     /// Delivery evidence from files, read on each diagnosis ([`FileSource`]); `options` also
     /// read the files that come with a request.
     pub fn event_files(mut self, files: Vec<PathBuf>, options: ReadOptions) -> Self {
@@ -288,6 +297,7 @@ impl DiagnoserBuilder {
             events: self.events,
             event_options: self.event_options,
             book: self.book,
+            blocklists: self.blocklists,
         })
     }
 }
@@ -337,6 +347,11 @@ impl Diagnoser {
     /// The file the directory was read from, when it was read from one.
     pub fn directory_file(&self) -> Option<&str> {
         self.directory.as_deref().and_then(|d| d.source())
+    }
+
+    /// The configured DNS blocklists (empty: mailwhy's default table).
+    pub fn blocklists(&self) -> &[crate::blocklist::List] {
+        &self.blocklists
     }
 
     /// The DNS layer shared by every diagnosis.
@@ -400,6 +415,22 @@ impl Diagnoser {
         }
     }
 
+    /// The vendor's sending IPs and domains on the DNS blocklists; skipped without a sender
+    /// profile.
+    async fn vendor_blocklist(&self, ctx: &Context) -> CheckOutcome {
+        match &self.sender {
+            Some(s) => {
+                let lists = if self.blocklists.is_empty() {
+                    crate::blocklist::List::defaults()
+                } else {
+                    self.blocklists.clone()
+                };
+                crate::blocklist::vendor_check(ctx, s, &lists).await
+            }
+            None => CheckOutcome::skipped("vendor-blocklist", "no sender profile given (--sender)"),
+        }
+    }
+
     /// True when the sender authentication checks run ([`Diagnoser::auth_checks`]).
     fn checks_sender_authentication(&self) -> bool {
         self.sender.as_ref().is_some_and(|p| {
@@ -458,6 +489,7 @@ impl Diagnoser {
         let mut outcomes = vec![
             self.spf_drift(&run.ctx).await,
             self.vendor_spf(&run.ctx).await,
+            self.vendor_blocklist(&run.ctx).await,
         ];
         outcomes.extend(self.auth_checks(&run.ctx).await.0);
         let report = Report::from_outcomes(
@@ -728,12 +760,18 @@ async fn run(
     } else {
         once_in_summary("vendor-spf")
     };
+    let vendor_blocklist_outcome = if everything || d.sender.is_none() {
+        d.vendor_blocklist(ctx).await
+    } else {
+        once_in_summary("vendor-blocklist")
+    };
     let mut outcomes: Vec<CheckOutcome> = delivery.into_iter().collect();
     outcomes.push(dir_outcome);
     outcomes.extend(addr_outcomes);
     outcomes.push(allow_outcome);
     outcomes.push(spf_outcome);
     outcomes.push(vendor_spf_outcome);
+    outcomes.push(vendor_blocklist_outcome);
     outcomes.extend(auth_outcomes);
     outcomes.extend(message_checks(ctx, d, address, messages, dmarc_checked).await);
     let mut report = Report::from_outcomes(address, outcomes, Stats::default());

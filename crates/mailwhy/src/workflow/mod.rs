@@ -16,6 +16,7 @@ mod address;
 mod allowlist;
 mod auth;
 mod batch;
+mod blocklist;
 mod bounce;
 mod diagnose;
 mod dns;
@@ -37,6 +38,7 @@ pub use allowlist::{
 };
 pub use auth::{auth, AuthRequest};
 pub use batch::{batch, render_summary, Record, Summary};
+pub use blocklist::{blocklist, BlocklistRequest};
 pub use bounce::{bounce, BounceFile, BounceRequest, BounceResults};
 pub use diagnose::{
     batch_row, diagnose, BatchRow, DiagnoseRequest, Diagnoser, DiagnoserBuilder, EarlierRow,
