@@ -19,6 +19,7 @@ pub mod dmarc;
 pub(crate) mod evaluate;
 pub(crate) mod predict;
 pub mod rdns;
+pub(crate) mod report_dest;
 pub(crate) mod requirements;
 pub(crate) mod taglist;
 
@@ -88,23 +89,38 @@ impl Discovery {
     /// unknown.
     pub fn policy_for(&self, from_domain: &str) -> Option<Result<dmarc::Policy, String>> {
         match self {
-            Discovery::Found {
-                organizational,
-                record,
-                ..
-            } => Some(Ok(
-                if *organizational && alignment::organizational_domain(from_domain) != from_domain {
-                    record.subdomain_policy()
+            Discovery::Found { record, .. } => self.policy_for_published(from_domain).map(|p| {
+                Ok(if record.testing() {
+                    p.testing_step()
                 } else {
-                    record.p
-                },
-            )),
+                    p
+                })
+            }),
             Discovery::SyntaxError { error, .. } => {
                 Some(Err(format!("the DMARC record does not parse ({error})")))
             }
             Discovery::Multiple { .. } => Some(Err("several DMARC records".into())),
             Discovery::Missing { .. } => Some(Err("no DMARC record".into())),
             Discovery::Unknown { .. } => None,
+        }
+    }
+
+    /// The policy as published for mail from `from_domain` (`p`, or `sp` for a subdomain under
+    /// an organizational record), before `t=y` lowers it; `None` unless a record was found.
+    pub fn policy_for_published(&self, from_domain: &str) -> Option<dmarc::Policy> {
+        match self {
+            Discovery::Found {
+                organizational,
+                record,
+                ..
+            } => Some(
+                if *organizational && alignment::organizational_domain(from_domain) != from_domain {
+                    record.subdomain_policy()
+                } else {
+                    record.p
+                },
+            ),
+            _ => None,
         }
     }
 
@@ -179,6 +195,10 @@ pub async fn discover(
 pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discovery) {
     let mut c = CheckOutcome::start("dmarc");
     let d = discover(ctx, domain, &mut c).await;
+    if let Discovery::Found { at, record, .. } = &d {
+        // RFC 9990: reports to another organization need its consent, or they never arrive.
+        report_dest::check(ctx, at.trim_start_matches("_dmarc."), record, &mut c).await;
+    }
     let shown = sanitize::line(domain);
     let detail = match &d {
         Discovery::Found {
@@ -216,6 +236,33 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                         )).with_remedy("The vendor's mail admin (for the From domain's DNS) corrects the DMARC TXT record so that every tag has a valid value (RFC 7489 §6.3), then runs `mailwhy auth DOMAIN` again.")
                     .with_severity(sev)
                     .with_evidence(serde_json::json!({"name": at, "record": text, "tag": n.tag, "position": n.pos, "note": n.kind})),
+                );
+            }
+            for n in record
+                .notes
+                .iter()
+                .filter(|n| n.kind == dmarc::NoteKind::RemovedInDmarcbis)
+            {
+                c.push(
+                    Finding::new(FindingId::DmarcObsoleteTag,
+                        format!(
+                            "The DMARC record at {} uses {}=, which RFC 9989 removed: receivers following RFC 9989 ignore it, older RFC 7489 receivers may still honour it.",
+                            sanitize::line(at),
+                            n.tag
+                        ))
+                    .with_evidence(serde_json::json!({"name": at, "record": text, "tag": n.tag, "position": n.pos})),
+                );
+            }
+            if record.testing() && record.p != dmarc::Policy::None {
+                c.push(
+                    Finding::new(FindingId::DmarcTestingMode,
+                        format!(
+                            "The DMARC record at {} has t=y (testing): RFC 9989 receivers apply one step less than published, so failing mail gets p={} instead of p={}.",
+                            sanitize::line(at),
+                            applied.as_str(),
+                            d.policy_for_published(domain).map_or("?", dmarc::Policy::as_str)
+                        ))
+                    .with_evidence(serde_json::json!({"name": at, "record": text, "applied": applied})),
                 );
             }
             if applied == dmarc::Policy::None {
