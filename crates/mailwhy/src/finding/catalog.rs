@@ -714,6 +714,27 @@ catalog! {
         fix: "No action is needed for delivery. Once the reports show all legitimate mail passes, \
               the domain's DNS admin removes t=y (or sets t=n) to enforce the policy.";
 
+    DmarcNonexistentDomain = "dmarc.nonexistent-domain", Error, "the From domain does not exist and np= asks receivers to act",
+        what: "The From domain has no DNS records at all (NXDOMAIN) and the DMARC record above it \
+               has np=quarantine or np=reject (or sp/p, which np defaults to): RFC 9989 receivers \
+               apply that policy to mail from the non-existent subdomain.",
+        why: "Mail from a sending service configured with a subdomain nobody created is \
+              quarantined or rejected, even if SPF and DKIM pass for the service's own domain.",
+        fix: "The vendor's DNS admin creates the subdomain (at least the SPF TXT record and DKIM \
+              key the sending service asks for), or the sending service is set to send from an \
+              existing domain.";
+
+    DmarcOrgDomainDisagrees = "dmarc.org-domain-disagrees", Warning, "the DNS tree walk and the Public Suffix List find different organizational domains",
+        what: "RFC 9989 finds the organizational domain by walking up the DNS tree; RFC 7489 used \
+               the Public Suffix List. For this From domain the two give different names, so \
+               receivers that have moved to RFC 9989 and those that have not use different DMARC \
+               records.",
+        why: "The same mail can be accepted by one receiver and quarantined or rejected by \
+              another, and relaxed alignment can differ between them.",
+        fix: "The domain's DNS admin publishes a record at the From domain itself, or psd=n on \
+              the intended organizational domain's record, so that both kinds of receiver find \
+              the same policy.";
+
     // ---- dkim: signing keys and signatures (RFC 6376) --------------------------------------
 
     DkimKeyMissing = "dkim.key-missing", Error, "no DKIM key is published for the selector",
