@@ -22,13 +22,6 @@ pub(crate) fn organizational_domain(domain: &str) -> String {
     }
 }
 
-/// True when `domain` is itself a public suffix (`com`, `co.uk`), where DMARC discovery must not
-/// climb to an organizational domain.
-pub(crate) fn is_public_suffix(domain: &str) -> bool {
-    let d = norm(domain);
-    psl::suffix_str(&d) == Some(d.as_str()) && psl::domain_str(&d).is_none()
-}
-
 /// Whether `authenticated` aligns with `from` in `mode`: strict needs the same name, relaxed the
 /// same organizational domain (RFC 7489 §3.1.1, §3.1.2).
 pub fn aligned(authenticated: &str, from: &str, mode: AlignmentMode) -> bool {
@@ -55,8 +48,6 @@ mod tests {
             organizational_domain("Bounce.Sendgrid.NET."),
             "sendgrid.net"
         );
-        assert!(is_public_suffix("co.uk"));
-        assert!(!is_public_suffix("example.co.uk"));
     }
 
     #[test]

@@ -53,6 +53,15 @@ impl Policy {
         }
     }
 
+    /// What an RFC 9989 receiver applies under `t=y` (testing): one step lower, reject →
+    /// quarantine → none (RFC 9989 §4.7).
+    pub fn testing_step(self) -> Policy {
+        match self {
+            Policy::Reject => Policy::Quarantine,
+            Policy::Quarantine | Policy::None => Policy::None,
+        }
+    }
+
     /// `none`, `quarantine` or `reject`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -19,6 +19,7 @@ pub mod dmarc;
 pub(crate) mod evaluate;
 pub(crate) mod predict;
 pub mod rdns;
+pub(crate) mod report_dest;
 pub(crate) mod requirements;
 pub(crate) mod taglist;
 
@@ -44,12 +45,22 @@ pub enum Discovery {
     Found {
         /// The name queried (`_dmarc.<domain>`).
         at: String,
-        /// True when it is the organizational domain's record (the From domain has none).
+        /// True when it is the organizational domain's (or PSD's) record (the From domain has none).
         organizational: bool,
         /// The record text.
         text: String,
         /// The parsed record.
         record: DmarcRecord,
+        /// The names queried by the RFC 9989 §4.10 tree walk, in order (at most 8).
+        asked: Vec<String>,
+        /// The organizational domain the tree walk found (RFC 9989 §4.10.2).
+        org_domain: String,
+        /// The organizational domain by the Public Suffix List (RFC 7489), kept beside it.
+        psl_org_domain: String,
+        /// False when the From domain does not exist (NXDOMAIN, RFC 8020), so `np` applies;
+        /// `None` when not asked (the record is the From domain's own).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exists: Option<bool>,
     },
     /// One record was found but does not parse: receivers apply no policy.
     SyntaxError {
@@ -88,23 +99,46 @@ impl Discovery {
     /// unknown.
     pub fn policy_for(&self, from_domain: &str) -> Option<Result<dmarc::Policy, String>> {
         match self {
-            Discovery::Found {
-                organizational,
-                record,
-                ..
-            } => Some(Ok(
-                if *organizational && alignment::organizational_domain(from_domain) != from_domain {
-                    record.subdomain_policy()
+            Discovery::Found { record, .. } => self.policy_for_published(from_domain).map(|p| {
+                Ok(if record.testing() {
+                    p.testing_step()
                 } else {
-                    record.p
-                },
-            )),
+                    p
+                })
+            }),
             Discovery::SyntaxError { error, .. } => {
                 Some(Err(format!("the DMARC record does not parse ({error})")))
             }
             Discovery::Multiple { .. } => Some(Err("several DMARC records".into())),
             Discovery::Missing { .. } => Some(Err("no DMARC record".into())),
             Discovery::Unknown { .. } => None,
+        }
+    }
+
+    /// The policy as published for mail from `from_domain` (`p`, or `sp` for a subdomain under
+    /// an organizational record), before `t=y` lowers it; `None` unless a record was found.
+    pub fn policy_for_published(&self, from_domain: &str) -> Option<dmarc::Policy> {
+        match self {
+            // RFC 9989 §4.10.1 step 3: a record found above the From domain gives `np` when the
+            // From domain does not exist, `sp` otherwise.
+            Discovery::Found {
+                organizational,
+                record,
+                exists,
+                at,
+                ..
+            } => Some(
+                if *organizational && at.trim_start_matches("_dmarc.") != from_domain {
+                    if *exists == Some(false) {
+                        record.nonexistent_policy()
+                    } else {
+                        record.subdomain_policy()
+                    }
+                } else {
+                    record.p
+                },
+            ),
+            _ => None,
         }
     }
 
@@ -117,27 +151,49 @@ impl Discovery {
     }
 }
 
-/// Looks up the DMARC policy of `domain` (RFC 7489 §6.6.3):
+/// The names the RFC 9989 §4.10 tree walk queries for `domain` (at most 8): the name itself,
+/// then, from a name of 8 or more labels, its 7-label suffix, then one label less each step down
+/// to and including the TLD.
+pub(crate) fn walk_names(domain: &str) -> Vec<String> {
+    let labels: Vec<&str> = domain.split('.').filter(|l| !l.is_empty()).collect();
+    let mut names = vec![labels.join(".")];
+    let mut x = labels.len();
+    if x >= 8 {
+        x = 7;
+        names.push(labels[labels.len() - x..].join("."));
+    }
+    while x > 1 {
+        x -= 1;
+        names.push(labels[labels.len() - x..].join("."));
+    }
+    names.dedup();
+    names
+}
+
+/// Looks up the DMARC policy of `domain` by the RFC 9989 §4.10 DNS tree walk:
 ///
-/// 1. Query `_dmarc.<From domain>`; discard records that do not start with `v=DMARC1`.
-/// 2. If none is left, query `_dmarc.<organizational domain>` (if different).
-/// 3. Several records, or none: no DMARC processing.
+/// 1. Query `_dmarc.<From domain>`; discard records that do not start with `v=DMARC1`. One record
+///    there applies (`p`).
+/// 2. Otherwise walk up ([`walk_names`]), stopping at a record with `psd=y` or `psd=n`. The
+///    organizational domain is the first name with `psd=n`, else the name one label below a
+///    `psd=y` record, else the record with the fewest labels (§4.10.2). Its record applies, else
+///    the PSD's; `sp`, or `np` when the From domain does not exist.
+/// 3. Several records at the From domain: reported as [`Discovery::Multiple`] (RFC 7489 applies
+///    no policy; RFC 9989 receivers discard them and walk on, which the finding says).
 ///
-/// Adds the dmarc findings to `c` and returns what was found.
+/// A failed lookup anywhere leaves the policy unknown. Adds the findings to `c`.
 pub async fn discover(
     ctx: &Context,
     domain: &str,
     c: &mut crate::check::OutcomeBuilder,
 ) -> Discovery {
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-    let org = alignment::organizational_domain(&domain);
+    let psl_org = alignment::organizational_domain(&domain);
     let mut asked = Vec::new();
     let mut near_misses = Vec::new();
-    let mut candidates = vec![(domain.clone(), false)];
-    if org != domain && !alignment::is_public_suffix(&domain) {
-        candidates.push((org.clone(), true));
-    }
-    for (d, organizational) in candidates {
+    // (name, text, psd) of every single valid-looking record on the walk, longest first.
+    let mut found: Vec<(String, String, Option<dmarc::Psd>)> = Vec::new();
+    for (i, d) in walk_names(&domain).into_iter().enumerate() {
         let at = format!("_dmarc.{d}");
         let answer = match ctx.dns.query(&at, RecordType::TXT).await {
             Ok(a) => a,
@@ -157,28 +213,83 @@ pub async fn discover(
         }
         asked.push(at.clone());
         match dmarc::select(&answer.txt()) {
-            Selection::One(text) => {
+            Selection::One(text) if i == 0 => {
                 return match dmarc::parse(&text) {
                     Ok(record) => Discovery::Found {
                         at,
-                        organizational,
+                        organizational: false,
                         text,
                         record,
+                        asked,
+                        org_domain: domain.clone(),
+                        psl_org_domain: psl_org,
+                        exists: None,
                     },
                     Err(error) => Discovery::SyntaxError { at, text, error },
                 };
             }
-            Selection::Multiple(records) => return Discovery::Multiple { at, records },
+            Selection::Multiple(records) if i == 0 => return Discovery::Multiple { at, records },
+            Selection::One(text) => {
+                let psd = dmarc::parse(&text).ok().and_then(|r| r.psd);
+                found.push((d, text, psd));
+                if matches!(psd, Some(dmarc::Psd::Y | dmarc::Psd::N)) {
+                    break; // RFC 9989 §4.10: psd=y or psd=n stops the walk
+                }
+            }
+            // RFC 9989 §4.10: several records count as none and the walk goes on.
+            Selection::Multiple(_) => {}
             Selection::None { near_misses: n } => near_misses.extend(n),
         }
     }
-    Discovery::Missing { asked, near_misses }
+    // RFC 9989 §4.10.2, over the records found from longest to shortest name.
+    let org = if let Some((n, ..)) = found.iter().find(|f| f.2 == Some(dmarc::Psd::N)) {
+        Some(n.clone())
+    } else if let Some((n, ..)) = found.iter().find(|f| f.2 == Some(dmarc::Psd::Y)) {
+        let below = domain.len() - n.len() - 1; // `domain` ends with ".<psd>"
+        let head = &domain[..below];
+        let label = head.rsplit('.').next().unwrap_or(head);
+        Some(format!("{label}.{n}"))
+    } else {
+        found.last().map(|f| f.0.clone())
+    };
+    let chosen = org
+        .as_ref()
+        .and_then(|o| found.iter().find(|f| &f.0 == o))
+        .or_else(|| found.iter().find(|f| f.2 == Some(dmarc::Psd::Y)));
+    let Some((name, text, _)) = chosen.cloned() else {
+        return Discovery::Missing { asked, near_misses };
+    };
+    let at = format!("_dmarc.{name}");
+    let record = match dmarc::parse(&text) {
+        Ok(r) => r,
+        Err(error) => return Discovery::SyntaxError { at, text, error },
+    };
+    // RFC 9989 §4.10.1 step 3 with RFC 8020: NXDOMAIN for the From domain means `np` applies.
+    let exists = match ctx.dns.query(&domain, RecordType::A).await {
+        Ok(a) if c.dns_failure(&a, &format!("whether {domain} exists (DMARC np=)")) => None,
+        Ok(a) => Some(!matches!(a.outcome, crate::dns::Outcome::NxDomain)),
+        Err(_) => None,
+    };
+    Discovery::Found {
+        at,
+        organizational: true,
+        text,
+        record,
+        asked,
+        org_domain: org.unwrap_or(name),
+        psl_org_domain: psl_org,
+        exists,
+    }
 }
 
 /// The DMARC check of a From domain: discovery plus the dmarc findings.
 pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discovery) {
     let mut c = CheckOutcome::start("dmarc");
     let d = discover(ctx, domain, &mut c).await;
+    if let Discovery::Found { at, record, .. } = &d {
+        // RFC 9990: reports to another organization need its consent, or they never arrive.
+        report_dest::check(ctx, at.trim_start_matches("_dmarc."), record, &mut c).await;
+    }
     let shown = sanitize::line(domain);
     let detail = match &d {
         Discovery::Found {
@@ -186,7 +297,41 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
             organizational,
             text,
             record,
+            asked,
+            org_domain,
+            psl_org_domain,
+            exists,
         } => {
+            if *exists == Some(false) {
+                let np = record.nonexistent_policy();
+                if np != dmarc::Policy::None {
+                    c.push(
+                        Finding::new(FindingId::DmarcNonexistentDomain,
+                            format!(
+                                "{shown} does not exist in DNS (NXDOMAIN), so receivers apply the non-existent-domain policy of {} to its mail: np={} (RFC 9989 §4.10.1).",
+                                sanitize::line(at),
+                                np.as_str()
+                            ))
+                        .with_evidence(serde_json::json!({"name": at, "record": text, "domain": domain, "policy": np})),
+                    );
+                }
+            }
+            // RFC 7489 receivers take the PSL's organizational domain; RFC 9989 receivers the
+            // tree walk's. Where the walk asked the PSL's name too, say when they pick differently.
+            let psl_at = format!("_dmarc.{psl_org_domain}");
+            if org_domain != psl_org_domain && *organizational && asked.contains(&psl_at) {
+                c.push(
+                    Finding::new(FindingId::DmarcOrgDomainDisagrees,
+                        format!(
+                            "For {shown} the RFC 9989 tree walk finds the organizational domain {} (record at {}), but the Public Suffix List gives {}: receivers still on RFC 7489 look at {} instead, so the two kinds of receiver may apply different policies.",
+                            sanitize::line(org_domain),
+                            sanitize::line(at),
+                            sanitize::line(psl_org_domain),
+                            sanitize::line(&psl_at)
+                        ))
+                    .with_evidence(serde_json::json!({"name": at, "record": text, "org_domain": org_domain, "psl_org_domain": psl_org_domain, "asked": asked})),
+                );
+            }
             let applied = d
                 .policy_for(domain)
                 .and_then(Result::ok)
@@ -216,6 +361,33 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
                         )).with_remedy("The vendor's mail admin (for the From domain's DNS) corrects the DMARC TXT record so that every tag has a valid value (RFC 7489 §6.3), then runs `mailwhy auth DOMAIN` again.")
                     .with_severity(sev)
                     .with_evidence(serde_json::json!({"name": at, "record": text, "tag": n.tag, "position": n.pos, "note": n.kind})),
+                );
+            }
+            for n in record
+                .notes
+                .iter()
+                .filter(|n| n.kind == dmarc::NoteKind::RemovedInDmarcbis)
+            {
+                c.push(
+                    Finding::new(FindingId::DmarcObsoleteTag,
+                        format!(
+                            "The DMARC record at {} uses {}=, which RFC 9989 removed: receivers following RFC 9989 ignore it, older RFC 7489 receivers may still honour it.",
+                            sanitize::line(at),
+                            n.tag
+                        ))
+                    .with_evidence(serde_json::json!({"name": at, "record": text, "tag": n.tag, "position": n.pos})),
+                );
+            }
+            if record.testing() && record.p != dmarc::Policy::None {
+                c.push(
+                    Finding::new(FindingId::DmarcTestingMode,
+                        format!(
+                            "The DMARC record at {} has t=y (testing): RFC 9989 receivers apply one step less than published, so failing mail gets p={} instead of p={}.",
+                            sanitize::line(at),
+                            applied.as_str(),
+                            d.policy_for_published(domain).map_or("?", dmarc::Policy::as_str)
+                        ))
+                    .with_evidence(serde_json::json!({"name": at, "record": text, "applied": applied})),
                 );
             }
             if applied == dmarc::Policy::None {
@@ -1058,5 +1230,32 @@ mod tests {
             selector_and_domain(&inputs[0].selectors[1], "v.example"),
             ("esp".to_string(), "bounce.v.example".to_string())
         );
+    }
+
+    /// RFC 9989 §4.10 (format note vector 5): a 13-label name queries itself, then its 7-label
+    /// suffix down to the TLD: 8 queries.
+    #[test]
+    fn the_tree_walk_asks_at_most_eight_names() {
+        let names = walk_names("a.b.c.d.e.f.g.h.i.j.mail.example.com");
+        assert_eq!(
+            names,
+            [
+                "a.b.c.d.e.f.g.h.i.j.mail.example.com",
+                "g.h.i.j.mail.example.com",
+                "h.i.j.mail.example.com",
+                "i.j.mail.example.com",
+                "j.mail.example.com",
+                "mail.example.com",
+                "example.com",
+                "com",
+            ]
+        );
+        assert_eq!(
+            walk_names("sub.example.com"),
+            ["sub.example.com", "example.com", "com"]
+        );
+        assert_eq!(walk_names("com"), ["com"]);
+        // Exactly 8 labels: itself, then 7 down to 1 = 8 queries.
+        assert_eq!(walk_names("a.b.c.d.e.f.g.h").len(), 8);
     }
 }

@@ -687,6 +687,54 @@ catalog! {
               servers. DKIM aligned with From is what survives forwarding; see the spf, dkim and \
               dmarc.not-aligned findings.";
 
+    DmarcReportUnauthorized = "dmarc.report-unauthorized", Warning, "a DMARC report address outside the domain is not authorized",
+        what: "The DMARC record sends rua (aggregate) or ruf (failure) reports to an address whose \
+               domain belongs to another organization, and that domain publishes no TXT record \
+               v=DMARC1 at POLICYDOMAIN._report._dmarc.REPORTDOMAIN (RFC 9990, RFC 9991).",
+        why: "Receivers must ignore such an address, so the domain owner gets no reports there and \
+              cannot see which mail fails DMARC before tightening the policy.",
+        fix: "The report service (or whoever runs the report address's domain) publishes TXT \
+              \"v=DMARC1\" at the name shown in the evidence, or the domain's DNS admin points \
+              rua/ruf at an address inside the domain.";
+
+    DmarcObsoleteTag = "dmarc.obsolete-tag", Info, "the DMARC record uses a tag RFC 9989 removed",
+        what: "The DMARC record has pct=, rf= or ri=. RFC 9989 removed these tags; receivers that \
+               follow it ignore them, receivers still on RFC 7489 may honour them.",
+        why: "The record means different things to different receivers: pct=0 downgrades the \
+              policy at old receivers only. t=y replaces pct=0, and reporting intervals and \
+              formats are no longer asked for.",
+        fix: "The domain's DNS admin removes pct, rf and ri from the record, using t=y instead of \
+              pct below 100 while testing.";
+
+    DmarcTestingMode = "dmarc.testing-mode", Info, "the DMARC record is in testing mode (t=y)",
+        what: "The DMARC record has t=y. RFC 9989 receivers then apply one step less than the \
+               published policy: reject becomes quarantine, quarantine becomes none.",
+        why: "Failing mail is treated more leniently than the record's p= suggests; reports \
+              still arrive as usual.",
+        fix: "No action is needed for delivery. Once the reports show all legitimate mail passes, \
+              the domain's DNS admin removes t=y (or sets t=n) to enforce the policy.";
+
+    DmarcNonexistentDomain = "dmarc.nonexistent-domain", Error, "the From domain does not exist and np= asks receivers to act",
+        what: "The From domain has no DNS records at all (NXDOMAIN) and the DMARC record above it \
+               has np=quarantine or np=reject (or sp/p, which np defaults to): RFC 9989 receivers \
+               apply that policy to mail from the non-existent subdomain.",
+        why: "Mail from a sending service configured with a subdomain nobody created is \
+              quarantined or rejected, even if SPF and DKIM pass for the service's own domain.",
+        fix: "The vendor's DNS admin creates the subdomain (at least the SPF TXT record and DKIM \
+              key the sending service asks for), or the sending service is set to send from an \
+              existing domain.";
+
+    DmarcOrgDomainDisagrees = "dmarc.org-domain-disagrees", Warning, "the DNS tree walk and the Public Suffix List find different organizational domains",
+        what: "RFC 9989 finds the organizational domain by walking up the DNS tree; RFC 7489 used \
+               the Public Suffix List. For this From domain the two give different names, so \
+               receivers that have moved to RFC 9989 and those that have not use different DMARC \
+               records.",
+        why: "The same mail can be accepted by one receiver and quarantined or rejected by \
+              another, and relaxed alignment can differ between them.",
+        fix: "The domain's DNS admin publishes a record at the From domain itself, or psd=n on \
+              the intended organizational domain's record, so that both kinds of receiver find \
+              the same policy.";
+
     // ---- dkim: signing keys and signatures (RFC 6376) --------------------------------------
 
     DkimKeyMissing = "dkim.key-missing", Error, "no DKIM key is published for the selector",
