@@ -39,6 +39,7 @@ const REPORT_COMMANDS: &[&str] = &[
     "message",
     "pop3",
     "events",
+    "reports",
 ];
 
 /// Options the runner sets itself; a case gives them through its own fields instead.
