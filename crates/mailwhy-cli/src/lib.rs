@@ -105,6 +105,9 @@ enum Command {
     /// What the sending service's events, suppression lists or mail logs say happened to mail
     /// for one address: its timeline and state (delivered, bounced, suppressed, deferred ...)
     Events(commands::events::EventsArgs),
+    /// Read DMARC aggregate and TLS reports (XML, gz, zip, JSON, report emails, mbox): per
+    /// reporter, source IP and From domain the counts, DKIM/SPF, disposition; TLS failures per MX
+    Reports(commands::reports::ReportsArgs),
     /// Check a domain's SPF record and which IPs it authorizes, with a full trace
     Spf(commands::spf::SpfArgs),
     /// Serve the checks over HTTP: a JSON API and a web page for support agents
@@ -204,6 +207,7 @@ fn dispatch(cli: Cli) -> Result<u8, CliError> {
         Command::Bounce(a) => commands::bounce::run(&g, a),
         Command::Spf(a) => commands::spf::run(&g, a),
         Command::Events(a) => commands::events::run(&g, a),
+        Command::Reports(a) => commands::reports::run(&g, a),
         Command::Auth(a) => commands::auth::run(&g, a),
         Command::Serve(a) => commands::serve::run(&g, a),
     }

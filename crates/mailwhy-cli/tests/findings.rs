@@ -40,6 +40,7 @@ const REPORT_COMMANDS: &[&str] = &[
     "pop3",
     "events",
     "blocklist",
+    "reports",
 ];
 
 /// Options the runner sets itself; a case gives them through its own fields instead.

@@ -102,6 +102,7 @@ pub mod mail;
 pub mod mailbox;
 pub mod message;
 pub mod report;
+pub mod reports;
 pub mod routing;
 pub mod sanitize;
 pub mod spf;

@@ -13,5 +13,6 @@ pub mod events;
 pub mod explain;
 pub mod message;
 pub mod pop3;
+pub mod reports;
 pub mod serve;
 pub mod spf;

@@ -1214,4 +1214,44 @@ catalog! {
               blocklist through its own recursive resolver (not a public one such as 8.8.8.8) or \
               through the list's subscription service, and treat 127.255.255.x answers as errors, \
               not listings. `mailwhy blocklist IP` shows whether the sending IP is really listed.";
+
+    // ---- reports: DMARC aggregate and TLS reports from receivers ----------------------------
+
+    ReportsDkimFailing = "reports.dkim-failing", Error, "receivers report the vendor's mail failing DKIM alignment",
+        what: "DMARC aggregate reports from a receiver count messages from the vendor's sending IPs \
+               (or, without a sender profile, from any source) whose DKIM result was not an aligned \
+               pass. The evidence names the reporter, the source IP, the From domain, the count, \
+               the disposition and the reporting period.",
+        why: "Without an aligned DKIM pass, DMARC rests on SPF alone; where that fails too (mail \
+              forwarded, a shared envelope domain) the receiver quarantines or rejects the message \
+              under the domain's policy, and the recipient never sees it.",
+        fix: "Check the vendor's DKIM setup for the From domain (the selectors' CNAMEs to the \
+              sending service, `mailwhy auth`), and that the service signs with d= the From domain \
+              rather than its own; then watch the next day's reports.";
+
+    ReportsUnknownSource = "reports.unknown-source", Warning, "mail in the vendor's name from an IP not in its sender profile",
+        what: "Aggregate reports count messages with one of the vendor's From domains sent from an \
+               IP that is not in the sender profile's list.",
+        why: "Either the vendor sends from infrastructure the profile (and customers' allowlists) \
+              lack, so that mail is held back, or someone else is sending in its name.",
+        fix: "Find out whose IP it is (reverse DNS, the sending service's IP list). If it is the \
+              vendor's, add it to the sender profile and tell customers to allowlist it; if not, \
+              keep DMARC enforcing.";
+
+    ReportsTlsFailures = "reports.tls-failures", Warning, "receivers report TLS failures delivering to an MX",
+        what: "SMTP TLS reports (RFC 8460) count sessions that failed TLS negotiation or policy \
+               validation (certificate expired, STARTTLS not offered, MTA-STS policy not fetched \
+               ...) at a receiving MX. The evidence names the MX and the result types.",
+        why: "Senders that enforce MTA-STS or DANE do not deliver over a failed TLS session: mail to \
+              that domain is delayed and eventually bounced.",
+        fix: "The domain's mail admin fixes the MX named in the evidence (renew the certificate, \
+              enable STARTTLS, publish a reachable MTA-STS policy) and watches the next reports.";
+
+    ReportsUnreadable = "reports.unreadable", Warning, "a report could not be read",
+        what: "A report file, or a report inside an archive or mailbox, could not be read. The \
+               evidence names the file, where inside it, and why.",
+        why: "Whatever that report said is not in the totals: a failure it counted is not seen, \
+              so the totals are not the whole picture.",
+        fix: "Look at the named report (re-download the attachment, check it is complete) and run \
+              again.";
 }

@@ -60,6 +60,11 @@ pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
     // Rows of the directory export that were skipped: a note on what the run did not see (a
     // person on such a row gets `user.row-unreadable`, about their account).
     ("directory.", "directory export", Scope::Run),
+    // What receivers' DMARC and TLS reports say of the vendor's mail: direct evidence for the
+    // recipients at that receiver, about every message they reported.
+    // A report that could not be read only says what the totals lack.
+    ("reports.unreadable", "receiver reports", Scope::Run),
+    ("reports.", "receiver reports", Scope::RecipientDomain),
 ];
 
 /// Notes (severity info) that are a cause for this person, not context: an invitation not yet

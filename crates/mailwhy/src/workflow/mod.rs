@@ -23,6 +23,7 @@ mod dns;
 mod events;
 mod message;
 mod pop3;
+mod reports;
 mod spf;
 
 use std::time::Instant;
@@ -48,6 +49,7 @@ pub use dns::{dns, DnsRequest};
 pub use events::{delivery_outcome, events, EventsRequest};
 pub use message::{message, MessageRequest};
 pub use pop3::{pop3, Pop3Request};
+pub use reports::{reports, ReportsRequest};
 pub use spf::{spf, SpfRequest};
 
 /// One workflow run: a context whose DNS handle counts this run's queries, and the start time.

@@ -1,0 +1,210 @@
+//! What a report file holds, told from its bytes (never its name or media type, which
+//! receivers get wrong): an XML aggregate report, TLS-RPT JSON, either gzipped or zipped (Google
+//! zips, most others gzip), or report emails (one message, or an mbox of them) whose attachments
+//! are unpacked the same way. Decompressed sizes are capped against zip and gzip bombs.
+
+use std::io::Read;
+
+use flate2::read::{DeflateDecoder, MultiGzDecoder};
+use mail_parser::MimeHeaders;
+
+/// The most one decompressed report may take.
+pub const MAX_REPORT_BYTES: u64 = 64 << 20;
+
+/// One report found in a file: where it was found (`file`, `file#3/name.xml.gz`) and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload {
+    /// Where inside the file it was found (empty for the file itself).
+    pub inner: String,
+    /// Its bytes, decompressed.
+    pub kind: Kind,
+}
+
+/// What a payload is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// A DMARC aggregate report (XML).
+    Xml(Vec<u8>),
+    /// A TLS-RPT report (JSON).
+    Json(Vec<u8>),
+    /// Not readable, with the reason.
+    Bad(String),
+}
+
+/// Unpacks `bytes` (found at `inner`) into reports, pushing each onto `out`.
+pub fn unpack(bytes: &[u8], inner: &str, depth: u8, out: &mut Vec<Payload>) {
+    let push = |out: &mut Vec<Payload>, kind| {
+        out.push(Payload {
+            inner: inner.to_string(),
+            kind,
+        })
+    };
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let body = &bytes[start..];
+    if body.starts_with(&[0x1f, 0x8b]) {
+        match capped(MultiGzDecoder::new(body)) {
+            Ok(b) if depth < 3 => unpack(&b, inner, depth + 1, out),
+            Ok(_) => push(out, Kind::Bad("archives nested too deep".into())),
+            Err(e) => push(out, Kind::Bad(format!("gzip: {e}"))),
+        }
+    } else if body.starts_with(b"PK\x03\x04") {
+        match unzip_first(body) {
+            Ok((name, b)) if depth < 3 => {
+                let at = if inner.is_empty() {
+                    name
+                } else {
+                    format!("{inner}/{name}")
+                };
+                unpack(&b, &at, depth + 1, out)
+            }
+            Ok(_) => push(out, Kind::Bad("archives nested too deep".into())),
+            Err(e) => push(out, Kind::Bad(format!("zip: {e}"))),
+        }
+    } else if body.starts_with(b"<") {
+        push(out, Kind::Xml(body.to_vec()))
+    } else if body.starts_with(b"{") {
+        push(out, Kind::Json(body.to_vec()))
+    } else if depth == 0 && looks_like_mail(body) {
+        mail(body, inner, out)
+    } else {
+        push(
+            out,
+            Kind::Bad(
+                "neither XML, JSON, gzip, zip nor email (expected a DMARC aggregate or TLS report)"
+                    .into(),
+            ),
+        )
+    }
+}
+
+fn capped(r: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    r.take(MAX_REPORT_BYTES + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > MAX_REPORT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "decompresses to more than {} MiB",
+            MAX_REPORT_BYTES >> 20
+        )));
+    }
+    Ok(out)
+}
+
+/// The first member of a zip archive, read from its local header (a report zip holds one XML
+/// file). Stored and deflated members are read; the deflate stream ends itself, so a data
+/// descriptor (sizes written after the data) needs no central directory.
+fn unzip_first(b: &[u8]) -> Result<(String, Vec<u8>), String> {
+    let u16_at = |i: usize| b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
+    let u32_at = |i: usize| {
+        b.get(i..i + 4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    };
+    let short = || "archive cut short".to_string();
+    let method = u16_at(8).ok_or_else(short)?;
+    let csize = u32_at(18).ok_or_else(short)? as usize;
+    let nlen = u16_at(26).ok_or_else(short)? as usize;
+    let elen = u16_at(28).ok_or_else(short)? as usize;
+    let name = b.get(30..30 + nlen).ok_or_else(short)?;
+    let name = crate::sanitize::line(&String::from_utf8_lossy(name)).to_string();
+    let data = b.get(30 + nlen + elen..).ok_or_else(short)?;
+    let bytes = match method {
+        0 => data.get(..csize).ok_or_else(short)?.to_vec(),
+        8 => capped(DeflateDecoder::new(data)).map_err(|e| e.to_string())?,
+        m => {
+            return Err(format!(
+                "member {name:?} uses compression method {m} (expected stored or deflate)"
+            ))
+        }
+    };
+    Ok((name, bytes))
+}
+
+fn looks_like_mail(b: &[u8]) -> bool {
+    if b.starts_with(b"From ") {
+        return true;
+    }
+    // A header line: a field name then a colon.
+    let line = b.split(|c| *c == b'\n').next().unwrap_or_default();
+    match line.iter().position(|c| *c == b':') {
+        Some(i) if i > 0 => line[..i]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'-'),
+        _ => false,
+    }
+}
+
+/// Report emails: one message, or an mbox (messages numbered from 1 in `inner`). Every
+/// attachment (and a whole-message gzip body, as Mimecast sends) is unpacked; text parts are
+/// skipped.
+fn mail(b: &[u8], inner: &str, out: &mut Vec<Payload>) {
+    let prefix = |n: usize| {
+        if inner.is_empty() {
+            format!("message {n}")
+        } else {
+            format!("{inner} message {n}")
+        }
+    };
+    if b.starts_with(b"From ") {
+        let mut n = 0;
+        for m in mail_parser::mailbox::mbox::MessageIterator::new(b) {
+            n += 1;
+            match m {
+                Ok(m) => message(m.contents(), &prefix(n), out),
+                Err(_) => out.push(Payload {
+                    inner: prefix(n),
+                    kind: Kind::Bad("the mbox could not be split into messages".into()),
+                }),
+            }
+        }
+    } else {
+        message(b, &prefix(1), out)
+    }
+}
+
+fn message(raw: &[u8], at: &str, out: &mut Vec<Payload>) {
+    let Some(m) = mail_parser::MessageParser::default().parse(raw) else {
+        out.push(Payload {
+            inner: at.into(),
+            kind: Kind::Bad("not a mail message".into()),
+        });
+        return;
+    };
+    let before = out.len();
+    for part in m.parts.iter() {
+        let bytes = part.contents();
+        let name = part
+            .attachment_name()
+            .map(|n| crate::sanitize::line(n).to_string());
+        let is_text_body = name.is_none()
+            && matches!(
+                part.body,
+                mail_parser::PartType::Text(_) | mail_parser::PartType::Html(_)
+            );
+        if is_text_body || matches!(part.body, mail_parser::PartType::Multipart(_)) {
+            continue;
+        }
+        let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+        let Some(s) = start else { continue };
+        let b = &bytes[s..];
+        if !(b.starts_with(&[0x1f, 0x8b])
+            || b.starts_with(b"PK")
+            || b.starts_with(b"<")
+            || b.starts_with(b"{"))
+        {
+            continue;
+        }
+        let here = match name {
+            Some(n) => format!("{at}/{n}"),
+            None => at.to_string(),
+        };
+        unpack(bytes, &here, 1, out);
+    }
+    if out.len() == before {
+        out.push(Payload {
+            inner: at.into(),
+            kind: Kind::Bad("no report attached (expected an .xml, .xml.gz, .zip or TLS-RPT .json(.gz) attachment)".into()),
+        });
+    }
+}
