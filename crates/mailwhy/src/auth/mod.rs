@@ -174,7 +174,7 @@ pub(crate) fn walk_names(domain: &str) -> Vec<String> {
 ///
 /// 1. Query `_dmarc.<From domain>`; discard records that do not start with `v=DMARC1`. One record
 ///    there applies (`p`).
-/// 2. Otherwise walk up ([`walk_names`]), stopping at a record with `psd=y` or `psd=n`. The
+/// 2. Otherwise walk up (`walk_names`), stopping at a record with `psd=y` or `psd=n`. The
 ///    organizational domain is the first name with `psd=n`, else the name one label below a
 ///    `psd=y` record, else the record with the fewest labels (§4.10.2). Its record applies, else
 ///    the PSD's; `sp`, or `np` when the From domain does not exist.
