@@ -153,7 +153,8 @@ def postfix(rng, size, out):
             else:
                 lines.append((t + d, f"{host} postfix/smtp[{pid + 2}]: {qid}: to=<{a}>, relay=none, delay=3601, delays=3600/0.01/30/0, dsn=4.4.1, status=deferred (connect to {mx}: Connection timed out)"))
                 lines.append((t + d + 5, f"{host} postfix/qmgr[1100]: {qid}: from=<no-reply@app.example>, status=expired, returned to sender"))
-        lines.append((t + 5, f"{host} postfix/qmgr[1100]: {qid}: removed"))
+        # `removed` comes last: after every retry and after the expiry of this queue id.
+        lines.append((max(pt for pt, _ in lines) + 1, f"{host} postfix/qmgr[1100]: {qid}: removed"))
         if rng.random() < 0.05:
             a = rng.choice(addrs)
             lines.append((t, f"{host} postfix/smtpd[{pid + 6}]: NOQUEUE: reject: RCPT from unknown[192.0.2.{n % 250}]: 554 5.7.1 <{a}>: Relay access denied; from=<spam@bad.example> to=<{a}> proto=ESMTP helo=<x>"))

@@ -12,53 +12,36 @@ use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::detect::{self, Record, CONTAINERS};
-use super::{Ctx, Location};
+use super::{Ctx, Location, Service};
 
 /// JSON Lines: every non-blank line one value (an object, or an array of objects).
 pub(crate) fn lines(ctx: &mut Ctx<'_>, input: &mut impl BufRead) {
-    let mut buf = Vec::with_capacity(1024);
-    let mut line_no = 0u64;
-    loop {
-        line_no += 1;
-        match super::read_line_capped(input, &mut buf) {
-            Ok(None) => break,
-            Ok(Some(true)) => {
-                let at = ctx.at_line(line_no);
-                ctx.problem(
-                    at,
-                    format!("line longer than {} bytes: skipped", super::MAX_LINE_BYTES),
-                );
-            }
-            Ok(Some(false)) => {
-                let line = super::trim_line_end(&buf);
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                let at = ctx.at_line(line_no);
-                match serde_json::from_slice::<Value>(line) {
-                    Ok(Value::Array(items)) => {
-                        for (i, v) in items.into_iter().enumerate() {
-                            let loc = Location {
-                                record: Some(i as u64 + 1),
-                                ..at.clone()
-                            };
-                            record(ctx, None, v, loc);
-                        }
-                    }
-                    Ok(v) => record(ctx, None, v, at),
-                    Err(e) => {
-                        ctx.summary.records += 1;
-                        ctx.problem(at, format!("not a JSON value ({e})"));
-                    }
+    let fast = matches!(ctx.opts.format, None | Some(Service::Sendgrid));
+    super::each_line(ctx, input, |ctx, line_no, line| {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        let at = ctx.at_line(line_no);
+        if fast && super::sendgrid::fast_line(ctx, line, &at) {
+            return;
+        }
+        match serde_json::from_slice::<Value>(line) {
+            Ok(Value::Array(items)) => {
+                for (i, v) in items.into_iter().enumerate() {
+                    let loc = Location {
+                        record: Some(i as u64 + 1),
+                        ..at.clone()
+                    };
+                    record(ctx, None, v, loc);
                 }
             }
+            Ok(v) => record(ctx, None, v, at),
             Err(e) => {
-                let at = ctx.at_line(line_no);
-                ctx.problem(at, format!("cannot read: {e}"));
-                break;
+                ctx.summary.records += 1;
+                ctx.problem(at, format!("not a JSON value ({e})"));
             }
         }
-    }
+    });
 }
 
 /// One JSON document (or several one after another), streamed.
@@ -236,6 +219,36 @@ impl<'de> Visitor<'de> for Elements<'_, '_, '_> {
 }
 
 // Field access shared by the JSON readers.
+
+/// Read access to one JSON object's scalar fields, with the meaning of the functions below
+/// ([`s`], [`text`], [`uint`], [`time::from_json`](super::time::from_json)): implemented by a
+/// parsed [`Value`] and by the borrowed fields of a reader's fast path, so that one reader
+/// function serves both and they cannot drift apart.
+pub(crate) trait Fields {
+    /// The string under `key`.
+    fn s(&self, key: &str) -> Option<&str>;
+    /// The string (or number, as text) under `key`, trimmed, non-empty.
+    fn text(&self, key: &str) -> Option<String>;
+    /// An unsigned integer under `key`, as a number or a numeric string.
+    fn uint(&self, key: &str) -> Option<u64>;
+    /// A time under `key`: unix seconds (a number or digits) or one of the string forms.
+    fn time(&self, key: &str) -> Option<chrono::DateTime<chrono::Utc>>;
+}
+
+impl Fields for Value {
+    fn s(&self, key: &str) -> Option<&str> {
+        s(self, key)
+    }
+    fn text(&self, key: &str) -> Option<String> {
+        text(self, key)
+    }
+    fn uint(&self, key: &str) -> Option<u64> {
+        uint(self, key)
+    }
+    fn time(&self, key: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.get(key).and_then(super::time::from_json)
+    }
+}
 
 /// The string under `key`.
 pub(crate) fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {

@@ -7,6 +7,9 @@
 //! daemons, and Postfix lines without a queue id (connections, TLS, anvil), are context.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use super::event::{Event, Kind, Reply, Service};
 use super::{time, Ctx, LineReader};
@@ -31,8 +34,10 @@ pub(crate) struct Reader {
 /// The end of the `postfix…/daemon[pid]: ` tag in `line` (after the colon and space) and the
 /// daemon's last path part (`smtp`, `qmgr`, `cleanup` ...).
 pub(crate) fn tag_end(line: &str) -> Option<(usize, &str)> {
+    static POSTFIX: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new("postfix"));
     let mut from = 0;
-    while let Some(i) = line[from..].find("postfix") {
+    while let Some(i) = POSTFIX.find(&line.as_bytes()[from..]) {
         let start = from + i;
         let token_end = line[start..].find(' ').map_or(line.len(), |e| start + e);
         let token = &line[start..token_end];
@@ -53,13 +58,42 @@ pub(crate) fn tag_end(line: &str) -> Option<(usize, &str)> {
     None
 }
 
-/// The value of `key=` in a `, `-separated list (angle brackets dropped).
-fn pair<'a>(fields: &'a str, key: &str) -> Option<&'a str> {
-    fields.split(", ").find_map(|f| {
-        f.strip_prefix(key)
-            .and_then(|v| v.strip_prefix('='))
-            .map(|v| v.trim().trim_start_matches('<').trim_end_matches('>'))
-    })
+/// The values of `to=`, `orig_to=`, `relay=` and `dsn=` in a `, `-separated list (angle
+/// brackets dropped; the first of each counts), read in one pass.
+#[derive(Default)]
+struct Pairs<'a> {
+    to: Option<&'a str>,
+    orig_to: Option<&'a str>,
+    relay: Option<&'a str>,
+    dsn: Option<&'a str>,
+}
+
+fn pairs(fields: &str) -> Pairs<'_> {
+    let mut p = Pairs::default();
+    let mut rest = fields;
+    loop {
+        // Fields are separated by `, `; a comma alone belongs to the value.
+        let (f, next) = match memmem::find(rest.as_bytes(), b", ") {
+            Some(i) => (&rest[..i], Some(&rest[i + 2..])),
+            None => (rest, None),
+        };
+        if let Some((key, v)) = f.split_once('=') {
+            let slot = match key {
+                "to" => &mut p.to,
+                "orig_to" => &mut p.orig_to,
+                "relay" => &mut p.relay,
+                "dsn" => &mut p.dsn,
+                _ => &mut None,
+            };
+            if slot.is_none() {
+                *slot = Some(v.trim().trim_start_matches('<').trim_end_matches('>'));
+            }
+        }
+        match next {
+            Some(n) => rest = n,
+            None => return p,
+        }
+    }
 }
 
 /// `mx.example[203.0.113.30]:25` → `mx.example`; `none` and `local` are no host.
@@ -79,7 +113,9 @@ impl LineReader for Reader {
             return;
         };
         let body = &line[body_at..];
-        let Some((qid, rest)) = body.split_once(": ") else {
+        let Some((qid, rest)) =
+            memmem::find(body.as_bytes(), b": ").map(|i| (&body[..i], &body[i + 2..]))
+        else {
             ctx.summary.ignored += 1;
             return;
         };
@@ -154,7 +190,7 @@ impl Reader {
         rest: &str,
     ) {
         let at = ctx.at_line(line_no);
-        let Some(status_at) = rest.find("status=") else {
+        let Some(status_at) = memmem::find(rest.as_bytes(), b"status=") else {
             ctx.problem(at, "a Postfix to= line without status=");
             return;
         };
@@ -183,18 +219,19 @@ impl Reader {
                 return;
             }
         };
-        let Some(to) = pair(fields, "to") else {
+        let p = pairs(fields);
+        let Some(to) = p.to else {
             ctx.problem(at, "a Postfix to= line without a recipient");
             return;
         };
         // The address the application wrote, when an alias rewrote it.
-        let rcpt = pair(fields, "orig_to").unwrap_or(to).to_string();
+        let rcpt = p.orig_to.unwrap_or(to).to_string();
         let mut e = Event::new(when, rcpt.clone(), kind, Service::Postfix, at);
         e.reply = Reply::from_text(text);
-        if let Some(dsn) = pair(fields, "dsn").filter(|d| super::event::is_enhanced_status(d)) {
+        if let Some(dsn) = p.dsn.filter(|d| super::event::is_enhanced_status(d)) {
             e.reply.status = Some(dsn.to_string());
         }
-        e.mx_host = pair(fields, "relay").and_then(relay_host);
+        e.mx_host = p.relay.and_then(relay_host);
         e.service_message_id = Some(qid.to_string());
         let q = self.queue.entry(qid.to_string()).or_default();
         e.message_id = q.message_id.clone();

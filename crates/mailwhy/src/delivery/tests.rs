@@ -203,3 +203,91 @@ proptest::proptest! {
         }
     }
 }
+
+/// One JSON line read by the SendGrid fast path (when it takes it) and by the general path:
+/// the events and the summary must be the same.
+fn both_paths(line: &str) -> Option<((Vec<Event>, FileSummary), (Vec<Event>, FileSummary))> {
+    fn run(f: impl FnOnce(&mut Ctx<'_>) -> bool) -> Option<(Vec<Event>, FileSummary)> {
+        let mut out = Vec::new();
+        let mut sink = |e| out.push(e);
+        let mut ctx = Ctx {
+            file: Arc::from("t"),
+            opts: ReadOptions::default(),
+            summary: FileSummary::default(),
+            sink: &mut sink,
+        };
+        let taken = f(&mut ctx);
+        let summary = ctx.summary;
+        taken.then_some((out, summary))
+    }
+    let fast = run(|ctx| {
+        let at = ctx.at_line(1);
+        sendgrid::fast_line(ctx, line.as_bytes(), &at)
+    })?;
+    let general = run(|ctx| {
+        let at = ctx.at_line(1);
+        let v = serde_json::from_str(line).expect("the fast path took only valid JSON");
+        json::record(ctx, None, v, at);
+        true
+    })?;
+    Some((fast, general))
+}
+
+#[test]
+fn fast_and_general_paths_agree() {
+    let lines = [
+        r#"{"email":"pat@acme-builders.com","timestamp":1742198533,"event":"bounce","type":"bounce","status":"5.1.1","reason":"550 5.1.1 <pat@acme-builders.com>: User unknown","bounce_classification":"Invalid Address","sg_event_id":"Ym91MQ","smtp-id":"<inv-1@app.example>","sg_message_id":"abc.filter.0"}"#,
+        r#"{"email":"p\u0061t@x.example","timestamp":"1742198533.5","event":"deferred","attempt":"2","response":"451 4.7.1 Greylisted \"later\"","sg_event_id":7}"#,
+        r#"{"email":"pat@x.example","timestamp":1.7421985e9,"event":"dropped","reason":"Bounced Address","status":"5.0.0","category":["a",{"b":[1,null]}]}"#,
+        r#"{"email":"pat@x.example","timestamp":null,"event":"delivered"}"#,
+        r#"{"email":"pat@x.example","timestamp":1742198533,"event":"open","useragent":"x"}"#,
+        r#"{"email":"pat@x.example","timestamp":1742198533,"event":"nonsense"}"#,
+        r#"{"sg_event_id":"x","event":"processed"}"#,
+        r#"{"email":"a@x.example","email":"b@x.example","timestamp":1,"timestamp":2,"event":"group_unsubscribe","asm_group_id":3.0}"#,
+        r#"{"email":"pat@x.example","timestamp":1742198533,"event":"bounce","type":"expired","subject":"  "}"#,
+    ];
+    for line in lines {
+        let (fast, general) = both_paths(line).unwrap_or_else(|| panic!("not taken: {line}"));
+        assert_eq!(fast, general, "{line}");
+    }
+    // Another service's keys, a list item, an array, bad JSON: left to the general path.
+    for line in [
+        r#"{"event":"delivered","recipient":"pat@x.example","timestamp":1}"#,
+        r#"{"email":"pat@x.example","created":1742198533,"reason":"x"}"#,
+        r#"{"email":"pat@x.example","timestamp":1,"event":"delivered","recordtype":"Bounce"}"#,
+        r#"{"email":"pat@x.example","timestamp":1,"event":"delivered","items":[]}"#,
+        r#"[{"email":"pat@x.example","timestamp":1,"event":"delivered"}]"#,
+        r#"{"email":"pat@x.example","timestamp":1,"event":"delivered""#,
+    ] {
+        assert!(both_paths(line).is_none(), "{line}");
+    }
+}
+
+proptest::proptest! {
+    /// Objects made of SendGrid's keys (and a few others) with values of every JSON kind: when
+    /// the fast path takes one, it reads it exactly as the general path does.
+    #[test]
+    fn fast_path_reads_as_the_general_path(
+        fields in proptest::collection::vec((0usize..20, 0usize..16), 0..12),
+    ) {
+        const KEYS: [&str; 20] = [
+            "event", "email", "timestamp", "sg_event_id", "smtp-id", "sg_message_id", "subject",
+            "attempt", "reason", "response", "status", "type", "bounce_classification",
+            "asm_group_id", "category", "tls", "recipient", "RecordType", "data", "created",
+        ];
+        const VALUES: [&str; 16] = [
+            r#""delivered""#, r#""bounce""#, r#""dropped""#, r#""Bounced Address""#,
+            r#""pat@x.example""#, "1742198533", r#""1742198533""#, "17.5", "-3", "null", "true",
+            r#"["a"]"#, r#"{"k":1}"#, r#""550 5.1.1 no such user""#, r#""5.1.1""#,
+            r#""\u00e9 \"q\" <a@b>""#,
+        ];
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{:?}:{}", KEYS[*k], VALUES[*v]))
+            .collect();
+        let line = format!("{{{}}}", body.join(","));
+        if let Some((fast, general)) = both_paths(&line) {
+            proptest::prop_assert_eq!(fast, general, "{}", line);
+        }
+    }
+}
