@@ -17,7 +17,7 @@ fn main() {
         let mut recipients_len = 0u64;
         let s = read(
             &path,
-            std::io::BufReader::new(file),
+            file,
             &ReadOptions::default(),
             &mut |e| recipients_len += e.recipient.len() as u64,
         );

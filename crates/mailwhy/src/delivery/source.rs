@@ -95,7 +95,7 @@ impl SourceFile {
                     file: name.clone(),
                     message: format!("cannot open: {e}"),
                 })?;
-                super::read(&name, std::io::BufReader::new(file), options, sink)
+                super::read(&name, file, options, sink)
             }
             SourceFile::Text { text, .. } => super::read(&name, &text[..], options, sink),
         })
