@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Delivery-evidence reading benchmark (issue #19): generates a SendGrid JSON Lines file and a
-# Postfix log of SIZE_MB (default 1024) and of a quarter of that in a temporary directory
+# Postfix log of SIZE_MB (default 1024) and of SMALL_MB (default 100, to show that memory does
+# not grow with the file) in a temporary directory
 # (removed at the end; never committed), then measures with the release build, one thread:
 #   - reading and normalizing every record (examples/events_throughput): events/s, MiB/s,
 #     peak RSS (/usr/bin/time -v "Maximum resident set size");
@@ -9,14 +10,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1024}
-quarter=$((size / 4))
+small=${SMALL_MB:-100}
 if [[ -n "${2:-}" ]]; then dir=$2; mkdir -p "$dir"; else dir=$(mktemp -d); trap 'rm -rf "$dir"' EXIT; fi
 cargo build --release -q -p mailwhy-cli
 cargo build --release -q -p mailwhy --example events_throughput
 bin=target/release/mailwhy
 thr=target/release/examples/events_throughput
 for kind in sendgrid postfix; do
-  for mb in "$size" "$quarter"; do
+  for mb in "$size" "$small"; do
     f=$dir/$kind-$mb.$kind
     [[ -s $f ]] || python3 bench/gen_events.py "$kind" "$mb" "$f"
   done
@@ -26,7 +27,7 @@ rss() { grep -o 'Maximum resident set size (kbytes): [0-9]*' "$1" | grep -o '[0-
 cpu() { awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$1"; }
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
 for kind in sendgrid postfix; do
-  for mb in "$size" "$quarter"; do
+  for mb in "$size" "$small"; do
     f=$dir/$kind-$mb.$kind
     /usr/bin/time -v "$thr" "$f" >"$dir/out" 2>"$dir/time"
     events=$(grep -o '[0-9]* events' "$dir/out" | head -1 | grep -o '[0-9]*')

@@ -289,3 +289,84 @@ fn batch_joins_delivery_evidence_to_every_user() {
         .unwrap();
     assert_eq!(kenji["report"]["findings"][0]["id"], "delivery.suppressed");
 }
+
+/// Every reader on its own file of every scenario it can express (`fixtures/delivery/matrix/`,
+/// written by its `make.py` from the format reference): the ticket's address among many
+/// recipients, a malformed record in the middle, and one address's events out of order and
+/// duplicated. MTA logs know no suppression lists or complaints, and Postmark and Resend
+/// publish no expiry: those scenarios are absent there and give `delivery.not-sent`.
+#[test]
+fn every_reader_covers_every_scenario_it_can_express() {
+    const ALL: &[(&str, &str, i32)] = &[
+        ("delivered", "delivery.delivered", 0),
+        ("hard", "delivery.bounced", 1),
+        ("suppressed", "delivery.suppressed", 1),
+        ("complaint", "delivery.suppressed", 1),
+        ("expired", "delivery.expired", 1),
+        ("retry", "delivery.delivered", 0),
+        ("blocked", "delivery.bounced", 1),
+        ("order", "delivery.delivered", 0),
+    ];
+    // (file, the malformed record's line, scenarios the source cannot express)
+    let files: &[(&str, u64, &[&str])] = &[
+        ("sendgrid.jsonl", 22, &[]),
+        ("ses.jsonl", 10, &[]),
+        ("postmark.jsonl", 13, &["expired"]),
+        ("mailgun.jsonl", 15, &[]),
+        ("resend.jsonl", 14, &["expired"]),
+        ("postfix.log", 39, &["suppressed", "complaint"]),
+        ("exim.log", 30, &["suppressed", "complaint"]),
+    ];
+    for (file, bad_line, absent) in files {
+        let path = format!("matrix/{file}");
+        let lines = std::fs::read_to_string(workspace().join("fixtures/delivery").join(&path))
+            .unwrap()
+            .lines()
+            .count() as u64;
+        assert!(*bad_line > 1 && *bad_line < lines, "{file}: in the middle");
+        for (who, want, code) in ALL {
+            let addr = format!("{who}@acme-builders.com");
+            let out = events(&[&path, "--email", &addr, "--year", "2025"]);
+            let r: serde_json::Value =
+                serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{file} {who}: {e}"));
+            let id = r["findings"][0]["id"].as_str().unwrap();
+            let t = &r["data"]["timeline"];
+            let n = t["events"].as_array().unwrap().len();
+            if absent.contains(who) {
+                assert_eq!(id, "delivery.not-sent", "{file} {who}");
+                continue;
+            }
+            assert_eq!(
+                (id, out.status.code().unwrap()),
+                (*want, *code),
+                "{file} {who}"
+            );
+            // Many recipients: only the ticket's events are in its timeline.
+            assert!(
+                n >= 1 && t["events_read"].as_u64().unwrap() > n as u64 + 10,
+                "{file} {who}"
+            );
+            // The malformed record is located and everything else was read.
+            let f = &t["files"][0];
+            assert_eq!(f["problem_count"], 1, "{file} {who}");
+            assert_eq!(f["problems"][0]["location"]["line"], *bad_line, "{file}");
+            let d = detail(&r);
+            match *who {
+                "hard" => assert!(d.contains("5.1.1"), "{file}: {d}"),
+                "blocked" => assert!(d.contains("5.7.1"), "{file}: {d}"),
+                "order" => {
+                    assert_eq!(t["duplicates"], 1, "{file}");
+                    let kinds: Vec<&str> = t["events"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|e| e["kind"].as_str().unwrap())
+                        .filter(|k| *k != "accepted")
+                        .collect();
+                    assert_eq!(kinds, ["deferred", "delivered"], "{file}");
+                }
+                _ => {}
+            }
+        }
+    }
+}
