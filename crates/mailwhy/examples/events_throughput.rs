@@ -15,12 +15,9 @@ fn main() {
         let start = Instant::now();
         // Touch each event so the optimizer keeps the normalization.
         let mut recipients_len = 0u64;
-        let s = read(
-            &path,
-            file,
-            &ReadOptions::default(),
-            &mut |e| recipients_len += e.recipient.len() as u64,
-        );
+        let s = read(&path, file, &ReadOptions::default(), &mut |e| {
+            recipients_len += e.recipient.len() as u64
+        });
         let secs = start.elapsed().as_secs_f64();
         println!(
             "{path}: {:.0} MiB, {} records, {} events, {} ignored, {} problems in {secs:.2}s: {:.0} events/s, {:.0} MiB/s (formats {:?}, {recipients_len} recipient bytes)",

@@ -206,8 +206,10 @@ proptest::proptest! {
 
 /// One JSON line read by the SendGrid fast path (when it takes it) and by the general path:
 /// the events and the summary must be the same.
-fn both_paths(line: &str) -> Option<((Vec<Event>, FileSummary), (Vec<Event>, FileSummary))> {
-    fn run(f: impl FnOnce(&mut Ctx<'_>) -> bool) -> Option<(Vec<Event>, FileSummary)> {
+type Outcome = (Vec<Event>, FileSummary);
+
+fn both_paths(line: &str) -> Option<(Outcome, Outcome)> {
+    fn run(f: impl FnOnce(&mut Ctx<'_>) -> bool) -> Option<Outcome> {
         let mut out = Vec::new();
         let mut sink = |e| out.push(e);
         let mut ctx = Ctx {
