@@ -6,6 +6,7 @@
 //! the file and the reason; the others are still read.
 
 pub mod aggregate;
+pub mod failure;
 pub mod tlsrpt;
 pub mod unpack;
 
@@ -61,6 +62,23 @@ pub struct TlsKey {
     pub mx: String,
     /// `result-type`.
     pub result_type: String,
+}
+
+/// Failure reports with the same reporter, source, domain and outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FailureKey {
+    /// Who sent the reports (the report email's From domain).
+    pub reporter: String,
+    /// `Source-IP`.
+    pub source_ip: String,
+    /// `Reported-Domain`.
+    pub reported_domain: String,
+    /// `Auth-Failure`: the mechanism that failed.
+    pub auth_failure: String,
+    /// `Identity-Alignment`: which identifiers aligned (`none`, `spf`, `dkim` ...).
+    pub identity_alignment: String,
+    /// `Delivery-Result`.
+    pub delivery_result: String,
 }
 
 /// A report (or file) that could not be read.
@@ -129,6 +147,10 @@ pub struct Summary {
     pub tls_sessions: BTreeMap<(String, String), (u64, u64)>,
     /// TLS failures.
     pub tls_failures: BTreeMap<TlsKey, u64>,
+    /// Failure reports read.
+    pub failure_reports: u64,
+    /// Failure reports summed: incidents, first and last arrival (epoch seconds, 0 unknown).
+    pub failures: BTreeMap<FailureKey, RowTotals>,
     /// What could not be read.
     pub unreadable: Vec<Unreadable>,
     /// Which reports count (all without one).
@@ -148,6 +170,7 @@ enum Parsed {
         rows: Vec<(RowKey, u64, Vec<String>)>,
     },
     Tls(tlsrpt::TlsReport),
+    Failure(failure::FailureReport),
     Bad(Unreadable),
 }
 
@@ -194,6 +217,7 @@ fn parse(file: &str, bytes: &[u8]) -> Vec<Parsed> {
         };
         out.push(match &p.kind {
             unpack::Kind::Bad(reason) => bad(reason.clone()),
+            unpack::Kind::Failure(r) => Parsed::Failure(r.clone()),
             unpack::Kind::Xml(x) => {
                 // Rows go to a scratch list first: a report broken halfway counts nothing.
                 let mut rows: Vec<(RowKey, u64, Vec<String>)> = Vec::new();
@@ -359,6 +383,46 @@ impl Summary {
                 }
             }
             Parsed::Tls(r) => self.fold_tls(r),
+            Parsed::Failure(r) => self.fold_failure(r),
+        }
+    }
+
+    fn fold_failure(&mut self, r: failure::FailureReport) {
+        if let Some(f) = &self.filter {
+            let reporter = !f.reporters.is_empty()
+                && ![&r.reporter, &r.reporting_mta].iter().any(|d| {
+                    f.reporters
+                        .iter()
+                        .any(|x| *d == x || d.ends_with(&format!(".{x}")))
+                });
+            let period = r.arrival.is_some_and(|t| !f.period(t, t));
+            if reporter || period {
+                self.out_of_scope += 1;
+                return;
+            }
+        }
+        self.failure_reports += 1;
+        let t = self
+            .failures
+            .entry(FailureKey {
+                reporter: r.reporter,
+                source_ip: r.source_ip,
+                reported_domain: r.reported_domain,
+                auth_failure: r.auth_failure,
+                identity_alignment: r.identity_alignment,
+                delivery_result: r.delivery_result,
+            })
+            .or_default();
+        t.count += r.incidents;
+        if let Some(a) = r.arrival {
+            t.first = if t.first == 0 { a } else { t.first.min(a) };
+            t.last = t.last.max(a);
+        }
+        if !r.dkim_domain.is_empty()
+            && !t.dkim_domains.contains(&r.dkim_domain)
+            && t.dkim_domains.len() < 10
+        {
+            t.dkim_domains.push(r.dkim_domain);
         }
     }
 

@@ -30,6 +30,14 @@ fn day(t: i64) -> String {
         .unwrap_or_else(|| t.to_string())
 }
 
+fn or_unknown(s: &str) -> String {
+    if s.is_empty() {
+        "(not given)".into()
+    } else {
+        crate::sanitize::line(s).to_string()
+    }
+}
+
 /// "on DAY", or "from DAY to DAY" for a longer period.
 fn period(first: i64, last: i64) -> String {
     let (a, b) = (day(first), day(last));
@@ -77,6 +85,18 @@ pub fn reports(request: &ReportsRequest) -> Report {
         .iter()
         .map(|((org, d), (ok, bad))| json!({"org": org, "policy_domain": d, "successful": ok, "failed": bad}))
         .collect();
+    let failures: Vec<_> = s
+        .failures
+        .iter()
+        .map(|(k, t)| json!({
+            "reporter": k.reporter, "source_ip": k.source_ip, "reported_domain": k.reported_domain,
+            "auth_failure": k.auth_failure, "identity_alignment": k.identity_alignment,
+            "delivery_result": k.delivery_result, "incidents": t.count,
+            "dkim_domains": t.dkim_domains,
+            "first": (t.first != 0).then(|| day(t.first)), "last": (t.last != 0).then(|| day(t.last)),
+            "vendor_source": sp.map(|p| is_vendor_ip(p, &k.source_ip)),
+        }))
+        .collect();
     let mut lines = Vec::new();
     for (k, t) in &s.rows {
         let mark = match sp {
@@ -113,8 +133,9 @@ pub fn reports(request: &ReportsRequest) -> Report {
         ));
     }
     let subject = format!(
-        "{} aggregate and {} TLS report(s) from {} file(s)",
+        "{} aggregate, {} failure and {} TLS report(s) from {} file(s)",
         s.aggregate_reports,
+        s.failure_reports,
         s.tls_reports,
         request.files.len()
     );
@@ -134,6 +155,8 @@ pub fn reports(request: &ReportsRequest) -> Report {
         "rows": rows,
         "tls_sessions": sessions,
         "tls_failures": tls,
+        "failure_reports": s.failure_reports,
+        "failures": failures,
         "unreadable": s.unreadable,
     }));
     if !lines.is_empty() {
@@ -192,6 +215,50 @@ pub fn outcome(s: &Summary, sender: Option<&SenderProfile>) -> CheckOutcome {
             }
         }
     }
+    for (k, t) in &s.failures {
+        let vendor_ip = sender.map(|p| is_vendor_ip(p, &k.source_ip));
+        if vendor_ip == Some(false) {
+            if let Some(p) = sender.filter(|p| is_vendor_domain(p, &k.reported_domain)) {
+                c.push(
+                    Finding::new(
+                        FindingId::ReportsUnknownSource,
+                        format!(
+                            "{} sent {} failure report(s) of mail from {} for {}, an IP not in {}'s sender profile",
+                            crate::sanitize::line(&k.reporter),
+                            t.count,
+                            crate::sanitize::line(&k.source_ip),
+                            crate::sanitize::line(&k.reported_domain),
+                            crate::sanitize::line(&p.name)
+                        ),
+                    )
+                    .with_evidence(json!({"reporter": k.reporter, "source_ip": k.source_ip, "header_from": k.reported_domain, "count": t.count, "auth_failure": k.auth_failure})),
+                );
+            }
+            continue;
+        }
+        let when = if t.last == 0 {
+            String::new()
+        } else {
+            format!(" {}", period(t.first, t.last))
+        };
+        c.push(
+            Finding::new(
+                FindingId::ReportsFailureReported,
+                format!(
+                    "{} reported {} message(s) from {} for {} failing {} (aligned: {}), delivery result {}{}",
+                    crate::sanitize::line(&k.reporter),
+                    t.count,
+                    crate::sanitize::line(&k.source_ip),
+                    crate::sanitize::line(&k.reported_domain),
+                    or_unknown(&k.auth_failure),
+                    or_unknown(&k.identity_alignment),
+                    or_unknown(&k.delivery_result),
+                    when
+                ),
+            )
+            .with_evidence(json!({"reporter": k.reporter, "source_ip": k.source_ip, "reported_domain": k.reported_domain, "incidents": t.count, "auth_failure": k.auth_failure, "identity_alignment": k.identity_alignment, "delivery_result": k.delivery_result, "dkim_domains": t.dkim_domains, "first": (t.first != 0).then(|| day(t.first)), "last": (t.last != 0).then(|| day(t.last))})),
+        );
+    }
     for (k, n) in &s.tls_failures {
         c.push(
             Finding::new(
@@ -226,11 +293,12 @@ pub fn outcome(s: &Summary, sender: Option<&SenderProfile>) -> CheckOutcome {
             .with_evidence(json!(u)),
         );
     }
-    let read = s.aggregate_reports + s.tls_reports;
+    let read = s.aggregate_reports + s.tls_reports + s.failure_reports;
     let detail = format!(
-        "{} aggregate report(s), {} TLS report(s), {} duplicate(s) dropped, {} unreadable",
+        "{} aggregate report(s), {} TLS report(s), {} failure report(s), {} duplicate(s) dropped, {} unreadable",
         s.aggregate_reports,
         s.tls_reports,
+        s.failure_reports,
         s.duplicates,
         s.unreadable.len()
     );
@@ -289,7 +357,7 @@ pub fn diagnose_outcome(
         None => domain.clone(),
     };
     let period = format!("{} to {}", day(from), day(to));
-    if s.aggregate_reports + s.tls_reports == 0 {
+    if s.aggregate_reports + s.tls_reports + s.failure_reports == 0 {
         if s.unreadable.is_empty() {
             return CheckOutcome::skipped(
                 "reports",
@@ -309,8 +377,8 @@ pub fn diagnose_outcome(
     }
     let mut c = outcome(&s, sender);
     c.detail = format!(
-        "{} aggregate and {} TLS report(s) from {receiver} covering {period} ({} from other receivers or days left out)",
-        s.aggregate_reports, s.tls_reports, s.out_of_scope
+        "{} aggregate, {} failure and {} TLS report(s) from {receiver} covering {period} ({} from other receivers or days left out)",
+        s.aggregate_reports, s.failure_reports, s.tls_reports, s.out_of_scope
     );
     c
 }
