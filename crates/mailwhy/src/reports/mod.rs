@@ -581,3 +581,76 @@ pub fn reporter_domains(provider_id: &str) -> &'static [&'static str] {
         .find(|(id, _)| *id == provider_id)
         .map_or(&[], |(_, d)| d)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixtures() -> Vec<Input> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/reports");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files.into_iter().map(Input::Path).collect()
+    }
+
+    // Guards the parallel reader: workers finish out of order, the totals must not show it.
+    #[test]
+    fn many_threads_give_the_totals_of_one() {
+        let inputs = fixtures();
+        let mut one = Summary::default();
+        one.read_all(&inputs, 1);
+        let mut many = Summary::default();
+        many.read_all(&inputs, 4);
+        assert!(one.aggregate_reports >= 5 && one.failure_reports >= 3 && one.tls_reports >= 2);
+        assert_eq!(
+            (
+                one.aggregate_reports,
+                one.duplicates,
+                one.tls_reports,
+                one.failure_reports
+            ),
+            (
+                many.aggregate_reports,
+                many.duplicates,
+                many.tls_reports,
+                many.failure_reports
+            )
+        );
+        assert_eq!(one.rows, many.rows);
+        assert_eq!(one.tls_failures, many.tls_failures);
+        assert_eq!(one.failures, many.failures);
+        assert_eq!(one.unreadable, many.unreadable);
+    }
+
+    #[test]
+    fn the_filter_keeps_one_receiver_and_period() {
+        let google = Filter {
+            reporters: vec!["google.com".into()],
+            policy_domain: Some("acme-builders.com".into()),
+            // 2026-11-10 to 2026-11-23.
+            window: Some((1_794_268_800, 1_795_392_000)),
+        };
+        let mut s = Summary::filtered(google.clone());
+        s.read_all(&fixtures(), 2);
+        assert!(!s.rows.is_empty());
+        assert!(
+            s.rows.keys().all(|k| k.org == "google.com"),
+            "{:?}",
+            s.rows.keys()
+        );
+        assert!(s.failures.keys().all(|k| k.reporter == "google.com"));
+        assert!(s.tls_sessions.keys().all(|(_, d)| d == "acme-builders.com"));
+        assert!(s.out_of_scope > 0);
+        // The same reports a month later: nothing in the period.
+        let later = Filter {
+            window: Some((1_797_984_000, 1_799_193_600)),
+            ..google
+        };
+        let mut s = Summary::filtered(later);
+        s.read_all(&fixtures(), 2);
+        assert_eq!(s.aggregate_reports + s.failure_reports + s.tls_reports, 0);
+    }
+}
