@@ -58,13 +58,14 @@ pub struct ParseError(pub String);
 /// Reads one aggregate report from `xml`, calling `on_record` per record with the metadata
 /// read so far (RFC 9990 puts metadata and policy before the records). Returns the metadata
 /// and the number of records.
-pub fn read<R: std::io::BufRead>(
-    xml: R,
+pub fn read(
+    xml: &[u8],
     mut on_record: impl FnMut(&Meta, &Record),
 ) -> Result<(Meta, u64), ParseError> {
+    // A slice reader hands out events borrowed from the input: no copy of each element into a
+    // buffer (the report is in memory anyway, decompressed or read whole).
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().trim_text(true);
-    let mut buf = Vec::new();
     // The path of local names from <feedback> down, as one `/`-joined string with the length
     // before each element: matching a path is a string compare, and an element costs no
     // allocation (a report is tens of elements per record, and there are millions of records).
@@ -77,7 +78,7 @@ pub fn read<R: std::io::BufRead>(
     let mut records = 0u64;
     let mut saw_feedback = false;
     loop {
-        let ev = reader.read_event_into(&mut buf).map_err(|e| {
+        let ev = reader.read_event().map_err(|e| {
             ParseError(format!(
                 "not well-formed XML at byte {}: {e}",
                 reader.buffer_position()
@@ -202,7 +203,6 @@ pub fn read<R: std::io::BufRead>(
             Event::Eof => break,
             _ => {}
         }
-        buf.clear();
     }
     if !saw_feedback {
         return Err(ParseError(
