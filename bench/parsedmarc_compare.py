@@ -46,16 +46,23 @@ mw_rows = [(norm(r["org"]), r["source_ip"], norm(r["header_from"]), norm(r["disp
 
 # parsedmarc, one file at a time: it gives up on a whole run when one report in an mbox is
 # broken (the mbox fixture holds a truncated .xml.gz on purpose), where mailwhy lists it and goes on.
-reports, pd_failed = [], []
-for f in files:
+def run_parsedmarc(fs):
     with tempfile.TemporaryDirectory() as d:
-        p = subprocess.run([a.parsedmarc, "--offline", "-s", "-o", d, f], capture_output=True, text=True)
+        p = subprocess.run([a.parsedmarc, "--offline", "-s", "-o", d, *fs], capture_output=True, text=True)
         path = os.path.join(d, "aggregate.json")
         if os.path.exists(path):
-            reports += json.load(open(path))
+            return json.load(open(path)), None
+        return None, (p.stderr.strip().splitlines() or ["no output"])[-1][:160]
+
+reports, pd_failed = run_parsedmarc(files)[0], []
+if reports is None:  # one run for all files when it can; else file by file
+    reports = []
+    for f in files:
+        got, why = run_parsedmarc([f])
+        if got is None:
+            pd_failed.append((os.path.basename(f), why))
         else:
-            last = (p.stderr.strip().splitlines() or ["no output"])[-1]
-            pd_failed.append((os.path.basename(f), last[:160]))
+            reports += got
 pd_rows = []
 for rep in reports:
     org = norm(rep["report_metadata"]["org_name"])

@@ -217,7 +217,7 @@ fn parse(file: &str, bytes: &[u8]) -> Vec<Parsed> {
         };
         out.push(match &p.kind {
             unpack::Kind::Bad(reason) => bad(reason.clone()),
-            unpack::Kind::Failure(r) => Parsed::Failure(r.clone()),
+            unpack::Kind::Failure(r) => Parsed::Failure(r.as_ref().clone()),
             unpack::Kind::Xml(x) => {
                 // Rows go to a scratch list first: a report broken halfway counts nothing.
                 let mut rows: Vec<(RowKey, u64, Vec<String>)> = Vec::new();

@@ -28,7 +28,7 @@ pub enum Kind {
     /// A TLS-RPT report (JSON).
     Json(Vec<u8>),
     /// A DMARC failure report (RFC 9991 / ARF), already read.
-    Failure(super::failure::FailureReport),
+    Failure(Box<super::failure::FailureReport>),
     /// Not readable, with the reason.
     Bad(String),
 }
@@ -205,7 +205,7 @@ fn message(raw: &[u8], at: &str, out: &mut Vec<Payload>) {
                         .and_then(|a| a.rsplit_once('@'))
                         .map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase())
                         .unwrap_or_else(|| r.reporting_mta.clone());
-                    Kind::Failure(r)
+                    Kind::Failure(Box::new(r))
                 }
                 Err(e) => Kind::Bad(e),
             },
