@@ -11,6 +11,7 @@
 //! allowlist = "gateway.txt"
 //! gateway_domains = ["acme-builders.com"]   # the recipient domains the allowlist's gateway guards
 //! events = ["sendgrid-events.jsonl", "/var/log/mail.log"]   # delivery evidence for `diagnose`
+//! reports = ["dmarc-reports.mbox", "Maildir/.DMARC"]       # DMARC/TLS reports for `diagnose`
 //!
 //! [directory_columns]            # when the export's headers differ from the field names
 //! email = "E-mail address"
@@ -54,6 +55,10 @@ pub struct Config {
     /// logs); `--events` replaces them.
     #[serde(default)]
     pub events: Vec<PathBuf>,
+    /// DMARC aggregate, failure and TLS report files or Maildirs `diagnose` reads;
+    /// `--reports` replaces them.
+    #[serde(default)]
+    pub reports: Vec<PathBuf>,
     /// Column headers of the directory export for fields whose column has another name,
     /// e.g. `email = "E-mail address"`.
     #[serde(default)]
@@ -83,6 +88,7 @@ impl Config {
         .into_iter()
         .flatten()
         .chain(cfg.events.iter_mut())
+        .chain(cfg.reports.iter_mut())
         {
             if p.is_relative() {
                 *p = base.join(&*p);

@@ -29,6 +29,10 @@ struct Ticket {
     /// Delivery evidence files (`--events`, repeatable).
     #[serde(default)]
     events: Vec<String>,
+    /// DMARC aggregate, failure or TLS reports (`--reports`, repeatable; text files, uploaded
+    /// as `reports` to the endpoint).
+    #[serde(default)]
+    reports: Vec<String>,
     expect_first: Option<String>,
     expect_first_class: Option<String>,
     expect_ids: Vec<String>,
@@ -163,6 +167,9 @@ async fn every_ticket_gives_the_expected_diagnosis() {
         for e in &t.events {
             args.extend(["--events".into(), rel(dir, e)]);
         }
+        for r in &t.reports {
+            args.extend(["--reports".into(), rel(dir, r)]);
+        }
         let out = tokio::task::spawn_blocking(move || {
             Command::new(env!("CARGO_BIN_EXE_mailwhy"))
                 .args(&args)
@@ -182,6 +189,7 @@ async fn every_ticket_gives_the_expected_diagnosis() {
             "now": t.now,
             "message": t.messages.first().map(|m| std::fs::read_to_string(dir.join(m)).unwrap()),
             "events": t.events.iter().map(|e| std::fs::read_to_string(dir.join(e)).unwrap()).collect::<Vec<_>>(),
+            "reports": t.reports.iter().map(|r| std::fs::read_to_string(dir.join(r)).unwrap()).collect::<Vec<_>>(),
         });
         let (status, http) = tokio::task::spawn_blocking(move || {
             let server = Server::start(

@@ -245,6 +245,12 @@ pub(crate) struct DiagnoseBody {
     /// reads a file (the report names them `uploaded events 1`, `2` ...).
     #[serde(default)]
     events: Vec<String>,
+    /// DMARC aggregate reports (XML), failure reports or report emails (an mbox), and TLS
+    /// reports (JSON) as uploaded text, one string per file; read as `mailwhy diagnose
+    /// --reports` reads a file (named `uploaded report 1`, `2` ...). Those from the recipient's
+    /// receiver covering the 14 days before `now` are evidence.
+    #[serde(default)]
+    reports: Vec<String>,
 }
 
 impl DiagnoseBody {
@@ -277,10 +283,20 @@ impl DiagnoseBody {
                 text: text.into_bytes().into(),
             })
             .collect();
+        let reports = self
+            .reports
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| mailwhy::delivery::SourceFile::Text {
+                name: format!("uploaded report {}", i + 1),
+                text: text.into_bytes().into(),
+            })
+            .collect();
         Ok(DiagnoseRequest {
             now,
             messages,
             events,
+            reports,
             ..DiagnoseRequest::new(email)
         })
     }

@@ -23,6 +23,11 @@ pub struct DiagnoseArgs {
     /// (repeatable; recognized from content; replaces the config file's `events`)
     #[arg(long, value_name = "FILE")]
     events: Vec<PathBuf>,
+    /// DMARC aggregate, failure or TLS reports (files, report emails, an mbox or a Maildir;
+    /// repeatable; replaces the config file's `reports`): those from the recipient's receiver
+    /// covering the 14 days before the ticket are evidence
+    #[arg(long, value_name = "FILE")]
+    reports: Vec<PathBuf>,
 }
 
 pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, CliError> {
@@ -37,8 +42,13 @@ pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, CliError> {
     } else {
         args.events
     };
+    let reports = if args.reports.is_empty() {
+        settings.config.reports.clone()
+    } else {
+        args.reports
+    };
     // A file that is not there is a mistake in the command, not evidence that could not be read.
-    for p in &events {
+    for p in events.iter().chain(&reports) {
         if let Err(e) = std::fs::metadata(p) {
             return Err(CliError::Run(mailwhy::Error::Read {
                 file: p.display().to_string(),
@@ -58,6 +68,7 @@ pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, CliError> {
         let request = DiagnoseRequest {
             messages,
             events: events.into_iter().map(SourceFile::Path).collect(),
+            reports: reports.into_iter().map(SourceFile::Path).collect(),
             ..DiagnoseRequest::new(args.email)
         };
         let report = d.diagnose(&request).await;

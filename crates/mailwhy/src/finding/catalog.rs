@@ -1254,4 +1254,17 @@ catalog! {
               so the totals are not the whole picture.",
         fix: "Look at the named report (re-download the attachment, check it is complete) and run \
               again.";
+
+    ReportsFailureReported = "reports.failure-reported", Error, "receivers sent failure reports for the vendor's mail",
+        what: "DMARC failure reports (RFC 9991, in the Abuse Reporting Format of RFC 5965) from a \
+               receiver describe messages in the vendor's name, from its sending IPs (or any source \
+               without a sender profile), that failed authentication: which mechanism failed, which \
+               identifiers aligned, and what the receiver did with the message.",
+        why: "A receiver sends a failure report for a message that failed DMARC: under a quarantine \
+              or reject policy that message went to spam or was refused, so the recipient did not \
+              see it.",
+        fix: "Read the Auth-Failure and Identity-Alignment in the evidence: for dkim, check the \
+              selector's key and that the service signs with d= the From domain; for spf, add the \
+              source IP's service to the SPF record of the envelope domain; then watch the next \
+              reports.";
 }

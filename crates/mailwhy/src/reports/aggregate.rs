@@ -58,15 +58,19 @@ pub struct ParseError(pub String);
 /// Reads one aggregate report from `xml`, calling `on_record` per record with the metadata
 /// read so far (RFC 9990 puts metadata and policy before the records). Returns the metadata
 /// and the number of records.
-pub fn read<R: std::io::BufRead>(
-    xml: R,
+pub fn read(
+    xml: &[u8],
     mut on_record: impl FnMut(&Meta, &Record),
 ) -> Result<(Meta, u64), ParseError> {
+    // A slice reader hands out events borrowed from the input: no copy of each element into a
+    // buffer (the report is in memory anyway, decompressed or read whole).
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().trim_text(true);
-    let mut buf = Vec::new();
-    // The path of local names from <feedback> down.
-    let mut path: Vec<String> = Vec::new();
+    // The path of local names from <feedback> down, as one `/`-joined string with the length
+    // before each element: matching a path is a string compare, and an element costs no
+    // allocation (a report is tens of elements per record, and there are millions of records).
+    let mut path = String::new();
+    let mut marks: Vec<usize> = Vec::new();
     let mut meta = Meta::default();
     let mut rec = Record::default();
     let mut text = String::new();
@@ -74,7 +78,7 @@ pub fn read<R: std::io::BufRead>(
     let mut records = 0u64;
     let mut saw_feedback = false;
     loop {
-        let ev = reader.read_event_into(&mut buf).map_err(|e| {
+        let ev = reader.read_event().map_err(|e| {
             ParseError(format!(
                 "not well-formed XML at byte {}: {e}",
                 reader.buffer_position()
@@ -82,8 +86,9 @@ pub fn read<R: std::io::BufRead>(
         })?;
         match ev {
             Event::Start(s) => {
-                let name = String::from_utf8_lossy(s.local_name().as_ref()).into_owned();
-                if path.is_empty() {
+                let local = s.local_name();
+                let name = String::from_utf8_lossy(local.as_ref());
+                if marks.is_empty() {
                     if name != "feedback" {
                         // A stray element before <feedback> (IKEA's unclosed xs:schema) is
                         // skipped rather than fatal.
@@ -91,91 +96,97 @@ pub fn read<R: std::io::BufRead>(
                             continue;
                         }
                         return Err(ParseError(format!(
-                            "expected a <feedback> root element, found <{name}>"
+                            "expected a <feedback> root element, found <{}>",
+                            crate::sanitize::line(&name)
                         )));
                     }
                     saw_feedback = true;
                 }
-                if name == "record" && path.len() == 1 {
-                    rec = Record::default();
+                if name == "record" && marks.len() == 1 {
+                    rec.source_ip.clear();
+                    rec.count = 0;
+                    rec.disposition.clear();
+                    rec.dkim.clear();
+                    rec.spf.clear();
+                    rec.reasons.clear();
+                    rec.header_from.clear();
+                    rec.dkim_results.clear();
+                    rec.spf_results.clear();
                 }
-                path.push(name);
+                marks.push(path.len());
+                if !path.is_empty() {
+                    path.push('/');
+                }
+                path.push_str(&name);
                 text.clear();
             }
             Event::Empty(_) => {}
             Event::Text(t) => {
                 let s = t
                     .unescape()
-                    .map_err(|e| ParseError(format!("bad text in <{}>: {e}", path_str(&path))))?;
+                    .map_err(|e| ParseError(format!("bad text in <{path}>: {e}")))?;
                 text.push_str(&s);
             }
             Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
             Event::End(_) => {
-                let value = text.trim().to_string();
-                text.clear();
-                let p: Vec<&str> = path.iter().map(String::as_str).collect();
-                match p.as_slice() {
-                    ["feedback", "report_metadata", "org_name"] => meta.org = value,
-                    ["feedback", "report_metadata", "email"] => meta.email = value,
-                    ["feedback", "report_metadata", "report_id"] => meta.report_id = value,
-                    ["feedback", "report_metadata", "date_range", "begin"] => {
-                        meta.begin = int(&value, "begin")?
+                let value = text.trim();
+                match path.as_str() {
+                    "feedback/report_metadata/org_name" => meta.org = value.to_string(),
+                    "feedback/report_metadata/email" => meta.email = value.to_string(),
+                    "feedback/report_metadata/report_id" => meta.report_id = value.to_string(),
+                    "feedback/report_metadata/date_range/begin" => {
+                        meta.begin = int(value, "begin")?
                     }
-                    ["feedback", "report_metadata", "date_range", "end"] => {
-                        meta.end = int(&value, "end")?
-                    }
-                    ["feedback", "policy_published", "domain"] => {
+                    "feedback/report_metadata/date_range/end" => meta.end = int(value, "end")?,
+                    "feedback/policy_published/domain" => {
                         meta.policy_domain = value.to_ascii_lowercase()
                     }
-                    ["feedback", "policy_published", "p"] => meta.policy = lower(&value),
-                    ["feedback", "report_metadata"] if meta.org.is_empty() => {
+                    "feedback/policy_published/p" => meta.policy = lower(value),
+                    "feedback/report_metadata" if meta.org.is_empty() => {
                         meta.org = meta
                             .email
                             .rsplit_once('@')
                             .map(|(_, d)| d.to_string())
                             .unwrap_or_default();
                     }
-                    ["feedback", "record", "row", "source_ip"] => rec.source_ip = value,
-                    ["feedback", "record", "row", "count"] => {
+                    "feedback/record/row/source_ip" => set(&mut rec.source_ip, value, false),
+                    "feedback/record/row/count" => {
                         rec.count = value.parse().map_err(|_| {
                             ParseError(format!(
                                 "record {}: <count> {:?} is not a number",
                                 records + 1,
-                                crate::sanitize::line(&value)
+                                crate::sanitize::line(value)
                             ))
                         })?
                     }
-                    ["feedback", "record", "row", "policy_evaluated", "disposition"] => {
-                        rec.disposition = lower(&value)
+                    "feedback/record/row/policy_evaluated/disposition" => {
+                        set(&mut rec.disposition, value, true)
                     }
-                    ["feedback", "record", "row", "policy_evaluated", "dkim"] => {
-                        rec.dkim = lower(&value)
-                    }
-                    ["feedback", "record", "row", "policy_evaluated", "spf"] => {
-                        rec.spf = lower(&value)
-                    }
-                    ["feedback", "record", "row", "policy_evaluated", "reason", "type"]
-                        if !value.is_empty() =>
-                    {
-                        rec.reasons.push(lower(&value))
+                    "feedback/record/row/policy_evaluated/dkim" => set(&mut rec.dkim, value, true),
+                    "feedback/record/row/policy_evaluated/spf" => set(&mut rec.spf, value, true),
+                    "feedback/record/row/policy_evaluated/reason/type" if !value.is_empty() => {
+                        rec.reasons.push(lower(value))
                     }
                     // `identities` is a misspelling some reporters use.
-                    ["feedback", "record", "identifiers" | "identities", "header_from"] => {
-                        rec.header_from = value.to_ascii_lowercase()
+                    "feedback/record/identifiers/header_from"
+                    | "feedback/record/identities/header_from" => {
+                        set(&mut rec.header_from, value, true)
                     }
-                    ["feedback", "record", "auth_results", "dkim" | "spf", "domain"] => {
-                        pending_auth.0 = value.to_ascii_lowercase()
+                    "feedback/record/auth_results/dkim/domain"
+                    | "feedback/record/auth_results/spf/domain" => {
+                        set(&mut pending_auth.0, value, true)
                     }
-                    ["feedback", "record", "auth_results", "dkim" | "spf", "result"] => {
-                        pending_auth.1 = lower(&value)
+                    "feedback/record/auth_results/dkim/result"
+                    | "feedback/record/auth_results/spf/result" => {
+                        set(&mut pending_auth.1, value, true)
                     }
-                    ["feedback", "record", "auth_results", "dkim"] => {
+                    "feedback/record/auth_results/dkim" => {
                         rec.dkim_results.push(std::mem::take(&mut pending_auth))
                     }
-                    ["feedback", "record", "auth_results", "spf"] => {
+                    "feedback/record/auth_results/spf" => {
                         rec.spf_results.push(std::mem::take(&mut pending_auth))
                     }
-                    ["feedback", "record"] => {
+                    "feedback/record" => {
                         records += 1;
                         if rec.source_ip.is_empty() {
                             return Err(ParseError(format!("record {records}: no <source_ip>")));
@@ -184,29 +195,36 @@ pub fn read<R: std::io::BufRead>(
                     }
                     _ => {}
                 }
-                path.pop();
+                text.clear();
+                if let Some(m) = marks.pop() {
+                    path.truncate(m);
+                }
             }
             Event::Eof => break,
             _ => {}
         }
-        buf.clear();
     }
     if !saw_feedback {
         return Err(ParseError(
             "no <feedback> element: not a DMARC aggregate report".into(),
         ));
     }
-    if !path.is_empty() {
+    if !marks.is_empty() {
         return Err(ParseError(format!(
             "the report ends inside <{}>",
-            path_str(&path)
+            crate::sanitize::line(&path)
         )));
     }
     Ok((meta, records))
 }
 
-fn path_str(path: &[String]) -> String {
-    path.join("/")
+/// Overwrites `dst` with `value` (ASCII lower-cased when `fold`), reusing its buffer.
+fn set(dst: &mut String, value: &str, fold: bool) {
+    dst.clear();
+    dst.push_str(value);
+    if fold {
+        dst.make_ascii_lowercase();
+    }
 }
 
 fn lower(s: &str) -> String {

@@ -1,7 +1,7 @@
 //! What a report file holds, told from its bytes (never its name or media type, which
 //! receivers get wrong): an XML aggregate report, TLS-RPT JSON, either gzipped or zipped (Google
 //! zips, most others gzip), or report emails (one message, or an mbox of them) whose attachments
-//! are unpacked the same way. Decompressed sizes are capped against zip and gzip bombs.
+//! are unpacked the same way; a failure report email (ARF) is read by [`super::failure`]. Decompressed sizes are capped against zip and gzip bombs.
 
 use std::io::Read;
 
@@ -27,6 +27,8 @@ pub enum Kind {
     Xml(Vec<u8>),
     /// A TLS-RPT report (JSON).
     Json(Vec<u8>),
+    /// A DMARC failure report (RFC 9991 / ARF), already read.
+    Failure(Box<super::failure::FailureReport>),
     /// Not readable, with the reason.
     Bad(String),
 }
@@ -172,6 +174,51 @@ fn message(raw: &[u8], at: &str, out: &mut Vec<Payload>) {
         return;
     };
     let before = out.len();
+    // A failure report (ARF): its `message/feedback-report` part is the report, the other
+    // parts are the human-readable text and the failed message's copy.
+    let is_arf = m.content_type().is_some_and(|c| {
+        c.ctype().eq_ignore_ascii_case("multipart")
+            && c.subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && c.attribute("report-type")
+                .is_some_and(|t| t.eq_ignore_ascii_case("feedback-report"))
+    });
+    if is_arf {
+        let of_type = |t: &str, s: &str| {
+            m.parts.iter().find(|p| {
+                p.content_type().is_some_and(|c| {
+                    c.ctype().eq_ignore_ascii_case(t)
+                        && c.subtype().is_some_and(|x| x.eq_ignore_ascii_case(s))
+                })
+            })
+        };
+        let original = of_type("text", "rfc822-headers")
+            .or_else(|| of_type("message", "rfc822"))
+            .map(|p| p.contents());
+        let kind = match of_type("message", "feedback-report") {
+            Some(p) => match super::failure::read(p.contents(), original) {
+                Ok(mut r) => {
+                    r.reporter = m
+                        .from()
+                        .and_then(|a| a.first())
+                        .and_then(|a| a.address())
+                        .and_then(|a| a.rsplit_once('@'))
+                        .map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase())
+                        .unwrap_or_else(|| r.reporting_mta.clone());
+                    Kind::Failure(Box::new(r))
+                }
+                Err(e) => Kind::Bad(e),
+            },
+            None => Kind::Bad(
+                "a feedback report without its message/feedback-report part (RFC 5965 §2)".into(),
+            ),
+        };
+        out.push(Payload {
+            inner: at.into(),
+            kind,
+        });
+        return;
+    }
     for part in m.parts.iter() {
         let bytes = part.contents();
         let name = part
@@ -204,7 +251,7 @@ fn message(raw: &[u8], at: &str, out: &mut Vec<Payload>) {
     if out.len() == before {
         out.push(Payload {
             inner: at.into(),
-            kind: Kind::Bad("no report attached (expected an .xml, .xml.gz, .zip or TLS-RPT .json(.gz) attachment)".into()),
+            kind: Kind::Bad("no report attached (expected an .xml, .xml.gz, .zip or TLS-RPT .json(.gz) attachment, or a multipart/report feedback report)".into()),
         });
     }
 }

@@ -49,6 +49,10 @@ pub struct DiagnoseRequest {
     /// lists, mail logs; files or uploaded text). When given, these are read instead of the
     /// diagnoser's own [`EventSource`].
     pub events: Vec<SourceFile>,
+    /// DMARC aggregate, failure and TLS reports that came with the ticket (files, Maildirs or
+    /// uploaded text): those from the recipient's receiver covering the ticket's period are
+    /// evidence ([`super::reports_evidence`]).
+    pub reports: Vec<SourceFile>,
 }
 
 impl DiagnoseRequest {
@@ -595,6 +599,7 @@ pub async fn diagnose(d: &Diagnoser, request: &DiagnoseRequest) -> Report {
         Accounts::Directory,
         &request.messages,
         &request.events,
+        &request.reports,
     )
     .await
 }
@@ -608,7 +613,7 @@ pub async fn diagnose(d: &Diagnoser, request: &DiagnoseRequest) -> Report {
 /// finding [`diagnose`] would not; it may lack one that needs rows the batch has not read yet
 /// (a later duplicate), or the allowlist remedies for its recipient's provider.
 pub async fn batch_row(d: &Diagnoser, row: &BatchRow) -> Report {
-    run(d, &row.user.email, None, Accounts::Row(row), &[], &[]).await
+    run(d, &row.user.email, None, Accounts::Row(row), &[], &[], &[]).await
 }
 
 /// The `directory` check of one batch row.
@@ -676,6 +681,7 @@ async fn run(
     accounts: Accounts<'_>,
     messages: &[TicketMessage],
     events: &[SourceFile],
+    reports: &[SourceFile],
 ) -> Report {
     let mut ctx = d.context();
     if let Some(n) = now {
@@ -765,7 +771,11 @@ async fn run(
     } else {
         once_in_summary("vendor-blocklist")
     };
+    // What the recipient's receiver reported of the vendor's mail around the ticket's time.
+    let reports_outcome = (!reports.is_empty())
+        .then(|| super::reports_evidence(reports, domain, provider, ctx.now, d.sender.as_ref()));
     let mut outcomes: Vec<CheckOutcome> = delivery.into_iter().collect();
+    outcomes.extend(reports_outcome);
     outcomes.push(dir_outcome);
     outcomes.extend(addr_outcomes);
     outcomes.push(allow_outcome);

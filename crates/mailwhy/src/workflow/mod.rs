@@ -49,7 +49,9 @@ pub use dns::{dns, DnsRequest};
 pub use events::{delivery_outcome, events, EventsRequest};
 pub use message::{message, MessageRequest};
 pub use pop3::{pop3, Pop3Request};
-pub use reports::{reports, ReportsRequest};
+pub use reports::{
+    diagnose_outcome as reports_evidence, reports, ReportsRequest, TICKET_WINDOW_DAYS,
+};
 pub use spf::{spf, SpfRequest};
 
 /// One workflow run: a context whose DNS handle counts this run's queries, and the start time.
