@@ -7,11 +7,15 @@
 //! publishes and what is wrong with it.
 //!
 //! ## The reading of the RFC we follow
-//! - Validity of the record as a whole is decided by `v` and `p` (RFC 7489 §6.3: "the v and p
-//!   tags MUST be present and MUST appear in that order"), with the §6.6.3 fall-back: a missing,
-//!   misplaced or invalid `p`, or an invalid `sp`, makes the record act as `p=none` when `rua`
-//!   holds a valid URI, and voids it otherwise.
-//! - A bad value in any tag still defined (`sp np adkim aspf fo rua ruf psd t`) is a syntax
+//! - Validity of the record as a whole is decided by `v` and `p` as RFC 9989 has them: `v=DMARC1`
+//!   first, then the tags in any order (§4.7, §4.8); `p` is RECOMMENDED, no longer required.
+//!   A misplaced `p` is read, with a note that RFC 7489 receivers ("v and p MUST appear in that
+//!   order", §6.3) may discard the record. A missing `p` with a valid `rua` is `p=none` (§4.7;
+//!   a note, not an error). An invalid `p`, `sp` or `np` makes the record act as `p=none` when
+//!   `rua` holds a valid URI (§4.10.1 step 6, RFC 7489 §6.6.3), and voids it otherwise. A record
+//!   with neither `p` nor a valid `rua` is void: §4.10.1 says "no DMARC processing" where §4.7
+//!   says `p=none`; both mean no policy is applied, and we report it as a record without one.
+//! - A bad value in any tag still defined (`adkim aspf fo rua ruf psd t`) is a syntax
 //!   error: a receiver cannot know what the publisher meant.
 //! - `pct`, `ri` and `rf` were removed by DMARCbis; receivers that implement it ignore them, and
 //!   RFC 7489 §6.3 itself says "syntax errors in the remainder of the record SHOULD be discarded
@@ -169,8 +173,8 @@ pub enum NoteKind {
     RemovedInDmarcbis,
     /// A value that RFC 7489 does not allow in a tag that DMARCbis removed; ignored.
     InvalidRemovedTag,
-    /// `p` missing, misplaced or invalid (or `sp` invalid) with a valid `rua`: the record acts as
-    /// `p=none` (RFC 7489 §6.6.3).
+    /// `p` invalid (or `sp`/`np` invalid) with a valid `rua`: the record acts as `p=none`
+    /// (RFC 9989 §4.10.1 step 6, RFC 7489 §6.6.3).
     PolicyFallback,
     /// `fo` lists an option another one already implies (`0` with `1`).
     RedundantFailureOption,
@@ -178,6 +182,11 @@ pub enum NoteKind {
     WeakSubdomainPolicy,
     /// A report format other than `afrf`.
     UnknownReportFormat,
+    /// No `p` but a valid `rua`: `p=none` (RFC 9989 §4.7 makes `p` RECOMMENDED, not required).
+    PolicyMissing,
+    /// `p` after another tag: fine under RFC 9989 (tag order after `v` is free), but RFC 7489
+    /// §6.3 receivers may discard the record.
+    PolicyNotFirst,
 }
 
 impl NoteKind {
@@ -185,7 +194,10 @@ impl NoteKind {
     pub fn is_problem(self) -> bool {
         matches!(
             self,
-            NoteKind::InvalidRemovedTag | NoteKind::PolicyFallback | NoteKind::WeakSubdomainPolicy
+            NoteKind::InvalidRemovedTag
+                | NoteKind::PolicyFallback
+                | NoteKind::WeakSubdomainPolicy
+                | NoteKind::PolicyNotFirst
         )
     }
 }
@@ -256,7 +268,8 @@ impl std::error::Error for SyntaxError {}
 pub struct DmarcRecord {
     /// The policy applied: as written, or `none` after the §6.6.3 fall-back.
     pub p: Policy,
-    /// True when `p` is `none` because of the §6.6.3 fall-back (see the notes).
+    /// True when `p` is `none` because `p`, `sp` or `np` is invalid and `rua` is valid (RFC 9989
+    /// §4.10.1 step 6; see the notes). A missing `p` is not a fall-back: it means `none` (§4.7).
     pub p_fallback: bool,
     /// Subdomain policy as written.
     pub sp: Option<Policy>,
@@ -427,6 +440,7 @@ pub fn parse(record: &str) -> Result<DmarcRecord, SyntaxError> {
     let mut p_problem: Option<(usize, String)> = None;
     let mut p_value: Option<Policy> = None;
     let mut sp_problem: Option<(usize, String)> = None;
+    let mut np_problem: Option<(usize, String)> = None;
     // Index among the non-empty tag-specs: p must be the first (RFC 7489 §6.3).
     let mut n_tag = 0usize;
     for spec in specs {
@@ -490,19 +504,23 @@ pub fn parse(record: &str) -> Result<DmarcRecord, SyntaxError> {
             "v" => unreachable!("v is in `seen` from the start"),
             "p" => {
                 if n_tag != 1 {
-                    p_problem = Some((ns, "p must come directly after v=DMARC1".into()));
-                } else {
-                    match Policy::parse(value) {
-                        Some(p) => p_value = Some(p),
-                        None => {
-                            p_problem = Some((
-                                vs,
-                                format!(
-                                    "p={:?} is not none, quarantine or reject",
-                                    crate::sanitize::line(value)
-                                ),
-                            ))
-                        }
+                    rec.notes.push(Note {
+                        kind: NoteKind::PolicyNotFirst,
+                        tag: "p".into(),
+                        pos: ns,
+                        message: "the p tag does not immediately follow the v tag: RFC 9989 allows any order, but receivers still on RFC 7489 (\"v and p MUST appear in that order\") may discard the record".into(),
+                    });
+                }
+                match Policy::parse(value) {
+                    Some(p) => p_value = Some(p),
+                    None => {
+                        p_problem = Some((
+                            vs,
+                            format!(
+                                "p={:?} is not none, quarantine or reject",
+                                crate::sanitize::line(value)
+                            ),
+                        ))
                     }
                 }
             }
@@ -518,12 +536,19 @@ pub fn parse(record: &str) -> Result<DmarcRecord, SyntaxError> {
                     ))
                 }
             },
-            "np" => {
-                rec.np = Some(
-                    Policy::parse(value)
-                        .ok_or_else(|| bad("expected none, quarantine or reject"))?,
-                )
-            }
+            // RFC 9989 §4.10.1 step 6 treats an invalid np like an invalid sp.
+            "np" => match Policy::parse(value) {
+                Some(p) => rec.np = Some(p),
+                None => {
+                    np_problem = Some((
+                        vs,
+                        format!(
+                            "np={:?} is not none, quarantine or reject",
+                            crate::sanitize::line(value)
+                        ),
+                    ))
+                }
+            },
             "adkim" | "aspf" => {
                 let m = match value.to_ascii_lowercase().as_str() {
                     "r" => AlignmentMode::Relaxed,
@@ -653,24 +678,43 @@ pub fn parse(record: &str) -> Result<DmarcRecord, SyntaxError> {
     }
 
     if p_value.is_none() && p_problem.is_none() {
-        p_problem = Some((b.len(), "the p tag is required".into()));
-    }
-    // RFC 7489 §6.6.3 step 6: a record without a valid p, or with an invalid sp, acts as p=none
-    // when rua holds a valid URI, and is discarded otherwise.
-    if let Some((pos, why)) = p_problem.clone().or(sp_problem.clone()) {
         if rec.rua.is_empty() {
-            let tag = if p_problem.is_some() { "p" } else { "sp" };
+            // RFC 9989 §4.7 reads a missing p as p=none, §4.10.1 step 6 as "no DMARC
+            // processing" when no rua is valid either: no policy is applied on both readings.
+            return Err(err(
+                Some("p"),
+                b.len(),
+                "the record has no p tag and no valid rua, so receivers apply no DMARC policy (RFC 9989 §4.10.1 step 6; §4.7 reads it as p=none): publish p=none|quarantine|reject".into(),
+            ));
+        }
+        rec.notes.push(Note {
+            kind: NoteKind::PolicyMissing,
+            tag: "p".into(),
+            pos: b.len(),
+            message: "no p tag: with a valid rua the record means p=none (RFC 9989 §4.7; a missing p tag is equivalent to p=none)".into(),
+        });
+    }
+    // RFC 9989 §4.10.1 step 6 (RFC 7489 §6.6.3): a record with an invalid p, sp or np acts as
+    // p=none when rua holds a valid URI, and is discarded otherwise.
+    let problem = p_problem
+        .clone()
+        .map(|p| ("p", p))
+        .or(sp_problem.map(|p| ("sp", p)))
+        .or(np_problem.map(|p| ("np", p)));
+    if let Some((tag, (pos, why))) = problem {
+        if rec.rua.is_empty() {
             return Err(err(Some(tag), pos, why));
         }
         rec.p = Policy::None;
         rec.p_fallback = true;
         rec.sp = None;
+        rec.np = None;
         rec.notes.push(Note {
             kind: NoteKind::PolicyFallback,
-            tag: if p_problem.is_some() { "p" } else { "sp" }.into(),
+            tag: tag.into(),
             pos,
             message: format!(
-                "{why}; because rua is valid, receivers act as if p=none was published (RFC 7489 §6.6.3)"
+                "{why}; because rua is valid, receivers act as if p=none was published (RFC 9989 §4.10.1 step 6)"
             ),
         });
     } else if let Some(p) = p_value {
@@ -908,6 +952,98 @@ mod tests {
         assert!(r.p_fallback);
         assert_eq!(r.p, Policy::None);
         assert!(parse("v=DMARC1; p=foo").is_err());
+    }
+
+    /// RFC 9989 §4.7: "p" is RECOMMENDED, not required; a record with a valid rua and no p is
+    /// p=none (format note vector 11), with a note but no fall-back and no problem.
+    #[test]
+    fn rfc9989_p_is_optional_with_rua() {
+        let r = parse("v=DMARC1; rua=mailto:d@example.com").unwrap();
+        assert_eq!(r.p, Policy::None);
+        assert!(!r.p_fallback);
+        let n = r.notes.iter().find(|n| n.kind == NoteKind::PolicyMissing);
+        assert!(n.is_some_and(|n| !n.kind.is_problem()));
+        // Neither p nor rua (vector 12): §4.10.1 step 6 applies no DMARC processing.
+        let e = parse("v=DMARC1;").unwrap_err();
+        assert_eq!(e.tag.as_deref(), Some("p"));
+        assert!(e.message.contains("no p tag"), "{}", e.message);
+    }
+
+    /// RFC 9989 §4.8: after v=DMARC1 the tags come in any order; RFC 7489 wanted p second, so
+    /// a misplaced p is read and noted as a problem for older receivers.
+    #[test]
+    fn rfc9989_p_may_follow_other_tags() {
+        let r = parse("v=DMARC1; sp=none; p=reject").unwrap();
+        assert_eq!(r.p, Policy::Reject);
+        assert_eq!(r.subdomain_policy(), Policy::None);
+        assert!(r
+            .notes
+            .iter()
+            .any(|n| n.kind == NoteKind::PolicyNotFirst && n.kind.is_problem() && n.pos == 19));
+        // v must still be first: a record with v later is not DMARC at all (§4.7).
+        assert!(parse("p=reject; v=DMARC1").is_err());
+    }
+
+    /// RFC 9989 §4.10.1 step 6: an invalid sp or np makes the record act as p=none when a valid
+    /// rua is present, and voids it otherwise.
+    #[test]
+    fn rfc9989_invalid_np_falls_back_like_sp() {
+        let r = parse("v=DMARC1; p=reject; np=maybe; rua=mailto:d@example.com").unwrap();
+        assert!(r.p_fallback);
+        assert_eq!(
+            (r.p, r.subdomain_policy(), r.nonexistent_policy()),
+            (Policy::None, Policy::None, Policy::None)
+        );
+        assert!(r
+            .notes
+            .iter()
+            .any(|n| n.kind == NoteKind::PolicyFallback && n.tag == "np"));
+        let e = parse("v=DMARC1; p=reject; np=maybe").unwrap_err();
+        assert_eq!(e.tag.as_deref(), Some("np"));
+    }
+
+    /// RFC 9989 §4.7: np defaults to sp, sp to p; np applies only to non-existent subdomains.
+    #[test]
+    fn rfc9989_np_inherits_sp_then_p() {
+        let r = parse("v=DMARC1; p=reject; sp=quarantine; np=none").unwrap();
+        assert_eq!(r.nonexistent_policy(), Policy::None);
+        let r = parse("v=DMARC1; p=reject; sp=quarantine").unwrap();
+        assert_eq!(r.nonexistent_policy(), Policy::Quarantine);
+        let r = parse("v=DMARC1; p=reject").unwrap();
+        assert_eq!(
+            (r.subdomain_policy(), r.nonexistent_policy()),
+            (Policy::Reject, Policy::Reject)
+        );
+    }
+
+    /// RFC 9989 §4.7: psd is y, n or u (default u); t=y lowers the policy one step and does
+    /// nothing to none; unknown tags MUST be ignored.
+    #[test]
+    fn rfc9989_psd_t_and_unknown_tags() {
+        let r = parse("v=DMARC1; p=reject; psd=y; t=y; future=1").unwrap();
+        assert_eq!(r.public_suffix(), Psd::Y);
+        assert!(r.testing());
+        assert_eq!(r.p.testing_step(), Policy::Quarantine);
+        assert_eq!(Policy::Quarantine.testing_step(), Policy::None);
+        assert_eq!(Policy::None.testing_step(), Policy::None);
+        assert!(r.notes.iter().any(|n| n.kind == NoteKind::UnknownTag));
+        assert_eq!(parse("v=DMARC1; p=none").unwrap().public_suffix(), Psd::U);
+        assert!(parse("v=DMARC1; p=none; psd=x").is_err());
+    }
+
+    /// RFC 9989 Appendix C: pct, rf and ri are removed; receivers ignore them, so pct=0 no
+    /// longer lowers p (vector 13). We keep the value and note it.
+    #[test]
+    fn rfc9989_removed_tags_are_notes() {
+        let r = parse("v=DMARC1; p=reject; pct=0; rf=afrf; ri=3600").unwrap();
+        assert_eq!(r.p, Policy::Reject);
+        let removed: Vec<&str> = r
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::RemovedInDmarcbis)
+            .map(|n| n.tag.as_str())
+            .collect();
+        assert_eq!(removed, ["pct", "rf", "ri"]);
     }
 
     #[test]

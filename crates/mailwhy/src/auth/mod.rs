@@ -71,12 +71,18 @@ pub enum Discovery {
         /// What is wrong.
         error: dmarc::SyntaxError,
     },
-    /// Several DMARC records: receivers apply no policy (RFC 7489 §6.6.3 step 5).
+    /// Several DMARC records at the From domain: RFC 7489 receivers apply no policy (§6.6.3
+    /// step 5); RFC 9989 receivers discard them and walk on (§4.10), which `rfc9989_record_at`
+    /// says.
     Multiple {
         /// The name queried.
         at: String,
         /// The records.
         records: Vec<String>,
+        /// Where the RFC 9989 tree walk, going on past the discarded records, finds the record
+        /// that applies (`_dmarc.NAME`); `None` when it finds none.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rfc9989_record_at: Option<String>,
     },
     /// No DMARC record at the From domain nor at its organizational domain.
     Missing {
@@ -154,7 +160,7 @@ impl Discovery {
 /// The names the RFC 9989 §4.10 tree walk queries for `domain` (at most 8): the name itself,
 /// then, from a name of 8 or more labels, its 7-label suffix, then one label less each step down
 /// to and including the TLD.
-pub(crate) fn walk_names(domain: &str) -> Vec<String> {
+pub fn walk_names(domain: &str) -> Vec<String> {
     let labels: Vec<&str> = domain.split('.').filter(|l| !l.is_empty()).collect();
     let mut names = vec![labels.join(".")];
     let mut x = labels.len();
@@ -170,6 +176,34 @@ pub(crate) fn walk_names(domain: &str) -> Vec<String> {
     names
 }
 
+/// The organizational domain of `start` by RFC 9989 §4.10.2, from the names on its tree walk
+/// that returned one valid record (`found`, longest first, each with its `psd` tag):
+///
+/// 1. the first record with `psd=n` marks the organizational domain;
+/// 2. otherwise a record with `psd=y` that is not at `start` makes it the name one label below
+///    that PSD, on the path to `start`;
+/// 3. otherwise the record at the name with the fewest labels marks it;
+/// 4. no record at all: `start` is its own organizational domain.
+pub fn organizational_domain(start: &str, found: &[(String, Option<dmarc::Psd>)]) -> String {
+    if let Some((n, _)) = found.iter().find(|f| f.1 == Some(dmarc::Psd::N)) {
+        return n.clone();
+    }
+    let start_labels: Vec<&str> = start.split('.').filter(|l| !l.is_empty()).collect();
+    if let Some((n, _)) = found
+        .iter()
+        .find(|f| f.1 == Some(dmarc::Psd::Y) && f.0 != start_labels.join("."))
+    {
+        let psd_labels = n.split('.').filter(|l| !l.is_empty()).count();
+        if start_labels.len() > psd_labels {
+            return start_labels[start_labels.len() - psd_labels - 1..].join(".");
+        }
+    }
+    match found.iter().min_by_key(|f| f.0.split('.').count()) {
+        Some((n, _)) => n.clone(),
+        None => start_labels.join("."),
+    }
+}
+
 /// Looks up the DMARC policy of `domain` by the RFC 9989 §4.10 DNS tree walk:
 ///
 /// 1. Query `_dmarc.<From domain>`; discard records that do not start with `v=DMARC1`. One record
@@ -179,7 +213,8 @@ pub(crate) fn walk_names(domain: &str) -> Vec<String> {
 ///    `psd=y` record, else the record with the fewest labels (§4.10.2). Its record applies, else
 ///    the PSD's; `sp`, or `np` when the From domain does not exist.
 /// 3. Several records at the From domain: reported as [`Discovery::Multiple`] (RFC 7489 applies
-///    no policy; RFC 9989 receivers discard them and walk on, which the finding says).
+///    no policy); the walk still goes on, as RFC 9989 receivers do, and the record it finds is
+///    named beside them.
 ///
 /// A failed lookup anywhere leaves the policy unknown. Adds the findings to `c`.
 pub async fn discover(
@@ -191,6 +226,7 @@ pub async fn discover(
     let psl_org = alignment::organizational_domain(&domain);
     let mut asked = Vec::new();
     let mut near_misses = Vec::new();
+    let mut multiple: Option<(String, Vec<String>)> = None;
     // (name, text, psd) of every single valid-looking record on the walk, longest first.
     let mut found: Vec<(String, String, Option<dmarc::Psd>)> = Vec::new();
     for (i, d) in walk_names(&domain).into_iter().enumerate() {
@@ -228,7 +264,8 @@ pub async fn discover(
                     Err(error) => Discovery::SyntaxError { at, text, error },
                 };
             }
-            Selection::Multiple(records) if i == 0 => return Discovery::Multiple { at, records },
+            // RFC 9989 §4.10: discarded, and the walk goes on; RFC 7489 stopped here.
+            Selection::Multiple(records) if i == 0 => multiple = Some((at, records)),
             Selection::One(text) => {
                 let psd = dmarc::parse(&text).ok().and_then(|r| r.psd);
                 found.push((d, text, psd));
@@ -241,21 +278,20 @@ pub async fn discover(
             Selection::None { near_misses: n } => near_misses.extend(n),
         }
     }
-    // RFC 9989 §4.10.2, over the records found from longest to shortest name.
-    let org = if let Some((n, ..)) = found.iter().find(|f| f.2 == Some(dmarc::Psd::N)) {
-        Some(n.clone())
-    } else if let Some((n, ..)) = found.iter().find(|f| f.2 == Some(dmarc::Psd::Y)) {
-        let below = domain.len() - n.len() - 1; // `domain` ends with ".<psd>"
-        let head = &domain[..below];
-        let label = head.rsplit('.').next().unwrap_or(head);
-        Some(format!("{label}.{n}"))
-    } else {
-        found.last().map(|f| f.0.clone())
-    };
+    let with_psd: Vec<(String, Option<dmarc::Psd>)> =
+        found.iter().map(|f| (f.0.clone(), f.2)).collect();
+    let org = (!found.is_empty()).then(|| organizational_domain(&domain, &with_psd));
     let chosen = org
         .as_ref()
         .and_then(|o| found.iter().find(|f| &f.0 == o))
         .or_else(|| found.iter().find(|f| f.2 == Some(dmarc::Psd::Y)));
+    if let Some((at, records)) = multiple {
+        return Discovery::Multiple {
+            at,
+            records,
+            rfc9989_record_at: chosen.map(|c| format!("_dmarc.{}", c.0)),
+        };
+    }
     let Some((name, text, _)) = chosen.cloned() else {
         return Discovery::Missing { asked, near_misses };
     };
@@ -419,15 +455,26 @@ pub async fn check_dmarc(ctx: &Context, domain: &str) -> (CheckOutcome, Discover
             );
             format!("the DMARC record at {} does not parse", sanitize::line(at))
         }
-        Discovery::Multiple { at, records } => {
+        Discovery::Multiple {
+            at,
+            records,
+            rfc9989_record_at,
+        } => {
+            let bis = match rfc9989_record_at {
+                Some(r) => format!(
+                    " Receivers following RFC 9989 discard them and walk up the tree: they apply the record at {} instead.",
+                    sanitize::line(r)
+                ),
+                None => " Receivers following RFC 9989 discard them and walk up the tree, and find no record there either.".into(),
+            };
             c.push(
                 Finding::new(FindingId::DmarcMultipleRecords,
                     format!(
-                        "{} has {} DMARC records; receivers then apply no DMARC policy at all (RFC 7489 §6.6.3).",
+                        "{} has {} DMARC records; receivers following RFC 7489 then apply no DMARC policy at all (§6.6.3).{bis}",
                         sanitize::line(at),
                         records.len()
                     ))
-                .with_evidence(serde_json::json!({"name": at, "records": records})),
+                .with_evidence(serde_json::json!({"name": at, "records": records, "rfc9989_record_at": rfc9989_record_at})),
             );
             format!("several DMARC records at {}", sanitize::line(at))
         }
@@ -1230,6 +1277,139 @@ mod tests {
             selector_and_domain(&inputs[0].selectors[1], "v.example"),
             ("esp".to_string(), "bounce.v.example".to_string())
         );
+    }
+
+    fn walk(found: &[(&str, Option<dmarc::Psd>)]) -> Vec<(String, Option<dmarc::Psd>)> {
+        found.iter().map(|(n, p)| (n.to_string(), *p)).collect()
+    }
+
+    /// RFC 9989 §4.10.2 rule 3 (format note vector 6): without psd tags the record with the
+    /// fewest labels marks the organizational domain, not the first one found.
+    #[test]
+    fn org_domain_is_the_shortest_record_without_psd_tags() {
+        let found = walk(&[("b.example.com", None), ("example.com", None)]);
+        assert_eq!(
+            organizational_domain("a.b.example.com", &found),
+            "example.com"
+        );
+    }
+
+    /// Rule 1 (vector 7): the first psd=n marks it; the walk stopped there.
+    #[test]
+    fn org_domain_stops_at_psd_n() {
+        let found = walk(&[("b.example.com", Some(dmarc::Psd::N))]);
+        assert_eq!(
+            organizational_domain("a.b.example.com", &found),
+            "b.example.com"
+        );
+    }
+
+    /// Rule 2 (vectors 8, 9): a psd=y record not at the start makes the organizational domain
+    /// the name one label below the PSD, whether or not that name has a record.
+    #[test]
+    fn org_domain_is_one_below_a_psd() {
+        let found = walk(&[("bank.example", Some(dmarc::Psd::Y))]);
+        assert_eq!(
+            organizational_domain("brand.bank.example", &found),
+            "brand.bank.example"
+        );
+        assert_eq!(
+            organizational_domain("mail.mega.bank.example", &found),
+            "mega.bank.example"
+        );
+        let found = walk(&[
+            ("brand.bank.example", None),
+            ("bank.example", Some(dmarc::Psd::Y)),
+        ]);
+        assert_eq!(
+            organizational_domain("a.brand.bank.example", &found),
+            "brand.bank.example"
+        );
+        // psd=y at the starting name itself does not count for rule 2: rule 3 decides.
+        let found = walk(&[("bank.example", Some(dmarc::Psd::Y))]);
+        assert_eq!(
+            organizational_domain("bank.example", &found),
+            "bank.example"
+        );
+    }
+
+    /// Rule 4: no record anywhere on the walk: the starting name is its own.
+    #[test]
+    fn org_domain_without_records_is_the_start() {
+        assert_eq!(
+            organizational_domain("mail.example.com", &[]),
+            "mail.example.com"
+        );
+    }
+
+    fn found(at: &str, text: &str, organizational: bool, exists: Option<bool>) -> Discovery {
+        Discovery::Found {
+            at: format!("_dmarc.{at}"),
+            organizational,
+            text: text.into(),
+            record: dmarc::parse(text).unwrap(),
+            asked: vec![],
+            org_domain: at.into(),
+            psl_org_domain: at.into(),
+            exists,
+        }
+    }
+
+    /// RFC 9989 §4.10.1 step 3 (vectors 2–4): a record above the From domain gives sp when
+    /// the From domain exists, np when it does not (np defaulting to sp, then p); the From
+    /// domain's own record gives p (step 1; np never applies to the domain itself).
+    #[test]
+    fn policy_discovery_picks_p_sp_or_np() {
+        use dmarc::Policy::*;
+        let rec = "v=DMARC1; p=reject; sp=quarantine; np=none";
+        let pol = |d: &Discovery, from: &str| d.policy_for(from).unwrap().unwrap();
+        assert_eq!(
+            pol(
+                &found("example.com", rec, true, Some(true)),
+                "sub.example.com"
+            ),
+            Quarantine
+        );
+        assert_eq!(
+            pol(
+                &found("example.com", rec, true, Some(false)),
+                "ghost.example.com"
+            ),
+            None
+        );
+        let rec4 = "v=DMARC1; p=reject; sp=quarantine";
+        assert_eq!(
+            pol(
+                &found("example.com", rec4, true, Some(false)),
+                "ghost.example.com"
+            ),
+            Quarantine
+        );
+        assert_eq!(
+            pol(
+                &found("example.com", rec, false, Option::None),
+                "example.com"
+            ),
+            Reject
+        );
+        // Vector 9: the PSD's record for an existing subdomain without sp → p.
+        let psd = "v=DMARC1; p=reject; psd=y";
+        assert_eq!(
+            pol(
+                &found("bank.example", psd, true, Some(true)),
+                "brand.bank.example"
+            ),
+            Reject
+        );
+        // Vector 14: t=y lowers what applies one step, the published policy stays.
+        let t = found(
+            "example.com",
+            "v=DMARC1; p=quarantine; t=y",
+            false,
+            Option::None,
+        );
+        assert_eq!(pol(&t, "example.com"), None);
+        assert_eq!(t.policy_for_published("example.com"), Some(Quarantine));
     }
 
     /// RFC 9989 §4.10 (format note vector 5): a 13-label name queries itself, then its 7-label
