@@ -3,6 +3,7 @@
 //! `mailwhy` binary.
 
 pub mod dovecot;
+pub mod https;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

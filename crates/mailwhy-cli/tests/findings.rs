@@ -41,6 +41,7 @@ const REPORT_COMMANDS: &[&str] = &[
     "events",
     "blocklist",
     "reports",
+    "transport",
 ];
 
 /// Options the runner sets itself; a case gives them through its own fields instead.
@@ -71,6 +72,10 @@ struct Case {
     env: BTreeMap<String, String>,
     /// A POP3 endpoint on loopback for `pop3 --probe`.
     pop3_server: Option<Pop3Server>,
+    /// A directory of MTA-STS policy files (relative to the case) served by a real HTTPS
+    /// server on loopback (`mailwhy_tests::https`); `{https_port}` and `{ca_file}` in `args`
+    /// become its port and its test CA.
+    https_root: Option<String>,
     /// Finding ids the output must contain; the case's own id among them.
     expect_ids: Vec<String>,
     /// The exit code (0 no problem, 1 a problem, 3 inconclusive).
@@ -340,6 +345,15 @@ async fn run_case(
             vars.push(("{user}", USER.to_string()));
         }
     }
+    let _https = match &case.https_root {
+        Some(root) => {
+            let server = mailwhy_tests::https::PolicyServer::start(&dir.join(root));
+            vars.push(("{https_port}", server.port.to_string()));
+            vars.push(("{ca_file}", server.ca_file.display().to_string()));
+            Some(server)
+        }
+        None => None,
+    };
     let mut args: Vec<String> = case
         .args
         .iter()

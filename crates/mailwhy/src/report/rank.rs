@@ -37,6 +37,9 @@ pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
     ("address.", "address", Scope::Address),
     // The recipient's domain: no MX, null MX, a dead domain lose every message to it.
     ("domain.", "recipient domain", Scope::RecipientDomain),
+    // The recipient domain's TLS rules (MTA-STS): an enforce policy that does not cover the MX
+    // stops every sender that applies it, as surely as a missing MX.
+    ("transport.", "recipient transport", Scope::RecipientDomain),
     // The vendor's authentication: a failure loses its mail at every receiver, gateway or not,
     // so it explains more than one customer's allowlist gap.
     ("spf.", "sender authentication", Scope::Vendor),

@@ -1,0 +1,153 @@
+//! MTA-STS and TLS-RPT end to end: the records from the loopback zone server, the policies from
+//! a real HTTPS server (hyper over rustls, test CA from rcgen) started here on 127.0.0.1:0.
+
+use std::time::Duration;
+
+use mailwhy::check::{CheckStatus, Context};
+use mailwhy::finding::{FindingId, Severity};
+use mailwhy::transport::{self, FetchOptions, Mode};
+use mailwhy::Verdict;
+use mailwhy_tests::https::PolicyServer;
+use mailwhy_tests::{dns_for, fixture, zone_server};
+
+async fn run(domain: &str) -> (mailwhy::Report, transport::TransportFacts) {
+    let zones = zone_server(&fixture("transport/zones")).await;
+    let server = PolicyServer::start(&fixture("transport/https"));
+    let ctx = Context::new(dns_for(zones.addr()));
+    let opts = FetchOptions {
+        port: server.port,
+        timeout: Duration::from_secs(5),
+        ..FetchOptions::default()
+    }
+    .with_ca_file(&server.ca_file)
+    .unwrap();
+    let (_, facts) = transport::checks(&ctx, domain, &opts).await;
+    (transport::report(&ctx, domain, &opts).await, facts)
+}
+
+fn ids(r: &mailwhy::Report) -> Vec<(FindingId, Severity)> {
+    r.findings.iter().map(|f| (f.id, f.severity)).collect()
+}
+
+/// A correct set-up is "no problem", and the wildcard pattern covers the second MX.
+#[tokio::test]
+async fn valid_enforce_policy_covering_every_mx_is_clean() {
+    let (r, facts) = run("good.example").await;
+    assert_eq!(ids(&r), vec![], "{:?}", r.findings);
+    assert_eq!(r.verdict, Verdict::NoProblemFound);
+    let p = facts.policy.unwrap();
+    assert_eq!(p.mode, Mode::Enforce);
+    assert_eq!(facts.mx, ["mx1.good.example", "mx2.good.example"]);
+    assert!(facts.mx_not_covered.is_empty());
+    assert_eq!(facts.tls_rpt.unwrap(), ["mailto:tlsrpt@good.example"]);
+}
+
+/// The migration case of the issue: enforce + MX not covered is an error.
+#[tokio::test]
+async fn enforce_policy_not_covering_the_mx_is_an_error() {
+    let (r, facts) = run("migrated.example").await;
+    assert_eq!(
+        ids(&r),
+        vec![(FindingId::TransportMxNotCovered, Severity::Error)]
+    );
+    assert_eq!(r.verdict, Verdict::ProblemFound);
+    assert_eq!(
+        facts.mx_not_covered,
+        ["migrated-example.mail.protection.outlook.com"]
+    );
+}
+
+/// In testing mode the same gap is a warning: senders still deliver.
+#[tokio::test]
+async fn testing_policy_not_covering_an_mx_is_a_warning() {
+    let (r, facts) = run("testing.example").await;
+    assert_eq!(
+        ids(&r),
+        vec![(FindingId::TransportMxNotCovered, Severity::Warning)]
+    );
+    assert_eq!(facts.mx_not_covered, ["backup.mailhost.example"]);
+}
+
+/// Causes on the policy host's side are errors; the check ran to the end.
+#[tokio::test]
+async fn definitive_fetch_failures_are_errors_naming_the_cause() {
+    for (domain, cause) in [
+        ("redirect.example", "redirect"),
+        ("html.example", "text/plain"),
+        ("wrongcert.example", "not valid for the policy host"),
+        ("big.example", "larger than 64 KB"),
+    ] {
+        let (r, facts) = run(domain).await;
+        assert_eq!(
+            ids(&r),
+            vec![(FindingId::TransportStsFetchFailed, Severity::Error)],
+            "{domain}"
+        );
+        let e = facts.fetch_error.unwrap();
+        assert!(e.contains(cause), "{domain}: {e}");
+        let policy = r
+            .checks
+            .iter()
+            .find(|c| c.name == "mta-sts-policy")
+            .unwrap();
+        assert_eq!(policy.status, CheckStatus::Ran, "{domain}");
+    }
+}
+
+/// A refused connection says nothing about the domain: inconclusive, never "no problem".
+#[tokio::test]
+async fn unreachable_policy_host_is_inconclusive() {
+    let (r, _) = run("down.example").await;
+    assert_eq!(
+        ids(&r),
+        vec![(FindingId::TransportStsFetchFailed, Severity::Warning)]
+    );
+    assert_eq!(r.verdict, Verdict::Inconclusive);
+}
+
+/// A 404 and a missing host are "no policy", a warning.
+#[tokio::test]
+async fn announced_policy_that_is_absent_is_a_warning() {
+    for domain in ["nopolicy.example", "nohost.example"] {
+        let (r, _) = run(domain).await;
+        assert_eq!(
+            ids(&r),
+            vec![(FindingId::TransportStsPolicyMissing, Severity::Warning)],
+            "{domain}"
+        );
+    }
+}
+
+/// A TLS-RPT record with a bare address for rua is a warning; no MTA-STS means no policy.
+#[tokio::test]
+async fn tls_rpt_record_without_uri_scheme_is_a_warning() {
+    let (r, facts) = run("badrpt.example").await;
+    assert_eq!(
+        ids(&r),
+        vec![(FindingId::TransportTlsRptInvalid, Severity::Warning)]
+    );
+    assert!(facts.policy.is_none());
+}
+
+/// A SERVFAIL on the record makes the record check inconclusive (never "no MTA-STS").
+#[tokio::test]
+async fn servfail_on_the_record_is_inconclusive() {
+    let fault = mailwhy_tests::FaultResponder::start(mailwhy_tests::Fault::ServFail).await;
+    let ctx = Context::new(dns_for(fault.addr()));
+    let opts = FetchOptions {
+        timeout: Duration::from_secs(2),
+        ..FetchOptions::default()
+    };
+    let r = transport::report(&ctx, "good.example", &opts).await;
+    assert_eq!(r.verdict, Verdict::Inconclusive);
+    let rec = r
+        .checks
+        .iter()
+        .find(|c| c.name == "mta-sts-record")
+        .unwrap();
+    assert_eq!(rec.status, CheckStatus::Inconclusive);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.id == FindingId::DnsTemporaryFailure));
+}
