@@ -4,6 +4,7 @@
 
 pub mod dovecot;
 pub mod https;
+pub mod postfix;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

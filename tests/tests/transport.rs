@@ -21,8 +21,8 @@ async fn run(domain: &str) -> (mailwhy::Report, transport::TransportFacts) {
     }
     .with_ca_file(&server.ca_file)
     .unwrap();
-    let (_, facts) = transport::checks(&ctx, domain, &opts).await;
-    (transport::report(&ctx, domain, &opts).await, facts)
+    let (_, facts) = transport::checks(&ctx, domain, &opts, None).await;
+    (transport::report(&ctx, domain, &opts, None).await, facts)
 }
 
 fn ids(r: &mailwhy::Report) -> Vec<(FindingId, Severity)> {
@@ -138,7 +138,7 @@ async fn servfail_on_the_record_is_inconclusive() {
         timeout: Duration::from_secs(2),
         ..FetchOptions::default()
     };
-    let r = transport::report(&ctx, "good.example", &opts).await;
+    let r = transport::report(&ctx, "good.example", &opts, None).await;
     assert_eq!(r.verdict, Verdict::Inconclusive);
     let rec = r
         .checks
@@ -150,4 +150,117 @@ async fn servfail_on_the_record_is_inconclusive() {
         .findings
         .iter()
         .any(|f| f.id == FindingId::DnsTemporaryFailure));
+}
+
+/// The STARTTLS probe against a real Postfix: each listener's verdict, under an enforce policy
+/// (probe.example) and without MTA-STS (optional.example).
+#[tokio::test]
+#[ignore = "needs postfix (apt postfix)"]
+async fn starttls_probe_against_postfix() {
+    use mailwhy::transport::ProbeOptions;
+    use mailwhy_tests::postfix::Postfix;
+    let pf = Postfix::start();
+    let zones = zone_server(&fixture("transport/zones")).await;
+    let server = PolicyServer::start(&fixture("transport/https"));
+    let ctx = Context::new(dns_for(zones.addr()));
+    let fetch = FetchOptions {
+        port: server.port,
+        timeout: Duration::from_secs(5),
+        ..FetchOptions::default()
+    }
+    .with_ca_file(&server.ca_file)
+    .unwrap();
+    let ca = std::fs::read(pf.ca_file()).unwrap();
+    let roots: Vec<_> = rustls_pki_pem(&ca);
+    let probe = |port| ProbeOptions {
+        port,
+        timeout: Duration::from_secs(5),
+        roots: roots.clone(),
+    };
+    let cases = [
+        (
+            "probe.example",
+            pf.good_port,
+            vec![],
+            Verdict::NoProblemFound,
+        ),
+        (
+            "probe.example",
+            pf.expired_port,
+            vec![(FindingId::TransportMxCertificateInvalid, Severity::Error)],
+            Verdict::ProblemFound,
+        ),
+        (
+            "probe.example",
+            pf.wrong_name_port,
+            vec![(FindingId::TransportMxCertificateInvalid, Severity::Error)],
+            Verdict::ProblemFound,
+        ),
+        (
+            "probe.example",
+            pf.plain_port,
+            vec![(FindingId::TransportStarttlsMissing, Severity::Error)],
+            Verdict::ProblemFound,
+        ),
+        (
+            "optional.example",
+            pf.expired_port,
+            vec![(FindingId::TransportMxCertificateInvalid, Severity::Warning)],
+            Verdict::NoProblemFound,
+        ),
+    ];
+    for (domain, port, want, verdict) in cases {
+        let opts = probe(port);
+        let (_, facts) = transport::checks(&ctx, domain, &fetch, Some(&opts)).await;
+        let r = transport::report(&ctx, domain, &fetch, Some(&opts)).await;
+        assert_eq!(
+            ids(&r),
+            want,
+            "{domain}:{port}: {:?}\n{}",
+            r.findings,
+            pf.logs()
+        );
+        assert_eq!(r.verdict, verdict, "{domain}:{port}");
+        let p = &facts.probes[0];
+        assert!(
+            p.banner
+                .as_deref()
+                .unwrap_or("")
+                .contains("mx.probe.example"),
+            "{p:?}"
+        );
+        assert_eq!(
+            p.transcript.last().map(String::as_str),
+            Some("C: QUIT"),
+            "{p:?}"
+        );
+        assert!(
+            !p.transcript.iter().any(|l| l.contains("MAIL FROM")),
+            "{p:?}"
+        );
+        if port == pf.good_port {
+            assert!(p.tls.as_deref().unwrap().starts_with("TLS 1."), "{p:?}");
+        }
+    }
+    // A closed port: the connect step is inconclusive, never "no problem".
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let r = transport::report(&ctx, "probe.example", &fetch, Some(&probe(closed))).await;
+    assert_eq!(r.verdict, Verdict::Inconclusive);
+    let step = r
+        .checks
+        .iter()
+        .find(|c| c.name == "smtp-connect mx.probe.example")
+        .unwrap();
+    assert_eq!(step.status, CheckStatus::Inconclusive);
+}
+
+fn rustls_pki_pem(pem: &[u8]) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
 }

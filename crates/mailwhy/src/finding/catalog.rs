@@ -1341,4 +1341,24 @@ catalog! {
         why: "Senders send no TLS reports for the domain, so delivery failures under MTA-STS or \
               DANE go unseen.",
         fix: "Publish exactly one record of the form \"v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN\".";
+
+    TransportStarttlsMissing = "transport.starttls-missing", Warning, "an MX host does not offer STARTTLS",
+        what: "The STARTTLS probe (--probe) connected to the MX host, and its EHLO answer did not \
+               list STARTTLS. An error when the domain's MTA-STS policy is in enforce mode, a \
+               warning otherwise.",
+        why: "Senders that require TLS to this domain (its enforce MTA-STS policy, DANE, or their \
+              own rules such as Exchange Online's 5.7.321 starttls-not-supported) queue the mail \
+              and eventually bounce it.",
+        fix: "The domain's mail admin enables STARTTLS on the MX (Postfix: smtpd_tls_security_level \
+              = may with a certificate and key), or points the MX at a host that offers it.";
+
+    TransportMxCertificateInvalid = "transport.mx-certificate-invalid", Warning, "an MX host's certificate does not pass validation",
+        what: "After STARTTLS, the MX host presented a certificate that is expired, not valid yet, \
+               does not name the MX host, or does not chain to a trusted root. An error when the \
+               domain's MTA-STS policy is in enforce mode, a warning otherwise.",
+        why: "Senders that validate certificates for this domain (MTA-STS enforce, DANE-TA, \
+              Exchange Online's 5.7.322 certificate-expired) refuse the host: mail queues and \
+              bounces, while senders doing opportunistic TLS still deliver.",
+        fix: "Renew the MX certificate, or issue it for the MX host name the domain publishes, from \
+              a CA that senders trust; include the intermediate certificates.";
 }

@@ -11,6 +11,7 @@
 //! are not here yet.
 
 pub mod fetch;
+pub mod probe;
 pub mod sts;
 pub mod tlsrpt;
 
@@ -23,6 +24,7 @@ use crate::report::{Report, Stats};
 use crate::sanitize;
 
 pub use fetch::{FetchError, FetchOptions};
+pub use probe::{MxProbe, ProbeOptions};
 pub use sts::{Mode, Policy, StsRecord, SyntaxError};
 pub use tlsrpt::TlsRptRecord;
 
@@ -73,6 +75,9 @@ pub struct TransportFacts {
     pub mx_not_covered: Vec<String>,
     /// The TLS-RPT `rua` URIs, when the record parsed.
     pub tls_rpt: Option<Vec<String>>,
+    /// With `--probe`: what each MX host did (STARTTLS, TLS, certificate).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<MxProbe>,
 }
 
 /// Runs every transport check on `domain`; one outcome per step, and the facts.
@@ -80,6 +85,7 @@ pub async fn checks(
     ctx: &Context,
     domain: &str,
     opts: &FetchOptions,
+    probe: Option<&ProbeOptions>,
 ) -> (Vec<CheckOutcome>, TransportFacts) {
     let mut facts = TransportFacts::default();
     let mut outcomes = vec![];
@@ -359,12 +365,114 @@ pub async fn checks(
             outcomes.push(c.done(detail));
         }
     }
+    if let Some(popts) = probe {
+        probe_all(
+            ctx,
+            domain,
+            popts,
+            policy.as_ref().filter(|_| record.is_some()),
+            &mut outcomes,
+            &mut facts,
+        )
+        .await;
+    }
     (outcomes, facts)
 }
 
-/// The `mailwhy transport DOMAIN` report.
-pub async fn report(ctx: &Context, domain: &str, opts: &FetchOptions) -> Report {
-    let (outcomes, facts) = checks(ctx, domain, opts).await;
+/// The STARTTLS probe of every MX host; a missing STARTTLS or a bad certificate is an error
+/// when an `enforce` policy applies (senders then refuse the host), a warning otherwise (most
+/// senders fall back to plain or unverified TLS).
+async fn probe_all(
+    ctx: &Context,
+    domain: &str,
+    opts: &ProbeOptions,
+    policy: Option<&Policy>,
+    outcomes: &mut Vec<CheckOutcome>,
+    facts: &mut TransportFacts,
+) {
+    let hosts: Vec<String> = match ctx.dns.query(domain, RecordType::MX).await {
+        Ok(a) if a.outcome.is_temporary_failure() => {
+            let mut c = CheckOutcome::start("smtp-probe");
+            c.dns_failure(&a, "the MX hosts to probe");
+            outcomes.push(c.done("MX lookup failed"));
+            return;
+        }
+        Ok(a) => a
+            .mx()
+            .into_iter()
+            .map(|(_, h)| h.trim_end_matches('.').to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect(),
+        Err(e) => {
+            outcomes.push(CheckOutcome::inconclusive(
+                "smtp-probe",
+                format!("{domain}: {e}"),
+            ));
+            return;
+        }
+    };
+    if hosts.is_empty() {
+        outcomes.push(CheckOutcome::skipped(
+            "smtp-probe",
+            "the domain has no MX hosts",
+        ));
+        return;
+    }
+    let enforce = policy.is_some_and(|p| p.mode == Mode::Enforce);
+    let severity = if enforce {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let consequence = if enforce {
+        "Under the domain's enforce MTA-STS policy, senders will not deliver to this host."
+    } else {
+        "Senders that require TLS (an MTA-STS or DANE policy, or their own rules) will not deliver to this host."
+    };
+    for host in hosts {
+        let (mut steps, seen) = probe::probe_mx(ctx, &host, opts).await;
+        let mut found = vec![];
+        if seen.starttls_offered == Some(false) {
+            found.push(
+                Finding::new(
+                    FindingId::TransportStarttlsMissing,
+                    format!(
+                        "MX {} does not offer STARTTLS after EHLO. {consequence}",
+                        sanitize::line(&host)
+                    ),
+                )
+                .with_severity(severity)
+                .with_evidence(
+                    json!({ "host": host, "address": seen.address, "transcript": seen.transcript }),
+                ),
+            );
+        }
+        if let Some(problem) = &seen.certificate_problem {
+            found.push(
+                Finding::new(
+                    FindingId::TransportMxCertificateInvalid,
+                    format!("MX {}: {problem}. {consequence}", sanitize::line(&host)),
+                )
+                .with_severity(severity)
+                .with_evidence(json!({ "host": host, "address": seen.address, "tls": seen.tls, "problem": problem })),
+            );
+        }
+        if let Some(last) = steps.last_mut() {
+            last.findings.extend(found);
+        }
+        outcomes.extend(steps);
+        facts.probes.push(seen);
+    }
+}
+
+/// The `mailwhy transport DOMAIN` report; `probe` runs the STARTTLS probe of every MX.
+pub async fn report(
+    ctx: &Context,
+    domain: &str,
+    opts: &FetchOptions,
+    probe: Option<&ProbeOptions>,
+) -> Report {
+    let (outcomes, facts) = checks(ctx, domain, opts, probe).await;
     Report::from_outcomes(domain, outcomes, Stats::default())
         .with_data(serde_json::to_value(&facts).unwrap_or_default())
 }

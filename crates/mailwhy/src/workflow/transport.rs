@@ -3,7 +3,7 @@
 
 use crate::check::Context;
 use crate::report::Report;
-use crate::transport::FetchOptions;
+use crate::transport::{FetchOptions, ProbeOptions};
 
 use super::Run;
 
@@ -14,11 +14,19 @@ pub struct TransportRequest {
     pub domain: String,
     /// How the MTA-STS policy is fetched (port, time limit, trusted roots).
     pub fetch: FetchOptions,
+    /// The STARTTLS probe of every MX (opt-in: `None` never connects to an MX).
+    pub probe: Option<ProbeOptions>,
 }
 
 /// The transport report.
 pub async fn transport(ctx: &Context, request: &TransportRequest) -> Report {
     let run = Run::start(ctx);
-    let report = crate::transport::report(&run.ctx, &request.domain, &request.fetch).await;
+    let report = crate::transport::report(
+        &run.ctx,
+        &request.domain,
+        &request.fetch,
+        request.probe.as_ref(),
+    )
+    .await;
     run.finish(report)
 }
