@@ -32,6 +32,33 @@ pub use tlsrpt::TlsRptRecord;
 /// policy lapses between a sender's daily refreshes.
 pub const MAX_AGE_SHORT: u64 = 86_400;
 
+/// Words in a bounce or delivery log that point at the recipient's TLS rules (the reply texts
+/// of `formats/transport-security.md` §4: Exchange Online's 5.7.321-5.7.325 and "MTA-STS
+/// validation", Postfix's "TLS is required", Gmail's "TLS Negotiation failed"). Matched
+/// case-insensitively anywhere; a false match only runs the check once more.
+pub const BOUNCE_WORDS: &[&str] = &[
+    "starttls",
+    "mta-sts",
+    "tlsa",
+    "dane",
+    "dnssec",
+    "certificate",
+    "tls is required",
+    "tls negotiation",
+    "requires encryption",
+    "5.7.321",
+    "5.7.322",
+    "5.7.323",
+    "5.7.324",
+    "5.7.325",
+];
+
+/// True when `text` names STARTTLS, MTA-STS, DANE or a certificate failure ([`BOUNCE_WORDS`]).
+pub fn mentions_transport(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    BOUNCE_WORDS.iter().any(|w| lower.contains(w))
+}
+
 /// The TXT records of `name` that begin with `prefix`, or the failure that hid them.
 async fn tagged_txt(
     ctx: &Context,
