@@ -160,6 +160,16 @@ impl Postfix {
         self.dir.path().join("ca.pem")
     }
 
+    /// The valid certificate's DER (for a TLSA record that matches it).
+    pub fn good_cert_der(&self) -> Vec<u8> {
+        use rustls::pki_types::pem::PemObject;
+        let pem = std::fs::read(self.dir.path().join("good.pem")).expect("good.pem");
+        rustls::pki_types::CertificateDer::from_pem_slice(&pem)
+            .expect("PEM")
+            .as_ref()
+            .to_vec()
+    }
+
     /// Postfix's log so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("maillog")).unwrap_or_default()

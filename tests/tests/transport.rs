@@ -242,6 +242,33 @@ async fn starttls_probe_against_postfix() {
             assert!(p.tls.as_deref().unwrap().starts_with("TLS 1."), "{p:?}");
         }
     }
+    // DANE: a 3 1 1 record for the key Postfix presents matches; the published one at
+    // dane.example does not. Both stay inconclusive: the DNSSEC state is unknown.
+    let record = transport::dane::record_for(&pf.good_cert_der()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("probe.example.zone"),
+        format!("$TTL 300\n@ IN MX 10 mx.probe.example.\nmx IN A 127.0.0.1\n_25._tcp.mx IN TLSA {record}\n"),
+    )
+    .unwrap();
+    let dz = zone_server(dir.path()).await;
+    let dctx = Context::new(dns_for(dz.addr()));
+    let r = transport::report(&dctx, "probe.example", &fetch, Some(&probe(pf.good_port))).await;
+    let dane = r
+        .checks
+        .iter()
+        .find(|c| c.name == "dane mx.probe.example")
+        .unwrap();
+    assert!(dane.detail.contains("one matches"), "{dane:?}");
+    assert_eq!(dane.status, CheckStatus::Inconclusive);
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    let r = transport::report(&ctx, "dane.example", &fetch, Some(&probe(pf.good_port))).await;
+    assert!(
+        ids(&r).contains(&(FindingId::TransportTlsaMismatch, Severity::Error)),
+        "{:?}",
+        r.findings
+    );
+
     // A closed port: the connect step is inconclusive, never "no problem".
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -1361,4 +1361,25 @@ catalog! {
               bounces, while senders doing opportunistic TLS still deliver.",
         fix: "Renew the MX certificate, or issue it for the MX host name the domain publishes, from \
               a CA that senders trust; include the intermediate certificates.";
+
+    TransportTlsaUnusable = "transport.tlsa-unusable", Warning, "a DANE TLSA record of an MX host cannot be used",
+        what: "A TLSA record at _25._tcp.MX has a usage other than DANE-TA(2) or DANE-EE(3) (PKIX-TA(0) \
+               and PKIX-EE(1) are not used for SMTP, RFC 7672 §3.1.3), an undefined selector or \
+               matching type, data of the wrong length, or does not parse.",
+        why: "Senders ignore unusable records; when every record of the host is unusable, DANE \
+              senders still require TLS but authenticate nothing, and a key rollover planned on \
+              these records will not protect anything.",
+        fix: "Publish \"3 1 1 <SHA-256 of the MX key's SubjectPublicKeyInfo>\" (and a second record \
+              for the next key before a rollover), in a DNSSEC-signed zone.";
+
+    TransportTlsaMismatch = "transport.tlsa-mismatch", Error, "no DANE TLSA record matches the MX certificate",
+        what: "The STARTTLS probe (--probe) saw the MX host's certificate chain, and none of the \
+               host's usable TLSA records at _25._tcp.MX matches it (DANE-EE against the leaf, \
+               DANE-TA against the issuers).",
+        why: "In a DNSSEC-signed zone, DANE-validating senders (Exchange Online, Postfix with dane, \
+              many providers) refuse the host and queue the mail (5.7.323 tlsa-invalid) until it \
+              expires: typically after a certificate renewal with a new key.",
+        fix: "Publish a TLSA record for the key the MX presents now (3 1 1 <SHA-256 of its \
+              SubjectPublicKeyInfo>) and wait for the old record's TTL, or put the previous key \
+              back; publish the next key's record before each rollover.";
 }

@@ -10,6 +10,7 @@
 //! inconclusive, never "no problem". The STARTTLS probe and DANE (issue #21, parts 3 and 4)
 //! are not here yet.
 
+pub mod dane;
 pub mod fetch;
 pub mod probe;
 pub mod sts;
@@ -102,6 +103,10 @@ pub struct TransportFacts {
     pub mx_not_covered: Vec<String>,
     /// The TLS-RPT `rua` URIs, when the record parsed.
     pub tls_rpt: Option<Vec<String>>,
+    /// Each MX host with TLSA records: `{host, records, dnssec}`; `dnssec` is always `unknown`
+    /// (mailwhy does not validate DNSSEC).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dane: Vec<serde_json::Value>,
     /// With `--probe`: what each MX host did (STARTTLS, TLS, certificate).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<MxProbe>,
@@ -403,7 +408,115 @@ pub async fn checks(
         )
         .await;
     }
+    dane_checks(ctx, domain, &mut outcomes, &mut facts).await;
     (outcomes, facts)
+}
+
+/// DANE for each MX host: its TLSA records, whether they are usable, and with the probe's chain
+/// whether one matches. The DNSSEC state is unknown (mailwhy does not validate), so a host with
+/// TLSA records leaves its check inconclusive: whether senders apply the records (secure) or
+/// defer all mail (bogus) cannot be told from here.
+async fn dane_checks(
+    ctx: &Context,
+    domain: &str,
+    outcomes: &mut Vec<CheckOutcome>,
+    facts: &mut TransportFacts,
+) {
+    let hosts: Vec<String> = match ctx.dns.query(domain, RecordType::MX).await {
+        Ok(a) => a
+            .mx()
+            .into_iter()
+            .map(|(_, h)| h.trim_end_matches('.').to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect(),
+        Err(_) => return,
+    };
+    for host in hosts {
+        let name = format!("_25._tcp.{host}");
+        let mut c = CheckOutcome::start(&format!("dane {host}"));
+        let answer = match ctx.dns.query(&name, RecordType::TLSA).await {
+            Ok(a) => a,
+            Err(e) => {
+                c.inconclusive(format!("{name}: {e}"));
+                outcomes.push(c.done("not a name that can be looked up"));
+                continue;
+            }
+        };
+        if c.dns_failure(&answer, "the MX host's DANE TLSA records") {
+            outcomes.push(c.done("TLSA lookup failed"));
+            continue;
+        }
+        let texts: Vec<String> = answer
+            .records()
+            .filter_map(|d| match d {
+                crate::dns::Data::Other { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        if texts.is_empty() {
+            outcomes.push(c.done(format!(
+                "no TLSA records at {name}: no DANE for this host (DNSSEC state of the denial not validated)"
+            )));
+            continue;
+        }
+        let records: Vec<(String, Option<dane::Tlsa>)> = texts
+            .iter()
+            .map(|t| (t.clone(), dane::Tlsa::parse(t)))
+            .collect();
+        let usable: Vec<&dane::Tlsa> = records
+            .iter()
+            .filter_map(|(_, r)| r.as_ref())
+            .filter(|r| r.unusable().is_none())
+            .collect();
+        for (text, r) in &records {
+            let why = match r {
+                None => {
+                    Some("it does not parse as usage selector matching-type hex-data".to_string())
+                }
+                Some(r) => r.unusable(),
+            };
+            if let Some(why) = why {
+                c.push(
+                    Finding::new(
+                        FindingId::TransportTlsaUnusable,
+                        format!("The TLSA record {} at {name}: {why}.", sanitize::line(text)),
+                    )
+                    .with_evidence(json!({ "name": name, "record": text, "problem": why })),
+                );
+            }
+        }
+        let probed = facts
+            .probes
+            .iter()
+            .find(|p| p.host == host && !p.chain.is_empty());
+        let mut detail = format!("{} TLSA record(s), {} usable", records.len(), usable.len());
+        if let Some(p) = probed {
+            if !usable.is_empty() {
+                if usable.iter().any(|r| r.matches(&p.chain)) {
+                    detail.push_str(", one matches the presented certificate chain");
+                } else {
+                    c.push(
+                        Finding::new(
+                            FindingId::TransportTlsaMismatch,
+                            format!(
+                                "No usable TLSA record at {name} matches the certificate chain {} presents. DANE-validating senders (Exchange Online: 5.7.323 tlsa-invalid) will not deliver to it if the records are DNSSEC-signed.",
+                                sanitize::line(&host)
+                            ),
+                        )
+                        .with_evidence(json!({ "name": name, "records": texts, "host": host })),
+                    );
+                    detail.push_str(", none matches the presented certificate chain");
+                }
+            }
+        }
+        c.inconclusive(format!(
+            "{name} has TLSA records, but mailwhy does not validate DNSSEC: whether senders apply them (secure), ignore them (insecure) or defer all mail to the host (bogus) is unknown"
+        ));
+        facts
+            .dane
+            .push(json!({ "host": host, "records": texts, "dnssec": "unknown" }));
+        outcomes.push(c.done(detail));
+    }
 }
 
 /// The STARTTLS probe of every MX host; a missing STARTTLS or a bad certificate is an error

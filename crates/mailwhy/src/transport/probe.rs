@@ -53,6 +53,9 @@ pub struct MxProbe {
     pub failed_step: Option<String>,
     /// The conversation (sanitized), `C:` and `S:` lines.
     pub transcript: Vec<String>,
+    /// The certificate chain presented (DER, leaf first), for DANE matching.
+    #[serde(skip)]
+    pub chain: Vec<Vec<u8>>,
 }
 
 /// Records WebPKI's verdict instead of failing the handshake.
@@ -60,6 +63,7 @@ pub struct MxProbe {
 struct Recording {
     webpki: Arc<rustls::client::WebPkiServerVerifier>,
     verdict: Mutex<Option<Result<(), rustls::Error>>>,
+    chain: Mutex<Vec<Vec<u8>>>,
 }
 
 impl ServerCertVerifier for Recording {
@@ -77,6 +81,12 @@ impl ServerCertVerifier for Recording {
             .map(|_| ());
         if let Ok(mut v) = self.verdict.lock() {
             *v = Some(r);
+        }
+        if let Ok(mut c) = self.chain.lock() {
+            *c = std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|d| d.as_ref().to_vec())
+                .collect();
         }
         Ok(ServerCertVerified::assertion())
     }
@@ -321,6 +331,7 @@ async fn run(ctx: &Context, host: &str, opts: &ProbeOptions, s: &mut Session<'_>
     let verifier = Arc::new(Recording {
         webpki,
         verdict: Mutex::new(None),
+        chain: Mutex::new(vec![]),
     });
     let config = match rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -363,6 +374,7 @@ async fn run(ctx: &Context, host: &str, opts: &ProbeOptions, s: &mut Session<'_>
     let summary = format!("{version} {suite}").trim().to_string();
     s.facts.tls = Some(summary.clone());
     let verdict = verifier.verdict.lock().ok().and_then(|mut v| v.take());
+    s.facts.chain = verifier.chain.lock().map(|c| c.clone()).unwrap_or_default();
     s.facts.certificate_problem = match verdict {
         Some(Ok(())) => None,
         Some(Err(e)) => Some(cert_problem(&e)),
