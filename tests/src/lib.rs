@@ -3,6 +3,8 @@
 //! `mailwhy` binary.
 
 pub mod dovecot;
+pub mod https;
+pub mod postfix;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

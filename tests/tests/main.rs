@@ -18,3 +18,4 @@ mod received_auth;
 mod spf_conformance;
 mod spf_findings;
 mod spf_properties;
+mod transport;

@@ -35,6 +35,13 @@ pub struct InputArgs {
     /// config, else mailwhy's table)
     #[arg(long = "blocklist-zone", value_name = "ZONE")]
     blocklist_zones: Vec<String>,
+    /// Trust only these CA certificates (PEM) for the recipient's MTA-STS policy host and, with
+    /// --probe, its MX hosts (private or test CAs)
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// For tests: fetch MTA-STS policies from this port instead of 443
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    https_port: Option<u16>,
 }
 
 /// The inputs after the config file's defaults are applied and `--now` is read.
@@ -56,6 +63,7 @@ pub struct Inputs {
     pub book: Option<std::sync::Arc<mailwhy::delivery::book::Book>>,
     /// The DNS blocklists (empty: the default table).
     pub blocklists: Vec<mailwhy::blocklist::List>,
+    pub transport: mailwhy::transport::FetchOptions,
 }
 
 impl InputArgs {
@@ -76,6 +84,17 @@ impl InputArgs {
             now: self.now.as_deref().map(crate::parse_now).transpose()?,
             book: None,
             blocklists: crate::commands::blocklist::lists(settings, &self.blocklist_zones)?,
+            transport: {
+                let fetch = mailwhy::transport::FetchOptions {
+                    port: self.https_port.unwrap_or(443),
+                    timeout: std::time::Duration::from_secs(30),
+                    ..Default::default()
+                };
+                match &self.ca_file {
+                    Some(f) => fetch.with_ca_file(f)?,
+                    None => fetch,
+                }
+            },
         })
     }
 }
@@ -108,7 +127,9 @@ impl Inputs {
         if let Some(book) = &self.book {
             b = b.delivery_book(book.clone());
         }
-        Ok(b.build().await?)
+        Ok(b.build()
+            .await?
+            .with_transport(self.transport.clone(), None))
     }
 
     /// Modification time and size of each input file (a missing file counts as a change too).

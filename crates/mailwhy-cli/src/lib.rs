@@ -110,6 +110,8 @@ enum Command {
     Reports(commands::reports::ReportsArgs),
     /// Check a domain's SPF record and which IPs it authorizes, with a full trace
     Spf(commands::spf::SpfArgs),
+    /// Check a recipient domain's MTA-STS record and policy against its MX hosts, and its TLS-RPT record
+    Transport(commands::transport::TransportArgs),
     /// Serve the checks over HTTP: a JSON API and a web page for support agents
     ///
     /// The page is at `/`. The API answers with the same schema_version 1 reports:
@@ -206,6 +208,7 @@ fn dispatch(cli: Cli) -> Result<u8, CliError> {
         Command::Message(a) => commands::message::run(&g, a),
         Command::Bounce(a) => commands::bounce::run(&g, a),
         Command::Spf(a) => commands::spf::run(&g, a),
+        Command::Transport(a) => commands::transport::run(&g, a),
         Command::Events(a) => commands::events::run(&g, a),
         Command::Reports(a) => commands::reports::run(&g, a),
         Command::Auth(a) => commands::auth::run(&g, a),

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use mailwhy_tests::dovecot::{scripted_server, Dovecot, USER};
+use mailwhy_tests::postfix::Postfix;
 use mailwhy_tests::{workspace, Fault, FaultResponder};
 use serde::Deserialize;
 
@@ -41,6 +42,7 @@ const REPORT_COMMANDS: &[&str] = &[
     "events",
     "blocklist",
     "reports",
+    "transport",
 ];
 
 /// Options the runner sets itself; a case gives them through its own fields instead.
@@ -71,6 +73,13 @@ struct Case {
     env: BTreeMap<String, String>,
     /// A POP3 endpoint on loopback for `pop3 --probe`.
     pop3_server: Option<Pop3Server>,
+    /// A directory of MTA-STS policy files (relative to the case) served by a real HTTPS
+    /// server on loopback (`mailwhy_tests::https`); `{https_port}` and `{ca_file}` in `args`
+    /// become its port and its test CA.
+    https_root: Option<String>,
+    /// An SMTP server on loopback for `transport --probe`; `{smtp_port}` and `{smtp_ca_file}`
+    /// in `args` become its port and CA.
+    smtp_server: Option<SmtpServer>,
     /// Finding ids the output must contain; the case's own id among them.
     expect_ids: Vec<String>,
     /// The exit code (0 no problem, 1 a problem, 3 inconclusive).
@@ -96,6 +105,16 @@ enum Pop3Server {
     PlainGreeting,
     /// A real Dovecot (`{port}` is its implicit-TLS port, `{plain_port}` its STLS port).
     Dovecot,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum SmtpServer {
+    /// A loopback listener that greets and answers EHLO without STARTTLS.
+    NoStarttls,
+    /// A real Postfix whose certificate expired (`mailwhy_tests::postfix`; these cases run only
+    /// in the ignored Postfix test).
+    PostfixExpired,
 }
 
 /// The JSON report, strictly (schema_version 1 plus the optional `data`).
@@ -312,6 +331,7 @@ async fn run_case(
     case: Case,
     registered: &BTreeSet<String>,
     dovecot: Option<&DovecotInfo>,
+    postfix: Option<&Postfix>,
 ) -> Result<(), String> {
     let mut vars: Vec<(&str, String)> = Vec::new();
     match case.pop3_server {
@@ -340,6 +360,35 @@ async fn run_case(
             vars.push(("{user}", USER.to_string()));
         }
     }
+    match case.smtp_server {
+        None => {}
+        Some(SmtpServer::NoStarttls) => {
+            let port = scripted_server(
+                "220 mx.optional.example ESMTP\r\n",
+                |line| match line.to_ascii_uppercase().get(..4) {
+                    Some("EHLO") => "250-mx.optional.example\r\n250 PIPELINING\r\n".into(),
+                    Some("QUIT") => "221 2.0.0 Bye\r\n".into(),
+                    _ => "502 5.5.2 Error: command not recognized\r\n".into(),
+                },
+                4,
+            );
+            vars.push(("{smtp_port}", port.to_string()));
+        }
+        Some(SmtpServer::PostfixExpired) => {
+            let p = postfix.ok_or_else(|| format!("{id}: needs Postfix"))?;
+            vars.push(("{smtp_port}", p.expired_port.to_string()));
+            vars.push(("{smtp_ca_file}", p.ca_file().display().to_string()));
+        }
+    }
+    let _https = match &case.https_root {
+        Some(root) => {
+            let server = mailwhy_tests::https::PolicyServer::start(&dir.join(root));
+            vars.push(("{https_port}", server.port.to_string()));
+            vars.push(("{ca_file}", server.ca_file.display().to_string()));
+            Some(server)
+        }
+        None => None,
+    };
     let mut args: Vec<String> = case
         .args
         .iter()
@@ -347,7 +396,7 @@ async fn run_case(
         .collect();
     if let Some(a) = args.iter().find(|a| a.contains('{') && a.contains('}')) {
         return Err(format!(
-            "{id}: {a:?} has a placeholder this case's pop3_server does not fill"
+            "{id}: {a:?} has a placeholder this case's pop3_server, https_root or smtp_server does not fill"
         ));
     }
     args.extend(["--format".into(), "json".into()]);
@@ -537,9 +586,10 @@ async fn run_all(
     all: Vec<(String, PathBuf, Case)>,
     registered: &BTreeSet<String>,
     dovecot: Option<&DovecotInfo>,
+    postfix: Option<&Postfix>,
 ) -> Vec<String> {
     futures::stream::iter(all)
-        .map(|(id, dir, case)| run_case(id, dir, case, registered, dovecot))
+        .map(|(id, dir, case)| run_case(id, dir, case, registered, dovecot, postfix))
         .buffer_unordered(CONCURRENCY)
         .filter_map(|r| async move { r.err() })
         .collect()
@@ -551,15 +601,18 @@ async fn every_case_triggers_its_finding_id() {
     let registered = registered_ids();
     let mut failures = Vec::new();
     let all = cases(
-        |c| c.pop3_server != Some(Pop3Server::Dovecot),
+        |c| {
+            c.pop3_server != Some(Pop3Server::Dovecot)
+                && c.smtp_server != Some(SmtpServer::PostfixExpired)
+        },
         &mut failures,
     );
     let count = all.len();
     let started = Instant::now();
-    failures.extend(run_all(all, &registered, None).await);
+    failures.extend(run_all(all, &registered, None, None).await);
     failures.sort();
     println!(
-        "findings: {count} cases run in {:.1} s, {} failed (cases with pop3_server = \"dovecot\" run in dovecot_cases_trigger_their_finding_ids)",
+        "findings: {count} cases run in {:.1} s, {} failed (cases with pop3_server = \"dovecot\" run in dovecot_cases_trigger_their_finding_ids, smtp_server = \"postfix-expired\" in postfix_cases_trigger_their_finding_ids)",
         started.elapsed().as_secs_f64(),
         failures.len()
     );
@@ -582,11 +635,31 @@ async fn dovecot_cases_trigger_their_finding_ids() {
         plain_port: d.plain_port,
         ca_file: d.ca_file().display().to_string(),
     };
-    failures.extend(run_all(all, &registered, Some(&info)).await);
+    failures.extend(run_all(all, &registered, Some(&info), None).await);
     assert!(
         failures.is_empty(),
         "{}\n--- dovecot logs ---\n{}",
         failures.join("\n"),
         d.logs()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs postfix (apt postfix)"]
+async fn postfix_cases_trigger_their_finding_ids() {
+    let registered = registered_ids();
+    let mut failures = Vec::new();
+    let all = cases(
+        |c| c.smtp_server == Some(SmtpServer::PostfixExpired),
+        &mut failures,
+    );
+    assert!(!all.is_empty(), "no case asks for Postfix");
+    let p = Postfix::start();
+    failures.extend(run_all(all, &registered, None, Some(&p)).await);
+    assert!(
+        failures.is_empty(),
+        "{}\n--- postfix log ---\n{}",
+        failures.join("\n"),
+        p.logs()
     );
 }

@@ -33,6 +33,9 @@ struct Ticket {
     /// as `reports` to the endpoint).
     #[serde(default)]
     reports: Vec<String>,
+    /// A directory of MTA-STS policies served by a real HTTPS server on loopback
+    /// (`mailwhy_tests::https`), reached with `--https-port` and `--ca-file`.
+    https_root: Option<String>,
     expect_first: Option<String>,
     expect_first_class: Option<String>,
     expect_ids: Vec<String>,
@@ -160,6 +163,16 @@ async fn every_ticket_gives_the_expected_diagnosis() {
             "--format".into(),
             "json".into(),
         ]);
+        let _https = t.https_root.as_ref().map(|root| {
+            let server = mailwhy_tests::https::PolicyServer::start(&dir.join(root));
+            inputs.extend([
+                "--https-port".into(),
+                server.port.to_string(),
+                "--ca-file".into(),
+                server.ca_file.display().to_string(),
+            ]);
+            server
+        });
         args.extend(inputs.iter().cloned());
         for m in &t.messages {
             args.extend(["--message".into(), rel(dir, m)]);

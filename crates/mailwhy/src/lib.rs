@@ -107,6 +107,7 @@ pub mod routing;
 pub mod sanitize;
 pub mod spf;
 pub(crate) mod text;
+pub mod transport;
 pub mod workflow;
 
 pub use directory::{DirectoryError, UserDirectory};

@@ -28,6 +28,13 @@ pub struct DiagnoseArgs {
     /// covering the 14 days before the ticket are evidence
     #[arg(long, value_name = "FILE")]
     reports: Vec<PathBuf>,
+    /// Also probe the recipient domain's MX hosts (STARTTLS, TLS, certificate; no mail is sent)
+    /// and run its transport check; off by default
+    #[arg(long)]
+    probe: bool,
+    /// For tests: probe the MX hosts on this port instead of 25 (with --probe)
+    #[arg(long, value_name = "N", requires = "probe")]
+    smtp_port: Option<u16>,
 }
 
 pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, CliError> {
@@ -56,8 +63,20 @@ pub fn run(settings: &Settings, args: DiagnoseArgs) -> Result<u8, CliError> {
             }));
         }
     }
+    if args.smtp_port == Some(0) {
+        return Err(CliError::Usage("--smtp-port: 0 is not a port".into()));
+    }
+    let fetch = inputs.transport.clone();
+    let probe = args.probe.then(|| mailwhy::transport::ProbeOptions {
+        port: args.smtp_port.unwrap_or(25),
+        timeout: std::time::Duration::from_secs(30),
+        roots: fetch.roots.clone(),
+    });
     crate::runtime().block_on(async {
-        let d = inputs.diagnoser(settings, true).await?;
+        let d = inputs
+            .diagnoser(settings, true)
+            .await?
+            .with_transport(fetch, probe);
         if !settings.quiet {
             // The report lists them too (`directory.rows-skipped`), so `-q` hides nothing.
             let file = d.directory_file().unwrap_or("directory");

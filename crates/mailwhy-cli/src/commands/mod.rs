@@ -16,3 +16,4 @@ pub mod pop3;
 pub mod reports;
 pub mod serve;
 pub mod spf;
+pub mod transport;

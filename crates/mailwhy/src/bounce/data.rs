@@ -47,6 +47,11 @@ pub(crate) const PATTERNS: &[(Reason, Strength, &str, &[&str])] = &[
         "tls session failure", "tls error on connection", "failed to start tls",
         "starttls is required to send mail", "tls required but not supported",
         "could not complete the tls handshake",
+        // Exchange Online's MTA-STS and DANE refusals (MS Learn NDR table 5.4.8, 5.7.5,
+        // 5.7.321-5.7.325; formats/transport-security.md §4): `mailwhy transport` checks them.
+        "failed mta-sts validation", "mta-sts validation failed", "starttls-not-supported",
+        "certificate-expired:", "certificate-host-mismatch", "tlsa-invalid", "dnssec-invalid",
+        "failed dane validation",
     ]),
     (MailerError, Specific, "local delivery agents (Postfix pipe/local, Sendmail prog, procmail, maildrop)", &[
         "mailer error", "mailer-error", "procmail", "maildrop", "command failed",

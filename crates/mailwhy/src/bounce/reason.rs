@@ -141,7 +141,7 @@ reasons! {
     MailerError = "mailererror", BounceMailerError, Soft, AfterFix,
         "The recipient's local delivery program failed: the recipient's mail admin must fix the mailbox's delivery (filters, forwarding scripts).";
     FailedStartTls = "failedstarttls", BounceFailedStartTls, Soft, AfterFix,
-        "The servers could not agree on TLS (STARTTLS failed or was required and not offered): the sending server's admin checks its TLS setup and certificates against the receiver's requirements; then resend.";
+        "The servers could not agree on TLS (STARTTLS failed or was required and not offered, or the recipient's MTA-STS or DANE policy refused its MX): `mailwhy transport DOMAIN --probe` checks the recipient domain's MTA-STS policy against its MX, the MX certificates and STARTTLS; the side at fault (the recipient's mail admin for its policy or certificate, the sending server's admin for its TLS setup) fixes it; then resend.";
     Suppressed = "suppressed", BounceSuppressed, Hard, AfterFix,
         "The sending service did not even try: the address is on its suppression list after an earlier hard bounce or complaint. Confirm the address with the person, remove it from the service's suppression list, then resend.";
     OnHold = "onhold", BounceOnHold, Soft, Later,

@@ -386,6 +386,11 @@ fn build_rdata(rtype: &str, toks: &[Token], origin: &Name) -> Result<RData, Stri
         s.parse::<u16>()
             .map_err(|_| format!("{rtype}: expected {what} (0-65535), found {s:?}"))
     };
+    let u8_at = |k: usize, what: &str| -> Result<u8, String> {
+        let s = toks[k].text_lossy();
+        s.parse::<u8>()
+            .map_err(|_| format!("{rtype}: expected {what} (0-255), found {s:?}"))
+    };
     Ok(match rtype {
         "A" => {
             need(1, "an IPv4 address")?;
@@ -438,6 +443,29 @@ fn build_rdata(rtype: &str, toks: &[Token], origin: &Name) -> Result<RData, Stri
                 name_at(3)?,
             ))
         }
+        "TLSA" => {
+            // RFC 6698 §2.2: usage selector matching-type, then the association data in hex
+            // (may be split over several tokens). Served as type 52 in its wire format.
+            if toks.len() < 4 {
+                return Err("TLSA needs usage, selector, matching type and hex data".into());
+            }
+            let mut wire = vec![
+                u8_at(0, "a certificate usage")?,
+                u8_at(1, "a selector")?,
+                u8_at(2, "a matching type")?,
+            ];
+            let hex: String = toks[3..].iter().map(|t| t.text_lossy()).collect();
+            if !hex.len().is_multiple_of(2) || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                return Err(format!("TLSA: {hex:?} is not hex data"));
+            }
+            for i in (0..hex.len()).step_by(2) {
+                wire.push(u8::from_str_radix(&hex[i..i + 2], 16).map_err(|e| e.to_string())?);
+            }
+            RData::Unknown {
+                code: RecordType::TLSA,
+                rdata: NULL::with(wire),
+            }
+        }
         "TXT" | "SPF" => {
             if toks.is_empty() {
                 return Err(format!("{rtype} needs at least one character-string"));
@@ -471,7 +499,7 @@ fn build_rdata(rtype: &str, toks: &[Token], origin: &Name) -> Result<RData, Stri
         }
         other => {
             return Err(format!(
-                "record type {other:?} is not supported by the zone loader (A, AAAA, MX, TXT, SPF, CNAME, NS, PTR, SOA, SRV are)"
+                "record type {other:?} is not supported by the zone loader (A, AAAA, MX, TXT, SPF, CNAME, NS, PTR, SOA, SRV, TLSA are)"
             ))
         }
     })

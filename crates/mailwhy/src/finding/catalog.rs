@@ -1267,4 +1267,131 @@ catalog! {
               selector's key and that the service signs with d= the From domain; for spf, add the \
               source IP's service to the SPF record of the envelope domain; then watch the next \
               reports.";
+    // ---- transport: the recipient domain's TLS rules (MTA-STS RFC 8461, TLS-RPT RFC 8460) ----
+
+    TransportMxNotCovered = "transport.mx-not-covered", Error, "an MX host is not covered by the domain's MTA-STS policy",
+        what: "The domain publishes an MTA-STS policy, and at least one of its MX hosts matches none \
+               of the policy's mx patterns (a pattern is a full name or \"*.\" plus a suffix, where \
+               \"*\" stands for exactly one left-most label). The evidence lists the patterns, the \
+               MX hosts and those not covered. An error in enforce mode, a warning in testing mode.",
+        why: "In enforce mode a sender that applies the policy never delivers to an MX the policy \
+              does not list (RFC 8461 §5): after an MX migration that forgot the policy, every \
+              message to the domain queues and bounces days later (\"MTA-STS validation failed\").",
+        fix: "Add an mx: line for each MX host to the policy file, publish it, and change the id= in \
+              the _mta-sts record so senders fetch the new policy; or point the MX back to a host \
+              the policy lists.";
+
+    TransportStsRecordInvalid = "transport.sts-record-invalid", Warning, "the MTA-STS record does not parse",
+        what: "The TXT record at _mta-sts.DOMAIN does not follow RFC 8461 §3.1 (\"v=STSv1; id=...\", \
+               the id 1 to 32 letters and digits), or there is more than one record beginning \
+               with v=STSv1. The detail names the column where the record stops matching.",
+        why: "Senders treat an invalid or duplicated record as no policy at all: the domain loses \
+              its MTA-STS protection, and senders that cached an older policy keep applying it \
+              without ever seeing a new id.",
+        fix: "Publish exactly one record of the form \"v=STSv1; id=20260101T000000;\" at \
+              _mta-sts.DOMAIN, with a new id whenever the policy changes.";
+
+    TransportStsRecordMissing = "transport.sts-record-missing", Warning, "an MTA-STS policy is served but no record announces it",
+        what: "https://mta-sts.DOMAIN/.well-known/mta-sts.txt serves a valid policy, but there is \
+               no v=STSv1 TXT record at _mta-sts.DOMAIN.",
+        why: "Senders look for the record first and fetch the policy only when it exists (RFC 8461 \
+              §3), so the policy has no effect; if the record was removed on purpose, cached \
+              policies still apply until their max_age runs out.",
+        fix: "Publish \"v=STSv1; id=...\" at _mta-sts.DOMAIN if the policy should apply, or take \
+              the policy down if MTA-STS was meant to be removed (mode: none first).";
+
+    TransportStsPolicyMissing = "transport.sts-policy-missing", Warning, "the MTA-STS record announces a policy that is not there",
+        what: "_mta-sts.DOMAIN has a valid record, but mta-sts.DOMAIN has no address or answers \
+               HTTP 404 at /.well-known/mta-sts.txt.",
+        why: "A sender without a cached policy delivers as if there were no MTA-STS; a sender that \
+              cached an earlier enforce policy keeps applying it, so a stale policy can block mail \
+              with no way for the domain to update it.",
+        fix: "Serve the policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt (text/plain, HTTP \
+              200, a certificate valid for mta-sts.DOMAIN), or remove the _mta-sts record.";
+
+    TransportStsFetchFailed = "transport.sts-fetch-failed", Error, "the MTA-STS policy could not be fetched",
+        what: "The record announces a policy, but fetching it failed: a certificate not valid for \
+               mta-sts.DOMAIN, a redirect (senders must not follow it), a status other than 200, a \
+               media type other than text/plain, a body over 64 KB (an error), or a timeout or \
+               refused connection (a warning, and the check is inconclusive).",
+        why: "Senders cannot refresh the policy: those with a cached enforce policy keep applying \
+              the old one, and the others deliver without MTA-STS and report \
+              sts-policy-fetch-error through TLS-RPT.",
+        fix: "Fix the policy host: a certificate for mta-sts.DOMAIN from a public CA, the policy \
+              served directly (no redirect) with HTTP 200 and Content-Type text/plain.";
+
+    TransportStsPolicyInvalid = "transport.sts-policy-invalid", Warning, "the MTA-STS policy does not parse",
+        what: "The policy file was fetched but does not follow RFC 8461 §3.2: version STSv1, mode \
+               enforce/testing/none, max_age, and mx lines, one key: value per line. The detail \
+               names the line and column.",
+        why: "Senders discard an invalid policy: the domain has no MTA-STS protection, and senders \
+              with a cached policy keep the old one.",
+        fix: "Correct the line named in the detail, publish the file, and change the id= in the \
+              _mta-sts record.";
+
+    TransportStsMaxAgeOutOfRange = "transport.sts-max-age-out-of-range", Warning, "the MTA-STS max_age is too short or too long",
+        what: "The policy's max_age is under one day (86400 s) or above RFC 8461's maximum of \
+               one year (31557600 s).",
+        why: "A short max_age lets the policy lapse between refreshes, so an attacker who blocks \
+              the policy host removes the protection; a value over the maximum is out of the \
+              standard, and senders may reject the policy or cap it.",
+        fix: "Use a max_age of one to several weeks (604800 to 2419200) once the policy is stable; \
+              a day while testing.";
+
+    TransportTlsRptMissing = "transport.tls-rpt-missing", Info, "the domain enforces MTA-STS without TLS reporting",
+        what: "The domain's MTA-STS policy is in enforce mode, but there is no v=TLSRPTv1 record \
+               at _smtp._tls.DOMAIN.",
+        why: "Senders that refuse delivery under the policy tell nobody: the domain learns of a \
+              broken policy or certificate only from missing mail.",
+        fix: "Publish \"v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN\" at _smtp._tls.DOMAIN and read the \
+              reports (`mailwhy reports`).";
+
+    TransportTlsRptInvalid = "transport.tls-rpt-invalid", Warning, "the TLS-RPT record does not parse",
+        what: "The TXT record at _smtp._tls.DOMAIN does not follow RFC 8460 §3 (\"v=TLSRPTv1; \
+               rua=mailto:... or https://...\"), or there is more than one. The detail names the \
+               column.",
+        why: "Senders send no TLS reports for the domain, so delivery failures under MTA-STS or \
+              DANE go unseen.",
+        fix: "Publish exactly one record of the form \"v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN\".";
+
+    TransportStarttlsMissing = "transport.starttls-missing", Warning, "an MX host does not offer STARTTLS",
+        what: "The STARTTLS probe (--probe) connected to the MX host, and its EHLO answer did not \
+               list STARTTLS. An error when the domain's MTA-STS policy is in enforce mode, a \
+               warning otherwise.",
+        why: "Senders that require TLS to this domain (its enforce MTA-STS policy, DANE, or their \
+              own rules such as Exchange Online's 5.7.321 starttls-not-supported) queue the mail \
+              and eventually bounce it.",
+        fix: "The domain's mail admin enables STARTTLS on the MX (Postfix: smtpd_tls_security_level \
+              = may with a certificate and key), or points the MX at a host that offers it.";
+
+    TransportMxCertificateInvalid = "transport.mx-certificate-invalid", Warning, "an MX host's certificate does not pass validation",
+        what: "After STARTTLS, the MX host presented a certificate that is expired, not valid yet, \
+               does not name the MX host, or does not chain to a trusted root. An error when the \
+               domain's MTA-STS policy is in enforce mode, a warning otherwise.",
+        why: "Senders that validate certificates for this domain (MTA-STS enforce, DANE-TA, \
+              Exchange Online's 5.7.322 certificate-expired) refuse the host: mail queues and \
+              bounces, while senders doing opportunistic TLS still deliver.",
+        fix: "Renew the MX certificate, or issue it for the MX host name the domain publishes, from \
+              a CA that senders trust; include the intermediate certificates.";
+
+    TransportTlsaUnusable = "transport.tlsa-unusable", Warning, "a DANE TLSA record of an MX host cannot be used",
+        what: "A TLSA record at _25._tcp.MX has a usage other than DANE-TA(2) or DANE-EE(3) (PKIX-TA(0) \
+               and PKIX-EE(1) are not used for SMTP, RFC 7672 §3.1.3), an undefined selector or \
+               matching type, data of the wrong length, or does not parse.",
+        why: "Senders ignore unusable records; when every record of the host is unusable, DANE \
+              senders still require TLS but authenticate nothing, and a key rollover planned on \
+              these records will not protect anything.",
+        fix: "Publish \"3 1 1 <SHA-256 of the MX key's SubjectPublicKeyInfo>\" (and a second record \
+              for the next key before a rollover), in a DNSSEC-signed zone.";
+
+    TransportTlsaMismatch = "transport.tlsa-mismatch", Error, "no DANE TLSA record matches the MX certificate",
+        what: "The STARTTLS probe (--probe) saw the MX host's certificate chain, and none of the \
+               host's usable TLSA records at _25._tcp.MX matches it (DANE-EE against the leaf, \
+               DANE-TA against the issuers).",
+        why: "In a DNSSEC-signed zone, DANE-validating senders (Exchange Online, Postfix with dane, \
+              many providers) refuse the host and queue the mail (5.7.323 tlsa-invalid) until it \
+              expires: typically after a certificate renewal with a new key.",
+        fix: "Publish a TLSA record for the key the MX presents now (3 1 1 <SHA-256 of its \
+              SubjectPublicKeyInfo>) and wait for the old record's TTL, or put the previous key \
+              back; publish the next key's record before each rollover.";
 }

@@ -28,6 +28,10 @@ pub const CAUSE_CLASSES: &[(&str, &str, Scope)] = &[
     // A bounce whose DNSBL block is the receiver's own broken lookup (refused queries read
     // as listings): it explains the bounce beside it, so it goes first.
     ("blocklist.receiver-", "receiver blocklist setup", Scope::Message),
+    // The recipient domain's TLS rules (MTA-STS, STARTTLS, certificates): a finding here is why
+    // a bounce says "MTA-STS validation failed" or "TLS is required", so, like the receiver's
+    // broken blocklist lookup above, it goes before the bounce it explains.
+    ("transport.", "recipient transport", Scope::RecipientDomain),
     // The receiver's own word about this person's message: nothing explains it better.
     ("bounce.", "bounce", Scope::Message),
     // The account decides whether the product sends at all (switch, status, invitation):

@@ -123,6 +123,8 @@ pub struct Diagnoser {
     event_options: ReadOptions,
     book: Option<Arc<Book>>,
     blocklists: Vec<crate::blocklist::List>,
+    transport: crate::transport::FetchOptions,
+    transport_probe: Option<crate::transport::ProbeOptions>,
 }
 
 impl std::fmt::Debug for Diagnoser {
@@ -302,6 +304,8 @@ impl DiagnoserBuilder {
             event_options: self.event_options,
             book: self.book,
             blocklists: self.blocklists,
+            transport: Default::default(),
+            transport_probe: None,
         })
     }
 }
@@ -336,6 +340,19 @@ impl Diagnoser {
     /// A builder with default settings and no inputs.
     pub fn builder() -> DiagnoserBuilder {
         DiagnoserBuilder::default()
+    }
+
+    /// How the recipient domain's transport check fetches the MTA-STS policy, and, when `probe`
+    /// is given, the STARTTLS probe of its MX hosts. The transport check runs when a bounce or
+    /// delivery evidence names STARTTLS, MTA-STS, DANE or a certificate, and always with `probe`.
+    pub fn with_transport(
+        mut self,
+        fetch: crate::transport::FetchOptions,
+        probe: Option<crate::transport::ProbeOptions>,
+    ) -> Diagnoser {
+        self.transport = fetch;
+        self.transport_probe = probe;
+        self
     }
 
     /// Diagnoses one ticket: [`diagnose`].
@@ -784,6 +801,27 @@ async fn run(
     outcomes.push(vendor_blocklist_outcome);
     outcomes.extend(auth_outcomes);
     outcomes.extend(message_checks(ctx, d, address, messages, dmarc_checked).await);
+    // The recipient domain's TLS rules, when the ticket's evidence points at them (or --probe).
+    let transport_named = d.transport_probe.is_some()
+        || messages
+            .iter()
+            .any(|m| crate::transport::mentions_transport(&String::from_utf8_lossy(&m.raw)))
+        || outcomes.iter().flat_map(|o| &o.findings).any(|f| {
+            f.id == FindingId::BounceFailedStartTls
+                || (f.id.as_str().starts_with("delivery.")
+                    && crate::transport::mentions_transport(&format!(
+                        "{} {}",
+                        f.detail, f.evidence
+                    )))
+        });
+    if transport_named && !domain.is_empty() {
+        let (t, _) =
+            crate::transport::checks(ctx, domain, &d.transport, d.transport_probe.as_ref()).await;
+        outcomes.extend(t.into_iter().map(|mut o| {
+            o.name = format!("transport {}", o.name);
+            o
+        }));
+    }
     let mut report = Report::from_outcomes(address, outcomes, Stats::default());
     if report.verdict != Verdict::ProblemFound {
         report = with_next_steps(report, &facts);

@@ -25,6 +25,7 @@ mod message;
 mod pop3;
 mod reports;
 mod spf;
+mod transport;
 
 use std::time::Instant;
 
@@ -53,6 +54,7 @@ pub use reports::{
     diagnose_outcome as reports_evidence, reports, ReportsRequest, TICKET_WINDOW_DAYS,
 };
 pub use spf::{spf, SpfRequest};
+pub use transport::{transport, TransportRequest};
 
 /// One workflow run: a context whose DNS handle counts this run's queries, and the start time.
 /// [`Run::finish`] writes both, and the resolvers the handle asks, into the report; nothing else sets a workflow report's `stats`.
