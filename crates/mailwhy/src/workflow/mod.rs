@@ -24,6 +24,7 @@ mod events;
 mod message;
 mod pop3;
 mod reports;
+mod shard;
 mod spf;
 
 use std::time::Instant;
@@ -38,7 +39,7 @@ pub use allowlist::{
     LookupAnswer,
 };
 pub use auth::{auth, AuthRequest};
-pub use batch::{batch, render_summary, Record, Summary};
+pub use batch::{batch, batch_sharded, render_summary, Record, Summary};
 pub use blocklist::{blocklist, BlocklistRequest};
 pub use bounce::{bounce, BounceFile, BounceRequest, BounceResults};
 pub use diagnose::{
@@ -50,6 +51,9 @@ pub use events::{delivery_outcome, events, EventsRequest};
 pub use message::{message, MessageRequest};
 pub use pop3::{pop3, Pop3Request};
 pub use reports::{reports, ReportsRequest};
+pub use shard::{
+    fnv1a64, merge_summaries, Fnv1a64, MergeError, Shard, ShardInfo, ShardSyntax, SHARD_KEY,
+};
 pub use spf::{spf, SpfRequest};
 
 /// One workflow run: a context whose DNS handle counts this run's queries, and the start time.
