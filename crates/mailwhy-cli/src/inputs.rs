@@ -35,6 +35,10 @@ pub struct InputArgs {
     /// config, else mailwhy's table)
     #[arg(long = "blocklist-zone", value_name = "ZONE")]
     blocklist_zones: Vec<String>,
+    /// The delivery event store (`sqlite:PATH`, filled by `events import`): each diagnosis
+    /// gets a `delivery` check from it (default: `store` in the config)
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
 }
 
 /// The inputs after the config file's defaults are applied and `--now` is read.
@@ -56,6 +60,8 @@ pub struct Inputs {
     pub book: Option<std::sync::Arc<mailwhy::delivery::book::Book>>,
     /// The DNS blocklists (empty: the default table).
     pub blocklists: Vec<mailwhy::blocklist::List>,
+    /// The delivery event store's URL.
+    pub store: Option<String>,
 }
 
 impl InputArgs {
@@ -76,6 +82,7 @@ impl InputArgs {
             now: self.now.as_deref().map(crate::parse_now).transpose()?,
             book: None,
             blocklists: crate::commands::blocklist::lists(settings, &self.blocklist_zones)?,
+            store: self.store.clone().or_else(|| config.store.clone()),
         })
     }
 }
@@ -107,6 +114,11 @@ impl Inputs {
         b = b.blocklists(self.blocklists.clone());
         if let Some(book) = &self.book {
             b = b.delivery_book(book.clone());
+        }
+        if let Some(url) = &self.store {
+            b = b.event_store(std::sync::Arc::new(crate::commands::events::open_store(
+                url,
+            )?));
         }
         Ok(b.build().await?)
     }

@@ -47,6 +47,8 @@ pub use diagnose::{
     TicketMessage,
 };
 pub use dns::{dns, DnsRequest};
+#[cfg(feature = "store")]
+pub use events::events_in_store;
 pub use events::{delivery_outcome, events, EventsRequest};
 pub use message::{message, MessageRequest};
 pub use pop3::{pop3, Pop3Request};
