@@ -474,6 +474,23 @@ fn store_prune_and_bad_urls() {
     ]);
     assert_eq!(code, 0);
     assert!(out.starts_with("2 events"), "{out}");
+    // The stored count follows the prune: importing the file again stores 2, not 4.
+    let (out, err, code) = mw(&[
+        "--format",
+        "json",
+        "events",
+        "import",
+        "--store",
+        &url,
+        "fixtures/delivery/sendgrid-delivered.jsonl",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["events_added"].as_u64(), v["stored_events"].as_u64()),
+        (Some(2), Some(2)),
+        "{out}"
+    );
     let (_, err, code) = mw(&[
         "events",
         "prune",

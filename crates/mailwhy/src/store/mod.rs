@@ -116,6 +116,9 @@ CREATE TABLE IF NOT EXISTS suppressions (
     source TEXT NOT NULL,
     PRIMARY KEY (recipient_key, service, list)
 ) WITHOUT ROWID;
+-- Counting a million rows takes SQLite a scan; the timeline needs the total on every lookup.
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO counters (name, value) SELECT 'events', count(*) FROM events;
 ";
 
 /// The key an address is stored and looked up under: local part exact, domain in lower case
@@ -205,6 +208,7 @@ impl SqliteStore {
             let tx = conn.transaction().map_err(self.db())?;
             let mut lists: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
             let mut failed: Option<rusqlite::Error> = None;
+            let added_here: u64;
             let summary = {
                 let mut insert = tx
                     .prepare_cached(
@@ -296,6 +300,7 @@ impl SqliteStore {
                         Err(err) => failed = Some(err),
                     }
                 });
+                added_here = added;
                 out.events_added += added;
                 out.events_known += known;
                 out.suppressions_added += s_added;
@@ -326,6 +331,11 @@ impl SqliteStore {
                     out.suppressions_removed += 1;
                 }
             }
+            tx.execute(
+                "UPDATE counters SET value = value + ?1 WHERE name = 'events'",
+                params![added_here as i64],
+            )
+            .map_err(self.db())?;
             tx.commit().map_err(self.db())?;
             out.events_read += summary.events;
             out.files.push(summary);
@@ -335,10 +345,17 @@ impl SqliteStore {
 
     /// Deletes the events older than `before` (suppressions stay: they hold until removed).
     pub fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let n = conn
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction().map_err(self.db())?;
+        let n = tx
             .execute("DELETE FROM events WHERE time_ns < ?1", params![ns(before)])
             .map_err(self.db())?;
+        tx.execute(
+            "UPDATE counters SET value = value - ?1 WHERE name = 'events'",
+            params![n as i64],
+        )
+        .map_err(self.db())?;
+        tx.commit().map_err(self.db())?;
         Ok(n as u64)
     }
 
@@ -354,7 +371,7 @@ impl SqliteStore {
         let key = matcher.address();
         let (total, first, last): (i64, Option<i64>, Option<i64>) = conn
             .query_row(
-                "SELECT (SELECT count(*) FROM events), (SELECT min(time_ns) FROM events), (SELECT max(time_ns) FROM events)",
+                "SELECT (SELECT value FROM counters WHERE name = 'events'), (SELECT min(time_ns) FROM events), (SELECT max(time_ns) FROM events)",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -470,7 +487,7 @@ impl SqliteStore {
     pub fn counts(&self) -> Result<(u64, u64), StoreError> {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         conn.query_row(
-            "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM suppressions WHERE removed_ns IS NULL)",
+            "SELECT (SELECT value FROM counters WHERE name = 'events'), (SELECT count(*) FROM suppressions WHERE removed_ns IS NULL)",
             [],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
         )
