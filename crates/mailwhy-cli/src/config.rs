@@ -67,6 +67,9 @@ pub struct Config {
     /// `domain:ZONE` for a domain list); empty means mailwhy's default table.
     #[serde(default)]
     pub blocklists: Vec<String>,
+    /// The delivery event store (`sqlite:PATH`, relative to the config's folder) that
+    /// `events`, `diagnose`, `batch` and `serve` read; `--store` replaces it.
+    pub store: Option<String>,
 }
 
 impl Config {
@@ -92,6 +95,13 @@ impl Config {
         {
             if p.is_relative() {
                 *p = base.join(&*p);
+            }
+        }
+        if let Some(url) = cfg.store.as_mut() {
+            if let Some(p) = url.strip_prefix("sqlite:") {
+                if Path::new(p).is_relative() {
+                    *url = format!("sqlite:{}", base.join(p).display());
+                }
             }
         }
         Ok(cfg)

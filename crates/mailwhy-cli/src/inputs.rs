@@ -42,6 +42,10 @@ pub struct InputArgs {
     /// For tests: fetch MTA-STS policies from this port instead of 443
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     https_port: Option<u16>,
+    /// The delivery event store (`sqlite:PATH`, filled by `events import`): each diagnosis
+    /// gets a `delivery` check from it (default: `store` in the config)
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
 }
 
 /// The inputs after the config file's defaults are applied and `--now` is read.
@@ -64,6 +68,8 @@ pub struct Inputs {
     /// The DNS blocklists (empty: the default table).
     pub blocklists: Vec<mailwhy::blocklist::List>,
     pub transport: mailwhy::transport::FetchOptions,
+    /// The delivery event store's URL.
+    pub store: Option<String>,
 }
 
 impl InputArgs {
@@ -95,6 +101,7 @@ impl InputArgs {
                     None => fetch,
                 }
             },
+            store: self.store.clone().or_else(|| config.store.clone()),
         })
     }
 }
@@ -126,6 +133,11 @@ impl Inputs {
         b = b.blocklists(self.blocklists.clone());
         if let Some(book) = &self.book {
             b = b.delivery_book(book.clone());
+        }
+        if let Some(url) = &self.store {
+            b = b.event_store(std::sync::Arc::new(crate::commands::events::open_store(
+                url,
+            )?));
         }
         Ok(b.build()
             .await?

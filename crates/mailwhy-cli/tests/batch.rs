@@ -272,3 +272,204 @@ pub(crate) fn interrupt_after_records(
         .success());
     child.wait_with_output().unwrap()
 }
+
+/// `batch --shard I/N`: the records of 4 shards are the records of one run (sorted, with the
+/// timings and per-process DNS counts set aside), no row lost or doubled, and `batch merge`
+/// of the 4 summaries equals the one run's summary on every count.
+#[test]
+fn four_shards_merge_into_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // 20 copies of the demo export (its malformed rows included), each address made distinct
+    // by a prefix, so that every shard gets rows of every kind.
+    let demo = std::fs::read_to_string(workspace().join("fixtures/demo/users.csv")).unwrap();
+    let mut lines = demo.lines();
+    let mut csv = format!("{}\n", lines.next().unwrap());
+    let body: Vec<&str> = lines.collect();
+    for k in 0..20 {
+        for l in &body {
+            let first = l.split(',').next().unwrap_or("");
+            if first.contains('@') && !first.starts_with('"') {
+                csv.push_str(&format!("u{k}.{l}\n"));
+            } else {
+                csv.push_str(&format!("{l}\n"));
+            }
+        }
+    }
+    let input = dir.path().join("users.csv");
+    std::fs::write(&input, &csv).unwrap();
+    let input = input.to_str().unwrap();
+    let one = |extra: &[&str], name: &str| {
+        let out = dir.path().join(format!("{name}.jsonl"));
+        let sum = dir.path().join(format!("{name}.json"));
+        let mut args = vec![
+            "-q",
+            "--config",
+            "fixtures/demo/mailwhy.toml",
+            "batch",
+            input,
+            "--now",
+            "2026-11-23T12:00:00Z",
+            "--jobs",
+            "8",
+            "--output",
+            out.to_str().unwrap(),
+            "--summary",
+            sum.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (std::fs::read_to_string(out).unwrap(), sum)
+    };
+    // Timings and per-report DNS counts depend on the process and its cache, not on the row.
+    fn normalized(line: &str) -> String {
+        fn strip(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    m.remove("duration_ms");
+                    m.remove("stats");
+                    m.values_mut().for_each(strip);
+                }
+                serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+                _ => {}
+            }
+        }
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        strip(&mut v);
+        v.to_string()
+    }
+    let sorted = |text: &str| {
+        let mut v: Vec<(u64, String)> = text
+            .lines()
+            .map(|l| {
+                let row = serde_json::from_str::<serde_json::Value>(l).unwrap()["row"]
+                    .as_u64()
+                    .unwrap();
+                (row, normalized(l))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (all, all_summary) = one(&[], "all");
+    let mut shards = Vec::new();
+    let mut summaries = Vec::new();
+    for i in 0..4 {
+        let (text, sum) = one(&["--shard", &format!("{i}/4")], &format!("s{i}"));
+        assert!(!text.is_empty(), "shard {i} got rows");
+        shards.push(text);
+        summaries.push(sum);
+    }
+    let whole = sorted(&all);
+    let union = sorted(&shards.concat());
+    assert_eq!(whole.len(), body.len() * 20, "rows in = records out");
+    assert_eq!(union.len(), whole.len(), "no row lost or doubled");
+    assert_eq!(union, whole, "the shards' records are the one run's");
+
+    let merged = dir.path().join("merged.json");
+    let mut args = vec!["batch", "merge"];
+    args.extend(summaries.iter().map(|p| p.to_str().unwrap()));
+    args.extend(["--summary", merged.to_str().unwrap()]);
+    let o = run(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let read = |p: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (a, m) = (read(&all_summary), read(&merged));
+    assert_eq!(m["merged_shards"], 4);
+    for key in [
+        "rows",
+        "records",
+        "malformed",
+        "verdicts",
+        "findings",
+        "delivery",
+        "domains",
+        "behind_gateway",
+        "stopped",
+    ] {
+        assert_eq!(a[key], m[key], "summary field {key}");
+    }
+    for key in ["shared", "gateway"] {
+        assert_eq!(a[key]["findings"], m[key]["findings"], "{key}");
+        assert_eq!(a[key]["verdict"], m[key]["verdict"], "{key}");
+    }
+
+    // Refusals: a shard twice, a shard missing, a summary of another run.
+    let s = |i: usize| summaries[i].to_str().unwrap();
+    let o = run(&["batch", "merge", s(0), s(1), s(1), s(2), s(3)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shard 1/4 given twice"));
+    let o = run(&["batch", "merge", s(0), s(1), s(3)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing shard 2 of 4"));
+    let o = run(&["batch", "merge", s(0), all_summary.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not the summary of a sharded run"));
+}
+
+/// `batch merge` refuses shards of different inputs, naming both files and what differs.
+#[test]
+fn merge_refuses_shards_of_another_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::fs::read_to_string(workspace().join("fixtures/demo/users.csv")).unwrap();
+    let other = dir.path().join("other.csv");
+    std::fs::write(&other, demo.replacen("Jane Doe", "Jane Q. Doe", 1)).unwrap();
+    let mut files = Vec::new();
+    for (i, input) in [workspace().join("fixtures/demo/users.csv"), other.clone()]
+        .iter()
+        .enumerate()
+    {
+        let sum = dir.path().join(format!("s{i}.json"));
+        let o = run(&[
+            "-q",
+            "--config",
+            "fixtures/demo/mailwhy.toml",
+            "batch",
+            input.to_str().unwrap(),
+            "--now",
+            "2026-11-23T12:00:00Z",
+            "--shard",
+            &format!("{i}/2"),
+            "--output",
+            dir.path().join("x.jsonl").to_str().unwrap(),
+            "--summary",
+            sum.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        files.push(sum);
+    }
+    let o = run(&[
+        "batch",
+        "merge",
+        files[0].to_str().unwrap(),
+        files[1].to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the input (FNV-1a 64 of the export, rows) differs"),
+        "{err}"
+    );
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"rows\": 3,\n \"records\": \"x\"}").unwrap();
+    let o = run(&["batch", "merge", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.json") && err.contains("line 2"), "{err}");
+}

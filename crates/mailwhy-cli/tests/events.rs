@@ -370,3 +370,281 @@ fn every_reader_covers_every_scenario_it_can_express() {
         }
     }
 }
+/// `mailwhy` with `args`, in the workspace: (stdout, stderr, exit code).
+fn mw(args: &[&str]) -> (String, String, i32) {
+    let o = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(args)
+        .current_dir(workspace())
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        o.status.code().unwrap_or(-1),
+    )
+}
+
+/// Every fixture export, as `events import` and `events FILE...` take them.
+fn delivery_fixtures() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(workspace().join("fixtures/delivery"))
+        .unwrap()
+        .map(|e| {
+            format!(
+                "fixtures/delivery/{}",
+                e.unwrap().file_name().to_string_lossy()
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The event store: importing twice adds nothing, and `events --store` gives the report the
+/// files give (same verdict, findings and timeline) for every recipient of the fixtures.
+#[test]
+fn store_import_is_idempotent_and_answers_as_the_files_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("events.db").display());
+    let files = delivery_fixtures();
+    let import = |extra: &[&str]| {
+        let mut args = vec!["--format", "json", "events", "import", "--store", &url];
+        args.extend(files.iter().map(|s| s.as_str()));
+        args.extend_from_slice(extra);
+        let (out, err, code) = mw(&args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let first = import(&[]);
+    assert!(first["events_added"].as_u64().unwrap() > 20, "{first}");
+    let second = import(&[]);
+    assert_eq!(
+        second["events_added"], 0,
+        "re-import adds nothing: {second}"
+    );
+    assert_eq!(second["suppressions_added"], 0, "{second}");
+    assert_eq!(second["stored_events"], first["stored_events"]);
+    assert_eq!(second["active_suppressions"], first["active_suppressions"]);
+    for addr in [
+        "pat@acme-builders.com",
+        "other@acme-builders.com",
+        "nobody@acme-builders.com",
+    ] {
+        let mut args = vec!["--format", "json", "events", "--email", addr];
+        args.extend(files.iter().map(|s| s.as_str()));
+        let (from_files, _, c1) = mw(&args);
+        let (from_store, err, c2) = mw(&[
+            "--format", "json", "events", "--email", addr, "--store", &url,
+        ]);
+        assert_eq!(c1, c2, "{addr}: {err}");
+        let (a, b): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_str(&from_files).unwrap(),
+            serde_json::from_str(&from_store).unwrap(),
+        );
+        assert_eq!(a["verdict"], b["verdict"], "{addr}");
+        let ids = |v: &serde_json::Value| {
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&a), ids(&b), "{addr}");
+        let kinds = |v: &serde_json::Value| {
+            v["data"]["timeline"]["events"]
+                .as_array()
+                .map(|e| {
+                    e.iter()
+                        .map(|e| (e["time"].clone(), e["kind"].clone()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(kinds(&a), kinds(&b), "{addr}");
+    }
+}
+
+/// A suppression missing from a later export of its list is marked removed and no longer
+/// reported; one still listed stays.
+#[test]
+fn store_a_suppression_removed_in_a_later_export_is_no_longer_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("events.db").display());
+    let (_, err, code) = mw(&[
+        "events",
+        "import",
+        "--store",
+        &url,
+        "fixtures/delivery/sendgrid-list.csv",
+        "--now",
+        "2026-12-01T00:00:00Z",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let state = |addr: &str| {
+        let (out, err, _) = mw(&[
+            "--format", "json", "events", "--email", addr, "--store", &url,
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+        v["findings"][0]["id"].as_str().unwrap().to_string()
+    };
+    assert_eq!(state("other@acme-builders.com"), "delivery.suppressed");
+    let later = dir.path().join("later.csv");
+    let list =
+        std::fs::read_to_string(workspace().join("fixtures/delivery/sendgrid-list.csv")).unwrap();
+    std::fs::write(
+        &later,
+        list.lines()
+            .filter(|l| !l.starts_with("other@"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n",
+    )
+    .unwrap();
+    let (out, err, code) = mw(&[
+        "events",
+        "import",
+        "--store",
+        &url,
+        later.to_str().unwrap(),
+        "--now",
+        "2026-12-02T00:00:00Z",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("0 suppressions added, 1 removed"), "{out}");
+    assert_ne!(state("other@acme-builders.com"), "delivery.suppressed");
+    assert_eq!(state("pat@acme-builders.com"), "delivery.suppressed");
+}
+
+/// `events prune --older-than` deletes old events and keeps newer ones; a bad duration and a
+/// store URL of an engine this build lacks are usage errors that say what was expected.
+#[test]
+fn store_prune_and_bad_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("events.db").display());
+    let (_, err, code) = mw(&[
+        "events",
+        "import",
+        "--store",
+        &url,
+        "fixtures/delivery/sendgrid-delivered.jsonl",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // The fixture's events are from March 2025: 180 days before 2025-06-01 keeps them.
+    let (out, err, code) = mw(&[
+        "events",
+        "prune",
+        "--store",
+        &url,
+        "--older-than",
+        "30d",
+        "--now",
+        "2025-03-20T00:00:00Z",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("0 events"), "{out}");
+    let (out, _, code) = mw(&[
+        "events",
+        "prune",
+        "--store",
+        &url,
+        "--older-than",
+        "180d",
+        "--now",
+        "2026-03-20T00:00:00Z",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("2 events"), "{out}");
+    // The stored count follows the prune: importing the file again stores 2, not 4.
+    let (out, err, code) = mw(&[
+        "--format",
+        "json",
+        "events",
+        "import",
+        "--store",
+        &url,
+        "fixtures/delivery/sendgrid-delivered.jsonl",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["events_added"].as_u64(), v["stored_events"].as_u64()),
+        (Some(2), Some(2)),
+        "{out}"
+    );
+    let (_, err, code) = mw(&[
+        "events",
+        "prune",
+        "--store",
+        &url,
+        "--older-than",
+        "6 months",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected a number and d, h, m or s"), "{err}");
+    let (_, err, code) = mw(&["events", "--email", "a@b.example", "--store", "mysql://x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected sqlite:PATH"), "{err}");
+}
+
+/// `diagnose --store` and `batch --store` take each address's `delivery` check from the store
+/// (an index lookup per row), as `--events` does from files.
+#[test]
+fn store_feeds_diagnose_and_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("events.db").display());
+    let (_, err, code) = mw(&[
+        "events",
+        "import",
+        "--store",
+        &url,
+        "fixtures/delivery/sendgrid-list.csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (out, err, _) = mw(&[
+        "--config",
+        "fixtures/demo/mailwhy.toml",
+        "--format",
+        "json",
+        "diagnose",
+        "pat@acme-builders.com",
+        "--now",
+        "2026-11-23T12:00:00Z",
+        "--store",
+        &url,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+    assert_eq!(v["findings"][0]["id"], "delivery.suppressed", "{out}");
+    let users = dir.path().join("users.csv");
+    std::fs::write(
+        &users,
+        "email,name,status\npat@acme-builders.com,Pat,Active\njane.doe@acme-builders.com,Jane,Active\n",
+    )
+    .unwrap();
+    let (out, err, _) = mw(&[
+        "-q",
+        "--config",
+        "fixtures/demo/mailwhy.toml",
+        "--format",
+        "json",
+        "batch",
+        users.to_str().unwrap(),
+        "--now",
+        "2026-11-23T12:00:00Z",
+        "--store",
+        &url,
+        "--output",
+        dir.path().join("rows.jsonl").to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+    assert_eq!(v["delivery"]["suppressed"], 1, "{out}");
+    assert_eq!(
+        v["delivery"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum::<u64>(),
+        2,
+        "{out}"
+    );
+}

@@ -18,6 +18,7 @@ mod message;
 mod pop3;
 mod resolver;
 mod serve;
+mod shared_resolver;
 mod spf;
 mod support;
 mod tickets;

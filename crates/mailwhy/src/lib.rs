@@ -106,6 +106,8 @@ pub mod reports;
 pub mod routing;
 pub mod sanitize;
 pub mod spf;
+#[cfg(feature = "store")]
+pub mod store;
 pub(crate) mod text;
 pub mod transport;
 pub mod workflow;

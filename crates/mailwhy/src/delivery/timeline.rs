@@ -136,6 +136,23 @@ impl Collector {
         }
     }
 
+    /// Counts events of other recipients that were not pushed (an indexed store reads only the
+    /// address's own): `total` read, `in_window` of them in the period, and their time span.
+    pub fn count_others(
+        &mut self,
+        total: u64,
+        in_window: u64,
+        first: Option<DateTime<Utc>>,
+        last: Option<DateTime<Utc>>,
+    ) {
+        self.total += total;
+        self.in_window += in_window;
+        for t in first.into_iter().chain(last) {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+    }
+
     /// The timeline of what was collected, with the files' summaries.
     pub fn finish(self, files: Vec<FileSummary>) -> Timeline {
         let mut events = self.events;

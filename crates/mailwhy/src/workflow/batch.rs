@@ -15,9 +15,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::diagnose::{batch_row, BatchRow, Diagnoser, EarlierRow};
+use super::shard::{Shard, ShardInfo};
 use crate::check::CheckStatus;
 use crate::directory::{RowProblem, User};
 use crate::report::{Report, Verdict};
@@ -38,8 +39,9 @@ pub struct Record {
     pub error: Option<RowProblem>,
 }
 
-/// Counts over a whole run.
-#[derive(Debug, Clone, Default, Serialize)]
+/// Counts over a whole run (or one shard of it: [`Summary::shard`]). It reads back from its JSON
+/// (`batch --summary FILE`) so that `batch merge` can add shards up.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     /// Rows read.
     pub rows: usize,
@@ -59,6 +61,10 @@ pub struct Summary {
     pub dns_queries: u64,
     /// Distinct DNS questions asked.
     pub dns_distinct_questions: u64,
+    /// Questions answered from mailwhy's own DNS cache (not sent). With `dns_queries`, how much
+    /// a warm cache saved; a shared resolver (`--nameserver`) saves what is left across processes.
+    #[serde(default)]
+    pub dns_cache_hits: u64,
     /// True when the run was stopped before the end (Ctrl-C).
     pub stopped: bool,
     /// Wall time.
@@ -73,6 +79,12 @@ pub struct Summary {
     pub gateway: Option<Report>,
     /// Users whose domain the gateway guards: the rows [`Summary::gateway`] applies to.
     pub behind_gateway: usize,
+    /// For a sharded run (`batch --shard I/N`): which shard, of which input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
+    /// For a merged summary (`batch merge`): how many shards it adds up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_shards: Option<u32>,
 }
 
 impl Summary {
@@ -142,6 +154,23 @@ pub async fn batch<I>(
     rows: I,
     jobs: usize,
     stop: &AtomicBool,
+    sink: impl FnMut(&Record),
+) -> Summary
+where
+    I: Iterator<Item = Result<User, RowProblem>>,
+{
+    batch_sharded(diagnoser, rows, None, jobs, stop, sink).await
+}
+
+/// [`batch`] over the rows of one shard only: every row is read (and keeps its row number in
+/// the whole export), the others are skipped; `summary.shard` says which shard and how many
+/// rows the export has (the caller fills in the input's name and digest).
+pub async fn batch_sharded<I>(
+    diagnoser: &Diagnoser,
+    rows: I,
+    shard: Option<Shard>,
+    jobs: usize,
+    stop: &AtomicBool,
     mut sink: impl FnMut(&Record),
 ) -> Summary
 where
@@ -149,6 +178,8 @@ where
 {
     let started = Instant::now();
     let before_sent = diagnoser.dns().queries_sent();
+    let before_hits = diagnoser.dns().cache_hits();
+    let mut input_rows = 0usize;
     let mut summary = Summary {
         shared: diagnoser.shared_checks().await,
         gateway: diagnoser.gateway_checks(),
@@ -159,42 +190,53 @@ where
     let hasher = std::collections::hash_map::RandomState::new();
     let mut preferred: HashMap<u64, (usize, (bool, bool), bool)> = HashMap::new();
     let mut rows_read = 0usize;
-    let numbered = rows.enumerate().map_while(|(i, row)| {
-        if stop.load(Ordering::Relaxed) {
-            return None;
-        }
-        rows_read += 1;
-        Some((
-            i + 1,
-            row.map(|user| {
-                let mut h = hasher.build_hasher();
-                // The key `diagnose`'s lookup compares, so that the same rows are duplicates.
-                h.write(crate::directory::match_key(&user.email).as_bytes());
-                let key = crate::directory::preference(&user);
-                let blocked = !crate::directory::blocked(&user).is_empty();
-                let duplicate_of = match preferred.entry(h.finish()) {
-                    std::collections::hash_map::Entry::Occupied(mut e) => {
-                        let (line, best, best_blocked) = *e.get();
-                        // An earlier line wins a tie: `diagnose` takes the first of equals.
-                        let earlier_preferred = best >= key;
-                        if !earlier_preferred {
-                            e.insert((user.line, key, blocked));
+    let numbered = rows
+        .enumerate()
+        .map_while(|(i, row)| {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            input_rows += 1;
+            Some((i, row))
+        })
+        .filter(|(i, row)| match (shard, row) {
+            (None, _) => true,
+            (Some(s), Ok(user)) => s.takes_address(&user.email),
+            (Some(s), Err(_)) => s.takes_malformed(i + 1),
+        })
+        .map(|(i, row)| {
+            rows_read += 1;
+            (
+                i + 1,
+                row.map(|user| {
+                    let mut h = hasher.build_hasher();
+                    // The key `diagnose`'s lookup compares, so that the same rows are duplicates.
+                    h.write(crate::directory::match_key(&user.email).as_bytes());
+                    let key = crate::directory::preference(&user);
+                    let blocked = !crate::directory::blocked(&user).is_empty();
+                    let duplicate_of = match preferred.entry(h.finish()) {
+                        std::collections::hash_map::Entry::Occupied(mut e) => {
+                            let (line, best, best_blocked) = *e.get();
+                            // An earlier line wins a tie: `diagnose` takes the first of equals.
+                            let earlier_preferred = best >= key;
+                            if !earlier_preferred {
+                                e.insert((user.line, key, blocked));
+                            }
+                            Some(EarlierRow {
+                                line,
+                                preferred: earlier_preferred,
+                                blocked: best_blocked,
+                            })
                         }
-                        Some(EarlierRow {
-                            line,
-                            preferred: earlier_preferred,
-                            blocked: best_blocked,
-                        })
-                    }
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert((user.line, key, blocked));
-                        None
-                    }
-                };
-                BatchRow { user, duplicate_of }
-            }),
-        ))
-    });
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert((user.line, key, blocked));
+                            None
+                        }
+                    };
+                    BatchRow { user, duplicate_of }
+                }),
+            )
+        });
     let mut results = stream::iter(numbered)
         .map(|(row, item)| async move {
             match item {
@@ -226,6 +268,15 @@ where
     }
     drop(results);
     summary.rows = rows_read;
+    summary.shard = shard.map(|s| ShardInfo {
+        index: s.index,
+        count: s.count,
+        key: super::shard::SHARD_KEY.to_string(),
+        input: String::new(),
+        input_fnv1a64: String::new(),
+        input_rows,
+    });
+    summary.dns_cache_hits = diagnoser.dns().cache_hits() - before_hits;
     summary.stopped = stop.load(Ordering::Relaxed);
     summary.dns_queries = diagnoser.dns().queries_sent() - before_sent;
     summary.dns_distinct_questions = diagnoser.dns().distinct_questions();

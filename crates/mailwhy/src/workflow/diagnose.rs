@@ -120,6 +120,8 @@ pub struct Diagnoser {
     now: Option<SystemTime>,
     spf_drift: allowlist::SpfDriftMemo,
     events: Option<Arc<dyn EventSource>>,
+    /// The source answers one address cheaply (an indexed store): batch rows ask it too.
+    events_indexed: bool,
     event_options: ReadOptions,
     book: Option<Arc<Book>>,
     blocklists: Vec<crate::blocklist::List>,
@@ -153,6 +155,8 @@ pub struct DiagnoserBuilder {
     gateway_domains: Vec<String>,
     now: Option<SystemTime>,
     events: Option<Arc<dyn EventSource>>,
+    /// The source answers one address cheaply (an indexed store): batch rows ask it too.
+    events_indexed: bool,
     event_options: ReadOptions,
     book: Option<Arc<Book>>,
     blocklists: Vec<crate::blocklist::List>,
@@ -263,6 +267,14 @@ impl DiagnoserBuilder {
         self
     }
 
+    /// An event store (an [`EventSource`] that answers one address with an index lookup):
+    /// like [`DiagnoserBuilder::events`], and each batch row asks it too.
+    pub fn event_store(mut self, source: Arc<dyn EventSource>) -> Self {
+        self.events = Some(source);
+        self.events_indexed = true;
+        self
+    }
+
     /// Delivery evidence from files, read on each diagnosis ([`FileSource`]); `options` also
     /// read the files that come with a request.
     pub fn event_files(mut self, files: Vec<PathBuf>, options: ReadOptions) -> Self {
@@ -301,6 +313,7 @@ impl DiagnoserBuilder {
             now: self.now,
             spf_drift: Default::default(),
             events: self.events,
+            events_indexed: self.events_indexed,
             event_options: self.event_options,
             book: self.book,
             blocklists: self.blocklists,
@@ -731,7 +744,7 @@ async fn run(
         }
     };
     let delivery_check = async {
-        if everything {
+        if everything || (d.events_indexed && d.book.is_none()) {
             d.delivery_check(address, events).await
         } else {
             d.book

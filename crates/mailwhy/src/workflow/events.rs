@@ -65,8 +65,38 @@ pub fn events(request: &EventsRequest) -> crate::Result<Report> {
             message: other.to_string(),
         },
     })?;
-    let outcome = delivery_outcome(&timeline, &source.options);
-    let sections = sections(&timeline, &source.options);
+    Ok(timeline_report(timeline, &source.options, started))
+}
+
+/// `mailwhy events --email ADDR --store sqlite:PATH`: the same report, from the event store
+/// (an index lookup on the address) instead of files.
+#[cfg(feature = "store")]
+pub fn events_in_store(
+    request: &EventsRequest,
+    store: &crate::store::SqliteStore,
+) -> crate::Result<Report> {
+    let started = std::time::Instant::now();
+    let query = EventQuery {
+        address: request.address.clone(),
+        window: request.window,
+    };
+    let timeline = store
+        .timeline_blocking(&query)
+        .map_err(|e| crate::Error::Input {
+            file: request.address.clone(),
+            message: e.to_string(),
+        })?;
+    Ok(timeline_report(timeline, &request.read_options(), started))
+}
+
+/// The report of a timeline, however it was read.
+fn timeline_report(
+    timeline: Timeline,
+    options: &ReadOptions,
+    started: std::time::Instant,
+) -> Report {
+    let outcome = delivery_outcome(&timeline, options);
+    let sections = sections(&timeline, options);
     let mut report = Report::from_outcomes(
         timeline.address.clone(),
         vec![outcome],
@@ -77,13 +107,11 @@ pub fn events(request: &EventsRequest) -> crate::Result<Report> {
             resolvers: Vec::new(),
         },
     )
-    .with_data(
-        json!({ "timeline": timeline, "assumptions": assumptions(&timeline, &source.options) }),
-    );
+    .with_data(json!({ "timeline": timeline, "assumptions": assumptions(&timeline, options) }));
     for (title, lines) in sections {
         report = report.with_section(title, lines);
     }
-    Ok(report)
+    report
 }
 
 /// The `delivery` check of a timeline: ran with its conclusion as the finding, or inconclusive

@@ -24,6 +24,7 @@ mod events;
 mod message;
 mod pop3;
 mod reports;
+mod shard;
 mod spf;
 mod transport;
 
@@ -39,7 +40,7 @@ pub use allowlist::{
     LookupAnswer,
 };
 pub use auth::{auth, AuthRequest};
-pub use batch::{batch, render_summary, Record, Summary};
+pub use batch::{batch, batch_sharded, render_summary, Record, Summary};
 pub use blocklist::{blocklist, BlocklistRequest};
 pub use bounce::{bounce, BounceFile, BounceRequest, BounceResults};
 pub use diagnose::{
@@ -47,11 +48,16 @@ pub use diagnose::{
     TicketMessage,
 };
 pub use dns::{dns, DnsRequest};
+#[cfg(feature = "store")]
+pub use events::events_in_store;
 pub use events::{delivery_outcome, events, EventsRequest};
 pub use message::{message, MessageRequest};
 pub use pop3::{pop3, Pop3Request};
 pub use reports::{
     diagnose_outcome as reports_evidence, reports, ReportsRequest, TICKET_WINDOW_DAYS,
+};
+pub use shard::{
+    fnv1a64, merge_summaries, Fnv1a64, MergeError, Shard, ShardInfo, ShardSyntax, SHARD_KEY,
 };
 pub use spf::{spf, SpfRequest};
 pub use transport::{transport, TransportRequest};
