@@ -176,6 +176,16 @@ const NEGATIVE_TTL_CAP: u32 = 300;
 /// long-running server retries soon.
 const FAILURE_TTL: Duration = Duration::from_secs(5);
 
+/// The TLS settings handed to hickory: no trusted roots, since mailwhy never uses DNS over TLS.
+fn no_dot_tls_config() -> Result<rustls::ClientConfig, ResolverSetupError> {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ResolverSetupError(e.to_string()))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth())
+}
+
 impl Dns {
     /// A DNS layer with these settings. Must be called inside a tokio runtime.
     pub fn new(config: &DnsConfig) -> Result<Dns, ResolverSetupError> {
@@ -226,6 +236,12 @@ impl Dns {
         // the counter.
         opts.cache_size = 0;
         *builder.options_mut() = opts;
+        // mail-auth's `ring` feature turns on hickory's DNS-over-TLS support, and hickory then
+        // loads the whole system CA store while building the resolver (about 5 ms, most of a
+        // cold `mailwhy address`). mailwhy only speaks plain DNS over UDP/TCP, so an empty
+        // root store is given instead: nothing is read, and any DoT connection would fail
+        // verification rather than trust something by accident.
+        builder = builder.with_tls_config(no_dot_tls_config()?);
         let resolver = builder
             .build()
             .map_err(|e| ResolverSetupError(e.to_string()))?;
