@@ -88,6 +88,14 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
         let bound = listener
             .local_addr()
             .map_err(|e| CliError::Io(format!("--listen: {e}")))?;
+        // The signal handlers are installed before the "serving on" line: a supervisor (or a
+        // test) that sends SIGTERM or SIGHUP as soon as the line appears must reach them, not
+        // the default action, which kills the process without the clean shutdown.
+        let stop = StopSignals::install();
+        #[cfg(unix)]
+        let hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        #[cfg(not(unix))]
+        let hup = None;
         if !settings.quiet {
             eprintln!(
                 "mailwhy: serving on http://{bound}/ (API under /v1, described at /openapi.json; {}); Ctrl-C to stop",
@@ -99,9 +107,9 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
             );
         }
         let shared = mailwhy_server::SharedDiagnoser::new(Arc::new(d));
-        tokio::spawn(reload_loop(settings.clone(), inputs, shared.clone()));
+        tokio::spawn(reload_loop(settings.clone(), inputs, shared.clone(), hup));
         let app = mailwhy_server::router_shared(shared, options.clone());
-        mailwhy_server::serve_with(listener, app, &options, shutdown_signal(settings.quiet))
+        mailwhy_server::serve_with(listener, app, &options, stop.wait(settings.quiet))
             .await
             .map_err(|e| CliError::Io(format!("server stopped: {e}")))?;
         Ok(0)
@@ -122,9 +130,12 @@ const POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Rebuilds the diagnoser when an input file changes on disk or on SIGHUP. A reload that fails
 /// keeps the previous data and says why. The new diagnoser starts a fresh DNS cache.
-async fn reload_loop(settings: Settings, inputs: Inputs, shared: mailwhy_server::SharedDiagnoser) {
-    #[cfg(unix)]
-    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+async fn reload_loop(
+    settings: Settings,
+    inputs: Inputs,
+    shared: mailwhy_server::SharedDiagnoser,
+    #[cfg_attr(not(unix), allow(unused_mut, unused_variables))] mut hup: Option<HupSignal>,
+) {
     let mut seen = inputs.stamps();
     loop {
         #[cfg(unix)]
@@ -176,28 +187,60 @@ async fn reload_loop(settings: Settings, inputs: Inputs, shared: mailwhy_server:
     }
 }
 
-/// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish (for at most
-/// `--shutdown-grace`).
-async fn shutdown_signal(quiet: bool) {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// The SIGHUP stream that asks for a reload.
+#[cfg(unix)]
+type HupSignal = tokio::signal::unix::Signal;
+#[cfg(not(unix))]
+type HupSignal = ();
+
+/// Ctrl-C (SIGINT) or SIGTERM: stop accepting, let requests in flight finish (for at most
+/// `--shutdown-grace`). Installed once, up front, by [`StopSignals::install`].
+struct StopSignals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    /// Registers the handlers now (inside the runtime), so a signal that arrives before the
+    /// server first polls [`StopSignals::wait`] is kept rather than lost.
+    fn install() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            StopSignals {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        #[cfg(not(unix))]
+        StopSignals {}
     }
-    if !quiet {
-        eprintln!("mailwhy: shutting down");
+
+    async fn wait(self, quiet: bool) {
+        #[cfg(unix)]
+        {
+            async fn recv(s: Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                _ = recv(self.int) => {},
+                _ = recv(self.term) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        if !quiet {
+            eprintln!("mailwhy: shutting down");
+        }
     }
 }
