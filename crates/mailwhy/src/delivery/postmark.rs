@@ -53,10 +53,30 @@ pub(crate) fn record(
         return dump_item(ctx, v, loc);
     }
     let record_type = record_type.unwrap_or_else(|| "Bounce".to_string());
-    let message = |e: &mut Event| {
+    // Every record type: the event at the time in `at`, with the message fields (absent ones stay
+    // `None`) and the receiver's words from `Details` where the type has them.
+    let event = |at: &str, addr: &str, kind: Kind| -> Result<Event, String> {
+        let mut e = Event::new(
+            when(v, at)?,
+            unwrap_address(addr),
+            kind,
+            Service::Postmark,
+            loc.clone(),
+        );
         e.service_message_id = st(v, "MessageID");
         e.subject = st(v, "Subject");
         e.event_id = st(v, "ID").map(|id| format!("{}:{id}", record_type));
+        e.reply = st(v, "Details")
+            .as_deref()
+            .map(Reply::from_text)
+            .unwrap_or_default();
+        Ok(e)
+    };
+    let stream_list = || {
+        format!(
+            "suppressions of stream {}",
+            st(v, "MessageStream").unwrap_or_else(|| "outbound".into())
+        )
     };
     match record_type.as_str() {
         "Bounce" | "SpamComplaint" => {
@@ -65,18 +85,7 @@ pub(crate) fn record(
                 return Ok(0);
             };
             let addr = st(v, "Email").ok_or("a Postmark bounce without \"Email\"")?;
-            let mut e = Event::new(
-                when(v, "BouncedAt")?,
-                unwrap_address(&addr),
-                kind,
-                Service::Postmark,
-                loc.clone(),
-            );
-            message(&mut e);
-            e.reply = st(v, "Details")
-                .as_deref()
-                .map(Reply::from_text)
-                .unwrap_or_default();
+            let mut e = event("BouncedAt", &addr, kind)?;
             e.reason = Some(
                 [Some(ty.clone()), st(v, "Description")]
                     .into_iter()
@@ -85,29 +94,14 @@ pub(crate) fn record(
                     .join(": "),
             );
             if kind == Kind::Suppressed {
-                e.list = Some(format!(
-                    "suppressions of stream {}",
-                    st(v, "MessageStream").unwrap_or_else(|| "outbound".into())
-                ));
+                e.list = Some(stream_list());
             }
             ctx.emit(e);
             Ok(1)
         }
         "Delivery" => {
             let addr = st(v, "Recipient").ok_or("a Postmark delivery without \"Recipient\"")?;
-            let mut e = Event::new(
-                when(v, "DeliveredAt")?,
-                unwrap_address(&addr),
-                Kind::Delivered,
-                Service::Postmark,
-                loc.clone(),
-            );
-            message(&mut e);
-            e.reply = st(v, "Details")
-                .as_deref()
-                .map(Reply::from_text)
-                .unwrap_or_default();
-            ctx.emit(e);
+            ctx.emit(event("DeliveredAt", &addr, Kind::Delivered)?);
             Ok(1)
         }
         "SubscriptionChange" => {
@@ -124,19 +118,9 @@ pub(crate) fn record(
             } else {
                 Kind::Suppressed
             };
-            let mut e = Event::new(
-                when(v, "ChangedAt")?,
-                unwrap_address(&addr),
-                kind,
-                Service::Postmark,
-                loc.clone(),
-            );
-            message(&mut e);
+            let mut e = event("ChangedAt", &addr, kind)?;
             e.reason = reason.or_else(|| st(v, "Origin"));
-            e.list = Some(format!(
-                "suppressions of stream {}",
-                st(v, "MessageStream").unwrap_or_else(|| "outbound".into())
-            ));
+            e.list = Some(stream_list());
             ctx.emit(e);
             Ok(1)
         }
