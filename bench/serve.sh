@@ -40,3 +40,5 @@ else
   exit 2
 fi
 curl -s "http://127.0.0.1:$port/metrics" | grep -E "^mailwhy_dns_(queries_sent|cache_hits)_total"
+# The server's memory after the load (the size to give a replica): peak and current RSS.
+grep -E "^Vm(HWM|RSS)" "/proc/$pid/status"
