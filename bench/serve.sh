@@ -3,6 +3,7 @@
 # on loopback, bounded in time (wrk, Debian's `wrk`) or in count (ab, `apache2-utils`), release
 # build. Not run by CI. Prints requests per second and the p50/p99 latency.
 # Usage: bash bench/serve.sh [SECONDS]   (default 10; ab sends 2,000 requests per second asked)
+# STORE=sqlite:PATH serves with that event store (`--store`), so each report reads its timeline.
 # PROFILE=profiling builds the release code with symbols and line tables (Cargo.toml's
 # [profile.profiling]), to attach `perf record -p PID` to the server while the load runs.
 set -euo pipefail
@@ -12,7 +13,7 @@ profile="${PROFILE:-release}"
 cargo build --profile "$profile" -q -p mailwhy-cli
 port=18099
 target/"$profile"/mailwhy --config fixtures/demo/mailwhy.toml -q serve --listen "127.0.0.1:$port" \
-  --now 2026-11-23T12:00:00Z &
+  --now 2026-11-23T12:00:00Z ${STORE:+--store "$STORE"} &
 pid=$!
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -40,3 +41,5 @@ else
   exit 2
 fi
 curl -s "http://127.0.0.1:$port/metrics" | grep -E "^mailwhy_dns_(queries_sent|cache_hits)_total"
+# The server's memory after the load (the size to give a replica): peak and current RSS.
+grep -E "^Vm(HWM|RSS)" "/proc/$pid/status"

@@ -124,9 +124,12 @@ fn dns_queries_equal_distinct_questions() {
         .split_whitespace()
         .filter_map(|w| w.parse().ok())
         .collect();
-    assert_eq!(nums.len(), 2, "{line}");
+    // Sent, distinct questions, answered from mailwhy's own cache (20 users of a few domains
+    // ask the same questions again).
+    assert_eq!(nums.len(), 3, "{line}");
     assert_eq!(nums[0], nums[1], "{line}");
     assert!(nums[0] > 0);
+    assert!(nums[2] > 0, "{line}");
     // JSON Lines on stdout, one per row.
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 20);
 }

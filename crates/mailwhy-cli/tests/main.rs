@@ -16,6 +16,7 @@ mod findings;
 mod input;
 mod message;
 mod pop3;
+mod replicas;
 mod resolver;
 mod serve;
 mod shared_resolver;

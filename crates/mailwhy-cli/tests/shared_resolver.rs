@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use mailwhy_tests::workspace;
 
 /// Unbound on `127.0.0.1:port`, killed when dropped.
-struct Unbound(Child);
+pub(crate) struct Unbound(Child);
 
 impl Drop for Unbound {
     fn drop(&mut self) {
@@ -28,7 +28,12 @@ fn free_udp_port() -> u16 {
         .port()
 }
 
-fn start_unbound(dir: &std::path::Path, upstream: std::net::SocketAddr) -> (Unbound, u16) {
+/// Starts Unbound in `dir` (which the `unbound` user can read) forwarding every name to
+/// `upstream`, and waits until it answers; its port.
+pub(crate) fn start_unbound(
+    dir: &std::path::Path,
+    upstream: std::net::SocketAddr,
+) -> (Unbound, u16) {
     let bin = ["/usr/sbin/unbound", "/usr/bin/unbound"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())

@@ -75,6 +75,30 @@ impl Server {
         (status, v)
     }
 
+    /// `GET path`'s body as text (`/metrics`).
+    pub fn get_text(&self, path: &str) -> String {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP answer");
+        assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            unchunk(body)
+        } else {
+            body.to_string()
+        }
+    }
+
     pub fn get(&self, path: &str) -> Value {
         let (status, v) = self.request("GET", path, "text/plain", b"");
         assert_eq!(status, 200, "{path}: {v}");

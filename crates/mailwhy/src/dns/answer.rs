@@ -224,6 +224,21 @@ fn escape_txt(bytes: &[u8]) -> String {
     out
 }
 
+/// Puts the records of each RRset (a run of records with one owner and type) in one order:
+/// addresses ascending, other records by their presentation text; the runs themselves (a CNAME
+/// chain, then the records asked) keep their place. An RRset has no order (RFC 2181 §5) and
+/// resolvers rotate it (Unbound's `rrset-roundrobin`), so without this two processes asking
+/// one resolver, or one process asking twice, could list an MX host's addresses differently.
+pub(super) fn canonical_order(recs: &mut [Rec]) {
+    for rrset in recs.chunk_by_mut(|a, b| a.name == b.name && a.data.rtype() == b.data.rtype()) {
+        rrset.sort_by(|a, b| match (&a.data, &b.data) {
+            (Data::A { address: x }, Data::A { address: y }) => x.cmp(y),
+            (Data::Aaaa { address: x }, Data::Aaaa { address: y }) => x.cmp(y),
+            (x, y) => x.presentation().cmp(&y.presentation()),
+        });
+    }
+}
+
 /// The answer to one question.
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
@@ -326,5 +341,74 @@ impl Answer {
                 .collect(),
             _ => vec![],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(name: &str, data: Data) -> Rec {
+        Rec {
+            name: name.into(),
+            ttl: 60,
+            data,
+        }
+    }
+
+    /// A rotated RRset comes out in one order (addresses numerically, not as text), and the
+    /// CNAME leading to it stays first.
+    #[test]
+    fn canonical_order_sorts_within_each_rrset_only() {
+        let a = |s: &str| Data::A {
+            address: s.parse().unwrap(),
+        };
+        let cname = rec(
+            "www.example",
+            Data::Cname {
+                target: "host.example".into(),
+            },
+        );
+        let rotated = [
+            vec![
+                cname.clone(),
+                rec("host.example", a("10.0.0.1")),
+                rec("host.example", a("9.0.0.1")),
+                rec("host.example", a("52.101.73.2")),
+            ],
+            vec![
+                cname.clone(),
+                rec("host.example", a("52.101.73.2")),
+                rec("host.example", a("10.0.0.1")),
+                rec("host.example", a("9.0.0.1")),
+            ],
+        ];
+        for mut recs in rotated {
+            canonical_order(&mut recs);
+            let order: Vec<String> = recs.iter().map(|r| r.data.presentation()).collect();
+            assert_eq!(
+                order,
+                ["host.example.", "9.0.0.1", "10.0.0.1", "52.101.73.2"]
+            );
+        }
+        let mut txt = vec![
+            rec(
+                "example",
+                Data::Txt {
+                    strings: vec![b"v=spf1 -all".to_vec()],
+                },
+            ),
+            rec(
+                "example",
+                Data::Txt {
+                    strings: vec![b"google-site-verification=x".to_vec()],
+                },
+            ),
+        ];
+        canonical_order(&mut txt);
+        assert_eq!(
+            txt[0].data.txt_joined().unwrap(),
+            b"google-site-verification=x"
+        );
     }
 }

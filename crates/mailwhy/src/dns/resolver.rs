@@ -483,7 +483,8 @@ async fn run_query(
     let (outcome, ttl, error) = match tokio::time::timeout_at(limit.into(), lookup).await {
         Err(_) => (Outcome::Timeout, None, Some("no answer in time".into())),
         Ok(Ok(lookup)) => {
-            let recs: Vec<Rec> = lookup.answers().iter().map(convert_record).collect();
+            let mut recs: Vec<Rec> = lookup.answers().iter().map(convert_record).collect();
+            super::answer::canonical_order(&mut recs);
             let ttl = recs.iter().map(|r| r.ttl).min();
             if recs.is_empty() {
                 (Outcome::NoData, Some(0), None)

@@ -416,8 +416,8 @@ pub fn render_summary(s: &Summary, markdown: bool, top: usize) -> String {
     }
     out.push_str(&h("dns"));
     out.push_str(&item(format!(
-        "{} queries sent for {} distinct questions",
-        s.dns_queries, s.dns_distinct_questions
+        "{} queries sent for {} distinct questions; {} answered from mailwhy's own cache",
+        s.dns_queries, s.dns_distinct_questions, s.dns_cache_hits
     )));
     out
 }
