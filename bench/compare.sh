@@ -61,7 +61,7 @@ spf_row() { # case label
 # Address syntax: the Python script runs mailwhy, email-validator, emval and the call floor.
 for _ in $(seq "$rounds"); do
   python3 bench/compare_address_validators.py >"$out/addr.round"
-  mw=$(awk '$1 == "mailwhy" { gsub(",", "", $2); print $2 }' "$out/addr.round")
+  mw=$(awk '$1 == "mailwhy" && $2 ~ /^[0-9,]+$/ { gsub(",", "", $2); print $2 }' "$out/addr.round")
   echo "$mw $(awk '$1 == "emval" { gsub(",", "", $2); print $2 }' "$out/addr.round") $(awk '$1 == "email-validator" { gsub(",", "", $2); print $2 }' "$out/addr.round") $(awk '$1 == "python-call-floor" { gsub(",", "", $2); print $2 }' "$out/addr.round") $(sed -nE 's/.*full Address\): ([0-9,]+).*/\1/p' "$out/addr.round" | tr -d ,)" >>"$out/addr"
 done
 col() { awk -v c="$1" '{ print $c }' "$2" | minmed; }
