@@ -178,7 +178,12 @@ fn main() {
                 continue;
             }
 
-            let traced = rate(5, || async {
+            // `SECS`: seconds per measurement (default 5), for bench/compare.sh's shorter rounds.
+            let secs = std::env::var("SECS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(5);
+            let traced = rate(secs, || async {
                 let r = mailwhy::spf::check_host(&ctx, ip, "cache.example", sender, "cache.example")
                     .await;
                 std::hint::black_box(r.result);
@@ -188,7 +193,7 @@ fn main() {
                 no_trace: true,
                 ..Default::default()
             };
-            let lean = rate(5, || async {
+            let lean = rate(secs, || async {
                 let r = mailwhy::spf::check_host_with(
                     &ctx,
                     ip,
@@ -201,7 +206,7 @@ fn main() {
                 std::hint::black_box(r.result);
             })
             .await;
-            let peer = rate(5, || async {
+            let peer = rate(secs, || async {
                 let r = auth.verify_spf(params()).await;
                 std::hint::black_box(r.result());
             })
@@ -214,6 +219,11 @@ fn main() {
                 "  ratio mailwhy/mail-auth: {:.2} with trace, {:.2} without",
                 traced.0 / peer.0,
                 lean.0 / peer.0
+            );
+            // One line for bench/compare.sh: case, then per-CPU-second rates.
+            println!(
+                "RESULT {want} traced={:.0} lean={:.0} peer={:.0}",
+                traced.0, lean.0, peer.0
             );
         }
         println!("mailwhy DNS queries sent: {}", ctx.dns.queries_sent());

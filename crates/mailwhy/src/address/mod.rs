@@ -31,7 +31,7 @@ use crate::report::{Report, Stats};
 
 pub use data::{Reserved, RoleSource};
 pub use hidden::{HiddenChar, HiddenKind};
-pub use syntax::{parse, Address, Domain, Literal, Problem, ProblemKind};
+pub use syntax::{normalize, parse, Address, Domain, Literal, Problem, ProblemKind};
 
 /// The reserved or special-use domain `domain` (lowercase ASCII) falls under, if any.
 pub fn reserved(domain: &str) -> Option<&'static Reserved> {

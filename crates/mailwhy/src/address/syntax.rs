@@ -356,6 +356,132 @@ fn length(rule: &'static str, message: String) -> Problem {
 /// Parses `input` as an address SMTP accepts. On success the address is normalized (see
 /// [`Address`]); on failure every problem found is returned (at least one).
 pub fn parse(input: &str) -> Result<Address, Vec<Problem>> {
+    if let Some(fast) = ascii_fast_path(input) {
+        return Ok(Address {
+            local: input[..fast.at].to_string(),
+            domain: Domain::Name {
+                ascii: input[fast.at + 1..].to_ascii_lowercase(),
+                unicode: None,
+            },
+        });
+    }
+    parse_general(input)
+}
+
+/// Validates `input` like [`parse`] and gives its normalized form (`local@domain` with the
+/// domain in lowercase ASCII, [`Address::normalized`]). For the usual address (plain ASCII,
+/// domain already lowercase) the form is the input itself, borrowed: nothing is allocated.
+pub fn normalize(input: &str) -> Result<Cow<'_, str>, Vec<Problem>> {
+    match ascii_fast_path(input) {
+        Some(fast) if !fast.domain_upper => Ok(Cow::Borrowed(input)),
+        Some(fast) => {
+            let mut out = input.to_string();
+            out[fast.at + 1..].make_ascii_lowercase();
+            Ok(Cow::Owned(out))
+        }
+        None => parse_general(input).map(|a| Cow::Owned(a.normalized())),
+    }
+}
+
+/// What [`ascii_fast_path`] found in a valid address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FastAddress {
+    /// Byte offset of the @.
+    pub(crate) at: usize,
+    /// Whether the domain has uppercase letters (its normalized form is then a copy).
+    pub(crate) domain_upper: bool,
+}
+
+/// The common address in one pass over its bytes: an ASCII Dot-string, an @, and an ASCII
+/// letters-digits-hyphens domain of at least two labels whose last is not all digits, within
+/// every length limit. Such an address is valid by [`parse_general`], which would give the
+/// local part as written and the domain lowercased: no UTS #46 work is needed (there is no
+/// U-label, and `xn--` labels are left to the general path, which checks their Punycode).
+/// None for anything else (including every invalid address), which then takes the general
+/// path, so problems are always described by it. The property test `fast_path_agrees` checks
+/// both paths agree on generated addresses.
+pub(crate) fn ascii_fast_path(input: &str) -> Option<FastAddress> {
+    let b = input.as_bytes();
+    // The local part: atext and single dots, not at either end.
+    let mut i = 0;
+    let mut prev_dot = true;
+    loop {
+        let c = *b.get(i)?;
+        if c == b'@' {
+            break;
+        }
+        if c == b'.' {
+            if prev_dot {
+                return None;
+            }
+            prev_dot = true;
+        } else if c < 0x80 && ATEXT[c as usize] {
+            prev_dot = false;
+        } else {
+            return None;
+        }
+        i += 1;
+    }
+    let at = i;
+    if prev_dot || at > 64 {
+        return None; // empty, or a dot before the @
+    }
+    // The domain: labels of letters, digits and inner hyphens.
+    let start = at + 1;
+    let mut label_start = start;
+    let mut labels = 1usize;
+    let mut last_digits = true;
+    let mut upper = false;
+    let mut j = start;
+    while j < b.len() {
+        let c = b[j];
+        if j == label_start {
+            if c == b'-' || c == b'.' {
+                return None;
+            }
+            if b.len() - j >= 4 && b[j..j + 4].eq_ignore_ascii_case(b"xn--") {
+                return None;
+            }
+        }
+        match c {
+            b'.' => {
+                if b[j - 1] == b'-' || j - label_start > 63 {
+                    return None;
+                }
+                labels += 1;
+                label_start = j + 1;
+                last_digits = true;
+            }
+            b'0'..=b'9' => {}
+            b'a'..=b'z' => last_digits = false,
+            b'A'..=b'Z' => {
+                last_digits = false;
+                upper = true;
+            }
+            b'-' => last_digits = false,
+            _ => return None,
+        }
+        j += 1;
+    }
+    let dom_len = b.len() - start;
+    if label_start == b.len()
+        || b[b.len() - 1] == b'-'
+        || b.len() - label_start > 63
+        || labels < 2
+        || last_digits
+        || dom_len > 253
+        || b.len() > 254
+    {
+        return None;
+    }
+    Some(FastAddress {
+        at,
+        domain_upper: upper,
+    })
+}
+
+/// [`parse`] without the fast path: every rule, every problem described.
+pub(crate) fn parse_general(input: &str) -> Result<Address, Vec<Problem>> {
     let mut problems = Vec::new();
     if input.is_empty() {
         problems.push(syntax(rule::MAILBOX, None, "the address is empty".into()));
@@ -1085,5 +1211,126 @@ mod tests {
         assert_eq!(err(&long_domain)[0].rule, rule::DOMAIN_LEN);
         let long = format!("{}@{}.com", "a".repeat(60), ["abcdefghij"; 18].join("."));
         assert_eq!(err(&long)[0].rule, rule::PATH_LEN);
+    }
+}
+
+/// The fast path must never change a result: on every generated address, valid or not,
+/// [`parse`] and [`normalize`] give exactly what the general path gives, and whatever the
+/// fast path accepts the general path accepts with the same normalized form.
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces addresses are made of: the usual ones, and each thing that sends an address to
+    /// the general path or makes it invalid (quotes, brackets, dots, hyphens, `xn--`, non-ASCII
+    /// letters, look-alike dots, invisible characters, spaces, uppercase).
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => "[a-z0-9]{1,12}",
+            2 => "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,8}",
+            1 => Just(".".to_string()),
+            1 => Just("-".to_string()),
+            1 => Just("xn--".to_string()),
+            1 => Just("XN--bcher-kva".to_string()),
+            1 => Just("é".to_string()),
+            1 => Just("bücher".to_string()),
+            1 => Just("。".to_string()),
+            1 => Just("\u{200B}".to_string()),
+            1 => Just(" ".to_string()),
+            1 => Just("\"".to_string()),
+            1 => Just("@".to_string()),
+            1 => Just("[".to_string()),
+            1 => Just("]".to_string()),
+            1 => Just(":".to_string()),
+            1 => Just("<".to_string()),
+            1 => Just("123".to_string()),
+        ]
+    }
+
+    fn part() -> impl Strategy<Value = String> {
+        prop::collection::vec(piece(), 0..6).prop_map(|v| v.concat())
+    }
+
+    /// Labels near the 63-octet limit, local parts near 64, whole addresses near 254.
+    fn long_label() -> impl Strategy<Value = String> {
+        (58usize..68, "[a-zA-Z0-9]").prop_map(|(n, c)| c.repeat(n))
+    }
+
+    fn domain() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => prop::collection::vec("[a-zA-Z0-9]([a-zA-Z0-9-]{0,10}[a-zA-Z0-9])?", 1..5)
+                .prop_map(|v| v.join(".")),
+            2 => prop::collection::vec(part(), 1..5).prop_map(|v| v.join(".")),
+            1 => (prop::collection::vec(long_label(), 1..5), "[a-z]{2,4}")
+                .prop_map(|(v, tld)| format!("{}.{tld}", v.join("."))),
+            1 => (0u8..=255, 0u8..=255).prop_map(|(a, b)| format!("[192.0.{a}.{b}]")),
+            1 => Just("[IPv6:2001:db8::1]".to_string()),
+            1 => (0u8..=255).prop_map(|a| format!("10.0.0.{a}")),
+            1 => "[a-z]{1,8}\\.xn--[a-z0-9]{1,8}",
+        ]
+    }
+
+    fn local() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]{1,10}(\\.[a-zA-Z0-9_-]{1,10}){0,2}",
+            2 => part(),
+            1 => "\"[a-z @.\\\\]{0,10}\"",
+            1 => (60usize..70).prop_map(|n| "a".repeat(n)),
+            1 => "[a-z]{1,6}ü[a-z]{0,4}",
+        ]
+    }
+
+    fn address() -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => (local(), domain()).prop_map(|(l, d)| format!("{l}@{d}")),
+            1 => part(),
+            1 => ".{0,40}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn fast_path_agrees(a in address()) {
+            let general = parse_general(&a);
+            prop_assert_eq!(&parse(&a), &general, "parse of {:?}", a);
+            prop_assert_eq!(
+                normalize(&a).map(|n| n.into_owned()),
+                general.as_ref().map(|x| x.normalized()).map_err(|e| e.clone()),
+                "normalize of {:?}", a
+            );
+            if let Some(fast) = ascii_fast_path(&a) {
+                let g = general.as_ref().expect("the fast path accepts only valid addresses");
+                prop_assert_eq!(&g.local, &a[..fast.at]);
+                prop_assert_eq!(g.domain.unicode(), g.domain.ascii());
+                prop_assert_eq!(fast.domain_upper, a[fast.at + 1..].bytes().any(|c| c.is_ascii_uppercase()));
+            }
+        }
+    }
+
+    /// The generators above do reach the fast path, the general path for valid addresses and
+    /// invalid ones: a property that only ever saw one kind would prove nothing.
+    #[test]
+    fn generated_addresses_cover_every_path() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let (mut fast, mut general_ok, mut invalid, mut long) = (0, 0, 0, 0);
+        for _ in 0..5000 {
+            let a = address().new_tree(&mut runner).unwrap().current();
+            match (ascii_fast_path(&a), parse_general(&a)) {
+                (Some(_), _) => fast += 1,
+                (None, Ok(_)) => general_ok += 1,
+                (None, Err(e)) => {
+                    invalid += 1;
+                    long += usize::from(e.iter().any(|p| p.kind == ProblemKind::Length));
+                }
+            }
+        }
+        assert!(
+            fast > 500 && general_ok > 50 && invalid > 500 && long > 20,
+            "fast {fast}, general valid {general_ok}, invalid {invalid}, too long {long}"
+        );
     }
 }

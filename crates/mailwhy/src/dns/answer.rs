@@ -285,6 +285,20 @@ impl Answer {
         value
     }
 
+    /// [`Answer::derived`], borrowed from the answer: no reference count taken or released,
+    /// for a hot path that holds the answer anyway. None when the slot already holds a value
+    /// of another type (another consumer derived something else from this answer first): the
+    /// caller then uses [`Answer::derived`], which computes its own.
+    pub fn derived_ref<T: Any + Send + Sync>(
+        &self,
+        derive: impl FnOnce(&Answer) -> T,
+    ) -> Option<&T> {
+        if self.derived.get().is_none() {
+            let _ = self.derived.set(Arc::new(derive(self)));
+        }
+        self.derived.get().and_then(|v| v.downcast_ref::<T>())
+    }
+
     /// The records of the asked type (CNAMEs on the way are skipped); empty for failures.
     pub fn records(&self) -> impl Iterator<Item = &Data> {
         let want = self.rtype;

@@ -301,22 +301,54 @@ impl Dns {
     /// answers are reused until their TTL runs out.
     pub async fn query(&self, name: &str, rtype: RecordType) -> Result<Arc<Answer>, InvalidName> {
         self.inner.asked.fetch_add(1, Ordering::Relaxed);
-        // Cache hits are the hot path (an SPF evaluation asks the same few questions again and
-        // again): look the name up as written, without validating it or building a key.
+        if let Some(answer) = self.cached(name, rtype, Instant::now()) {
+            return Ok(answer);
+        }
+        self.query_missed(name, rtype).await
+    }
+
+    /// The cache hit path alone, synchronous and counting nothing: the answer to `name`
+    /// `rtype` when the cache holds one still valid at `now`. A caller that asks many questions
+    /// in a burst (an SPF evaluation) reads the clock once for all of them, tries this first,
+    /// falls back to [`Dns::query_missed`], and adds its questions to the count in one go
+    /// ([`Dns::add_asked`]): a hit then costs the lock and one reference count.
+    pub(crate) fn cached(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        now: Instant,
+    ) -> Option<Arc<Answer>> {
+        // Look the name up as written, without validating it or building a key.
         let lookup = Lookup {
             name: name.strip_suffix('.').unwrap_or(name),
             rtype,
         };
-        {
-            let cache = self.inner.cache.lock().expect("dns cache lock");
-            if let Some(Slot::Ready(answer)) = cache.map.get(&lookup) {
-                if answer.expires > Instant::now() {
-                    let answer = answer.clone();
-                    drop(cache);
-                    return Ok(self.noted(answer));
-                }
+        let cache = self.inner.cache.lock().expect("dns cache lock");
+        match cache.map.get(&lookup) {
+            Some(Slot::Ready(answer)) if answer.expires > now => {
+                let answer = answer.clone();
+                drop(cache);
+                Some(self.noted(answer))
             }
+            _ => None,
         }
+    }
+
+    /// Counts `n` questions answered by [`Dns::cached`].
+    pub(crate) fn add_asked(&self, n: u64) {
+        if n > 0 {
+            self.inner.asked.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// [`Dns::query`] after its cache lookup missed; the question is not counted here (the
+    /// caller counts it, with [`Dns::add_asked`] when it used [`Dns::cached`]). The cache
+    /// is looked at again under the canonical key, so any spelling of a cached name is a hit.
+    pub(crate) async fn query_missed(
+        &self,
+        name: &str,
+        rtype: RecordType,
+    ) -> Result<Arc<Answer>, InvalidName> {
         let (key, mut fqdn) = match plain_key(name) {
             Some(k) => (Key { name: k, rtype }, None),
             None => {

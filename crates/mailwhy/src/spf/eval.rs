@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::future::{BoxFuture, FutureExt};
 use serde::Serialize;
@@ -420,11 +421,19 @@ pub async fn check_host_with(
         problem: None,
         trace: !options.no_trace,
         depth: 0,
+        now: Instant::now(),
+        asked: 0,
     };
-    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    let domain = domain.trim_end_matches('.');
+    // Lowercased only when it is not already (the usual case copies nothing).
+    let domain: Cow<str> = if domain.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(domain.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(domain)
+    };
     let (result, trace, explanation) = if !is_valid_domain(&domain) {
         let trace = Trace {
-            domain: domain.clone(),
+            domain: domain.to_string(),
             record: None,
             fetch: None,
             steps: vec![],
@@ -435,6 +444,7 @@ pub async fn check_host_with(
     } else {
         ev.evaluate(&domain, true).await
     };
+    ctx.dns.add_asked(ev.asked);
     SpfResult {
         result,
         explanation,
@@ -519,6 +529,34 @@ struct Eval<'c> {
     trace: bool,
     /// Nesting level of the record being evaluated (1 = the top).
     depth: u32,
+    /// The clock read once per evaluation: cached answers are valid when they expire after it.
+    now: Instant,
+    /// Questions asked, added to the DNS layer's count once at the end.
+    asked: u64,
+}
+
+/// What a term found while it was evaluated: made into a trace [`Step`] only when the trace
+/// is kept, so that an untraced evaluation builds no step (and clones no term text).
+#[derive(Default)]
+struct Work {
+    detail: Cow<'static, str>,
+    questions: Vec<Question>,
+    target: Option<Box<Trace>>,
+}
+
+impl Work {
+    fn into_step(self, term: Arc<str>, position: usize, outcome: StepOutcome, ev: &Eval) -> Step {
+        Step {
+            term,
+            position,
+            outcome,
+            detail: self.detail,
+            questions: self.questions,
+            lookups: ev.lookups,
+            void_lookups: ev.voids,
+            target: self.target,
+        }
+    }
 }
 
 /// How a term ended evaluation early.
@@ -572,9 +610,22 @@ impl<'c> Eval<'c> {
         rtype: RecordType,
         qs: &mut Vec<Question>,
     ) -> Option<Arc<Answer>> {
-        let answer = self.ctx.dns.query(name, rtype).await;
+        let answer = self.ask(name, rtype).await;
         qs.extend(self.asked(name, rtype, &answer));
         answer.ok()
+    }
+
+    /// One question: from the cache at the evaluation's clock reading, else from the DNS layer.
+    async fn ask(
+        &mut self,
+        name: &str,
+        rtype: RecordType,
+    ) -> Result<Arc<Answer>, crate::dns::InvalidName> {
+        self.asked += 1;
+        match self.ctx.dns.cached(name, rtype, self.now) {
+            Some(a) => Ok(a),
+            None => self.ctx.dns.query_missed(name, rtype).await,
+        }
     }
 
     /// What the trace records of one question: an invalid name always (it explains a
@@ -691,6 +742,79 @@ impl<'c> Eval<'c> {
         .boxed()
     }
 
+    /// An included record that is already cached and asks no DNS (only `ip4`, `ip6` and `all`
+    /// terms, no `redirect=`), evaluated synchronously: no future is built for it. Most includes
+    /// of large senders are such lists of networks. None for any other record, which
+    /// [`Eval::evaluate`] then evaluates (with the same result and trace).
+    fn evaluate_local(&mut self, domain: &str) -> Option<Evaluated> {
+        let answer = self.ctx.dns.cached(domain, RecordType::TXT, self.now)?;
+        if !matches!(answer.outcome, Outcome::Records(_)) {
+            return None;
+        }
+        let Selection::One(Ok(record)) = answer.derived_ref(Selection::of)? else {
+            return None;
+        };
+        let local = |t: &parse::Term| match t {
+            parse::Term::Directive(d) => matches!(
+                d.mechanism,
+                Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. }
+            ),
+            parse::Term::Modifier(m) => !matches!(m.kind, parse::ModifierKind::Redirect { .. }),
+        };
+        if !record.terms.iter().all(local) {
+            return None;
+        }
+        self.asked += 1;
+        self.depth += 1;
+        let keep = self.keep_text();
+        let mut trace = Trace {
+            domain: if keep {
+                domain.to_string()
+            } else {
+                String::new()
+            },
+            record: keep.then(|| record.text.clone()),
+            fetch: self.trace.then(|| Question::answered(answer.clone())),
+            steps: vec![],
+            result: Verdict::Neutral,
+            reason: String::new(),
+        };
+        let mut result = None;
+        for d in record.directives() {
+            let mut work = Work::default();
+            let hit = self.match_local(&d.mechanism, &mut work);
+            if self.trace {
+                let (outcome, default) = if hit {
+                    (StepOutcome::Match, "matches")
+                } else {
+                    (StepOutcome::NoMatch, "does not match")
+                };
+                if work.detail.is_empty() {
+                    work.detail = Cow::Borrowed(default);
+                }
+                let step = work.into_step(d.text.clone(), d.span.start, outcome, self);
+                trace.steps.push(step);
+            }
+            if hit {
+                let v = Verdict::of(d.qualifier);
+                if keep {
+                    trace.reason = [record.term_text(d.span), " matched: ", v.as_str()].concat();
+                }
+                result = Some(v);
+                break;
+            }
+        }
+        let result = result.unwrap_or_else(|| {
+            if keep {
+                trace.reason = "no mechanism matched: neutral (RFC 7208 §4.7)".into();
+            }
+            Verdict::Neutral
+        });
+        trace.result = result;
+        self.depth -= 1;
+        Some((result, trace, None))
+    }
+
     /// Whether this level's record text and reason are kept: always with a trace, and for the
     /// top level (the findings quote them) without one.
     fn keep_text(&self) -> bool {
@@ -712,7 +836,11 @@ impl<'c> Eval<'c> {
                 result: Verdict::None,
                 reason: String::new(),
             };
-            let record = match self.fetch(domain, &mut trace).await {
+            // The fetched answer holds the parsed record (see `Selection`): it is borrowed
+            // from there, so a warm evaluation neither copies nor reference-counts it.
+            let mut held = None;
+            let mut own = None;
+            let record = match self.fetch(domain, &mut trace, &mut held, &mut own).await {
                 Ok(Some(r)) => r,
                 Ok(None) => {
                     trace.result = Verdict::None;
@@ -729,72 +857,66 @@ impl<'c> Eval<'c> {
             let mut result = None;
             for d in record.directives() {
                 let text = record.term_text(d.span);
-                let mut step = Step {
-                    term: d.text.clone(),
-                    position: d.span.start,
-                    outcome: StepOutcome::NoMatch,
-                    detail: Cow::Borrowed(""),
-                    questions: vec![],
-                    lookups: 0,
-                    void_lookups: 0,
-                    target: None,
-                };
+                let mut work = Work::default();
                 // The terms that ask no DNS are decided here, without building the (large)
                 // future of `mechanism`: most terms of real records are ip4/ip6.
                 let r = match &d.mechanism {
                     Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {
-                        Ok(self.match_local(&d.mechanism, &mut step))
+                        Ok(self.match_local(&d.mechanism, &mut work))
                     }
                     m => match self.count_term(text, domain) {
-                        Ok(()) => self.mechanism(m, domain, text, &mut step).await,
+                        Ok(()) => self.mechanism(m, domain, text, &mut work).await,
                         Err(e) => Err(e),
                     },
                 };
-                step.lookups = self.lookups;
-                step.void_lookups = self.voids;
                 match r {
                     Ok(true) => {
-                        step.outcome = StepOutcome::Match;
                         let v = Verdict::of(d.qualifier);
-                        if step.detail.is_empty() {
-                            step.detail = Cow::Borrowed("matches");
-                        }
                         if self.keep_text() {
                             trace.reason = [text, " matched: ", v.as_str()].concat();
                         }
                         if self.trace {
+                            if work.detail.is_empty() {
+                                work.detail = Cow::Borrowed("matches");
+                            }
+                            let step = work.into_step(
+                                d.text.clone(),
+                                d.span.start,
+                                StepOutcome::Match,
+                                self,
+                            );
                             trace.steps.push(step);
                         }
                         result = Some(v);
                         break;
                     }
                     Ok(false) => {
-                        if step.detail.is_empty() {
-                            step.detail = Cow::Borrowed("does not match");
-                        }
                         if self.trace {
+                            if work.detail.is_empty() {
+                                work.detail = Cow::Borrowed("does not match");
+                            }
+                            let step = work.into_step(
+                                d.text.clone(),
+                                d.span.start,
+                                StepOutcome::NoMatch,
+                                self,
+                            );
                             trace.steps.push(step);
                         }
                     }
-                    Err(Stop::Temp(why)) => {
-                        step.outcome = StepOutcome::TempError;
-                        step.detail = Cow::Owned(why.clone());
+                    Err(stop) => {
+                        let (outcome, verdict, why) = match stop {
+                            Stop::Temp(why) => (StepOutcome::TempError, Verdict::TempError, why),
+                            Stop::Perm(why) => (StepOutcome::PermError, Verdict::PermError, why),
+                        };
+                        trace.reason = format!("{text}: {why}");
                         if self.trace {
+                            work.detail = Cow::Owned(why);
+                            let step = work.into_step(d.text.clone(), d.span.start, outcome, self);
                             trace.steps.push(step);
                         }
-                        trace.reason = format!("{text}: {why}");
-                        trace.result = Verdict::TempError;
-                        return (Verdict::TempError, trace, None);
-                    }
-                    Err(Stop::Perm(why)) => {
-                        step.outcome = StepOutcome::PermError;
-                        step.detail = Cow::Owned(why.clone());
-                        if self.trace {
-                            trace.steps.push(step);
-                        }
-                        trace.reason = format!("{text}: {why}");
-                        trace.result = Verdict::PermError;
-                        return (Verdict::PermError, trace, None);
+                        trace.result = verdict;
+                        return (verdict, trace, None);
                     }
                 }
             }
@@ -806,7 +928,7 @@ impl<'c> Eval<'c> {
                 None => match record.redirect() {
                     Some(target) if !has_all => {
                         let (v, exp) = self
-                            .redirect(&record, target, domain, &mut trace, want_exp)
+                            .redirect(record, target, domain, &mut trace, want_exp)
                             .await;
                         trace.result = v;
                         return (v, trace, exp);
@@ -926,12 +1048,16 @@ impl<'c> Eval<'c> {
     }
 
     /// Fetches and selects the record of `domain`: Ok(None) for "no record" (result none).
-    async fn fetch(
+    /// The answer is kept in `held` and the record borrowed from it; `own` holds the selection
+    /// only when the answer could not keep it.
+    async fn fetch<'h>(
         &mut self,
         domain: &str,
         trace: &mut Trace,
-    ) -> Result<Option<Arc<Record>>, Verdict> {
-        let answer = self.ctx.dns.query(domain, RecordType::TXT).await;
+        held: &'h mut Option<Arc<Answer>>,
+        own: &'h mut Option<Arc<Selection>>,
+    ) -> Result<Option<&'h Record>, Verdict> {
+        let answer = self.ask(domain, RecordType::TXT).await;
         trace.fetch = self.asked(domain, RecordType::TXT, &answer);
         let answer = answer.ok();
         let Some(answer) = answer else {
@@ -954,7 +1080,12 @@ impl<'c> Eval<'c> {
             }
             _ => {}
         }
-        match &*answer.derived(Selection::of) {
+        let answer: &'h Answer = held.insert(answer);
+        let selection: &'h Selection = match answer.derived_ref(Selection::of) {
+            Some(s) => s,
+            None => own.insert(answer.derived(Selection::of)),
+        };
+        match selection {
             Selection::NoRecord => {
                 trace.reason = "no TXT record starts with v=spf1: none".into();
                 Ok(None)
@@ -971,7 +1102,7 @@ impl<'c> Eval<'c> {
                 if self.keep_text() {
                     trace.record = Some(record.text.clone());
                 }
-                Ok(Some(record.clone()))
+                Ok(Some(record))
             }
             Selection::One(Err((text, e))) => {
                 trace.record = Some(text.clone());
@@ -1026,7 +1157,7 @@ impl<'c> Eval<'c> {
     }
 
     /// `all`, `ip4` and `ip6`: decided from the client address alone.
-    fn match_local(&self, mech: &Mechanism, step: &mut Step) -> bool {
+    fn match_local(&self, mech: &Mechanism, step: &mut Work) -> bool {
         let net = match (mech, self.ip) {
             (Mechanism::All, _) => {
                 step.detail = Cow::Borrowed("all always matches");
@@ -1045,7 +1176,7 @@ impl<'c> Eval<'c> {
         mech: &Mechanism,
         domain: &str,
         text: &str,
-        step: &mut Step,
+        step: &mut Work,
     ) -> Result<bool, Stop> {
         match mech {
             Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {
@@ -1151,7 +1282,10 @@ impl<'c> Eval<'c> {
                     });
                     return Err(Stop::Perm(why));
                 }
-                let (v, child, _) = self.evaluate(&target, false).await;
+                let (v, child, _) = match self.evaluate_local(&target) {
+                    Some(evaluated) => evaluated,
+                    None => self.evaluate(&target, false).await,
+                };
                 if self.trace {
                     step.target = Some(Box::new(child));
                 }
@@ -1188,7 +1322,7 @@ impl<'c> Eval<'c> {
         cidr: parse::DualCidr,
         text: &str,
         domain: &str,
-        step: &mut Step,
+        step: &mut Work,
         count_void: bool,
     ) -> Result<bool, Stop> {
         let answer = self
