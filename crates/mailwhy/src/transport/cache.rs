@@ -84,9 +84,12 @@ impl StsCache {
         };
         let fail = |e: std::io::Error| format!("{}: {e}", path.display());
         std::fs::create_dir_all(&self.dir).map_err(fail)?;
+        // Unique per process and write: `batch` may check the same domain twice at once.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = self
             .dir
-            .join(format!(".{domain}.{}.tmp", std::process::id()));
+            .join(format!(".{domain}.{}.{n}.tmp", std::process::id()));
         let json = serde_json::to_vec_pretty(entry).map_err(|e| e.to_string())?;
         std::fs::write(&tmp, json).map_err(fail)?;
         std::fs::rename(&tmp, &path).map_err(|e| {
