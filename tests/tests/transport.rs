@@ -152,6 +152,121 @@ async fn servfail_on_the_record_is_inconclusive() {
         .any(|f| f.id == FindingId::DnsTemporaryFailure));
 }
 
+/// The report on `domain` with the zones of `zones`, the policies of `https` and the cache `dir`.
+async fn run_cached(
+    zones: &std::path::Path,
+    https: &std::path::Path,
+    dir: &std::path::Path,
+    domain: &str,
+) -> (mailwhy::Report, transport::TransportFacts) {
+    let zones = zone_server(zones).await;
+    let server = PolicyServer::start(https);
+    let ctx = Context::new(dns_for(zones.addr()));
+    let opts = FetchOptions {
+        port: server.port,
+        timeout: Duration::from_secs(5),
+        sts_cache: Some(dir.to_path_buf()),
+        ..FetchOptions::default()
+    }
+    .with_ca_file(&server.ca_file)
+    .unwrap();
+    // One run only: each run may write the cache.
+    let (outcomes, facts) = transport::checks(&ctx, domain, &opts, None).await;
+    let report = mailwhy::Report::from_outcomes(domain, outcomes, Default::default());
+    (report, facts)
+}
+
+/// The id-unchanged case end to end: a first run remembers the old policy (served by one HTTPS
+/// server), the domain edits its policy (a second server) without a new id: an error naming the
+/// MX the old enforce policy refuses, on every run until the id changes; then a new id is
+/// remembered and the finding goes.
+#[tokio::test]
+async fn policy_changed_under_the_same_id_is_reported_until_the_id_changes() {
+    let cache = tempfile::tempdir().unwrap();
+    let zones = fixture("transport/zones");
+    let domain = "idchange.example";
+    let (first, facts) = run_cached(
+        &zones,
+        &fixture("transport/https-before"),
+        cache.path(),
+        domain,
+    )
+    .await;
+    assert!(facts.sts_previous.is_none());
+    // The old policy does not list the new MX: that is its own error on the first run.
+    assert_eq!(
+        ids(&first),
+        vec![(FindingId::TransportMxNotCovered, Severity::Error)]
+    );
+    let remembered = std::fs::read_to_string(cache.path().join("idchange.example.json")).unwrap();
+    assert!(remembered.contains("mx1.idchange.example"), "{remembered}");
+
+    for _ in 0..2 {
+        let (r, facts) =
+            run_cached(&zones, &fixture("transport/https"), cache.path(), domain).await;
+        assert_eq!(
+            ids(&r),
+            vec![(FindingId::TransportStsIdUnchanged, Severity::Error)],
+            "{:?}",
+            r.findings
+        );
+        let f = &r.findings[0];
+        assert_eq!(
+            f.evidence["mx_refused"],
+            serde_json::json!(["idchange-example.mail.protection.outlook.com"])
+        );
+        assert_eq!(
+            facts.sts_previous.unwrap().policy.mx[0],
+            "mx1.idchange.example"
+        );
+    }
+
+    // The domain publishes a new id: the new policy is remembered, nothing to report.
+    let new_zones = tempfile::tempdir().unwrap();
+    let zone = std::fs::read_to_string(zones.join("idchange.example.zone"))
+        .unwrap()
+        .replace("id=20250101T000000", "id=20261206T120000");
+    std::fs::write(new_zones.path().join("idchange.example.zone"), zone).unwrap();
+    let (r, _) = run_cached(
+        new_zones.path(),
+        &fixture("transport/https"),
+        cache.path(),
+        domain,
+    )
+    .await;
+    assert_eq!(ids(&r), vec![], "{:?}", r.findings);
+    let (r, facts) = run_cached(
+        new_zones.path(),
+        &fixture("transport/https"),
+        cache.path(),
+        domain,
+    )
+    .await;
+    assert_eq!(ids(&r), vec![]);
+    assert_eq!(facts.sts_previous.unwrap().id, "20261206T120000");
+}
+
+/// A damaged cache entry is replaced, and the check says so; it never invents a change.
+#[tokio::test]
+async fn damaged_cache_entry_is_replaced_and_named() {
+    let cache = tempfile::tempdir().unwrap();
+    let file = cache.path().join("good.example.json");
+    std::fs::write(&file, "{not json").unwrap();
+    let (r, _) = run_cached(
+        &fixture("transport/zones"),
+        &fixture("transport/https"),
+        cache.path(),
+        "good.example",
+    )
+    .await;
+    assert_eq!(ids(&r), vec![]);
+    let c = r.checks.iter().find(|c| c.name == "mta-sts-cache").unwrap();
+    assert!(c.detail.contains("good.example.json"), "{}", c.detail);
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("20261201T000000"));
+}
+
 /// The STARTTLS probe against a real Postfix: each listener's verdict, under an enforce policy
 /// (probe.example) and without MTA-STS (optional.example).
 #[tokio::test]

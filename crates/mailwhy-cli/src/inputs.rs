@@ -42,6 +42,10 @@ pub struct InputArgs {
     /// For tests: fetch MTA-STS policies from this port instead of 443
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     https_port: Option<u16>,
+    /// Remember each recipient domain's MTA-STS policy in this directory (one DOMAIN.json per
+    /// domain) and report a policy changed under an unchanged id (transport.sts-id-unchanged)
+    #[arg(long, value_name = "DIR")]
+    sts_cache: Option<PathBuf>,
     /// The delivery event store (`sqlite:PATH`, filled by `events import`): each diagnosis
     /// gets a `delivery` check from it (default: `store` in the config)
     #[arg(long, value_name = "URL")]
@@ -94,6 +98,11 @@ impl InputArgs {
                 let fetch = mailwhy::transport::FetchOptions {
                     port: self.https_port.unwrap_or(443),
                     timeout: std::time::Duration::from_secs(30),
+                    sts_cache: self
+                        .sts_cache
+                        .as_deref()
+                        .map(crate::sts_cache_dir)
+                        .transpose()?,
                     ..Default::default()
                 };
                 match &self.ca_file {

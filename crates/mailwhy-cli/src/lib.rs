@@ -332,6 +332,18 @@ pub(crate) fn seconds(flag: &str, value: f64) -> Result<Duration, CliError> {
 /// A domain argument (`spf DOMAIN`, `auth DOMAIN`, `--envelope-domain`, `pop3 --server`): a
 /// host name, as its lowercase A-label form; anything else is a usage error naming the
 /// argument, never a lookup whose NXDOMAIN would read as a finding.
+/// `--sts-cache DIR`: created when missing; a path that is not a directory, or cannot be
+/// created, is a usage error naming it.
+pub(crate) fn sts_cache_dir(dir: &std::path::Path) -> Result<std::path::PathBuf, CliError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CliError::Usage(format!(
+            "--sts-cache {}: expected a directory mailwhy can create and write to: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok(dir.to_path_buf())
+}
+
 pub(crate) fn domain_arg(what: &str, s: &str) -> Result<String, CliError> {
     mailwhy::dns::host_name(s).map_err(|e| {
         CliError::Usage(format!(

@@ -80,6 +80,10 @@ struct Case {
     /// An SMTP server on loopback for `transport --probe`; `{smtp_port}` and `{smtp_ca_file}`
     /// in `args` become its port and CA.
     smtp_server: Option<SmtpServer>,
+    /// A directory (relative to the case) copied to a fresh temporary directory for the run;
+    /// `{writable_dir}` in `args` becomes the copy's path (an input the run writes to, such as
+    /// `--sts-cache`, so the fixture itself never changes).
+    writable_dir: Option<String>,
     /// Finding ids the output must contain; the case's own id among them.
     expect_ids: Vec<String>,
     /// The exit code (0 no problem, 1 a problem, 3 inconclusive).
@@ -389,6 +393,21 @@ async fn run_case(
         }
         None => None,
     };
+    let _writable = match &case.writable_dir {
+        Some(rel) => {
+            let copy = tempfile::tempdir().map_err(|e| format!("{id}: tempdir: {e}"))?;
+            for entry in
+                std::fs::read_dir(dir.join(rel)).map_err(|e| format!("{id}: {rel}: {e}"))?
+            {
+                let path = entry.map_err(|e| format!("{id}: {rel}: {e}"))?.path();
+                std::fs::copy(&path, copy.path().join(path.file_name().unwrap()))
+                    .map_err(|e| format!("{id}: {}: {e}", path.display()))?;
+            }
+            vars.push(("{writable_dir}", copy.path().display().to_string()));
+            Some(copy)
+        }
+        None => None,
+    };
     let mut args: Vec<String> = case
         .args
         .iter()
@@ -396,7 +415,7 @@ async fn run_case(
         .collect();
     if let Some(a) = args.iter().find(|a| a.contains('{') && a.contains('}')) {
         return Err(format!(
-            "{id}: {a:?} has a placeholder this case's pop3_server, https_root or smtp_server does not fill"
+            "{id}: {a:?} has a placeholder this case's pop3_server, https_root, smtp_server or writable_dir does not fill"
         ));
     }
     args.extend(["--format".into(), "json".into()]);

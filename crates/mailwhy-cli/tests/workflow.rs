@@ -535,3 +535,107 @@ fn batch_and_diagnose_agree_about_a_duplicate_with_the_switch_off_on_one() {
     assert_eq!(duplicates, 1, "the second row repeats the first");
     assert!(diagnosed_ids.contains(&"user.messaging-disabled".to_string()));
 }
+
+/// `mailwhy transport` and `POST /v1/transport` give the same report for the same domain: the
+/// records from the zone files, the policies from a real HTTPS server on loopback (test CA),
+/// reached by both with the same `--ca-file` and `--https-port`. With `probe` both connect to
+/// the MX (127.0.0.1) on a port where nothing listens: the same inconclusive connect step.
+#[test]
+fn transport_is_the_same_on_the_command_line_and_over_http() {
+    let policies =
+        mailwhy_tests::https::PolicyServer::start(Path::new(&fixture("transport/https")));
+    let ca = policies.ca_file.to_string_lossy().into_owned();
+    let port = policies.port.to_string();
+    // A port that was free a moment ago: connecting to it is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let z = zones("transport/zones");
+    let fetch = ["--ca-file", ca.as_str(), "--https-port", port.as_str()];
+    let server = Server::start(
+        &[&z[0], &z[1]],
+        &[&fetch[..], &["--smtp-port", closed.as_str()]].concat(),
+    );
+    for (domain, verdict) in [
+        ("good.example", "no-problem-found"),
+        ("migrated.example", "problem-found"),
+        ("down.example", "inconclusive"),
+    ] {
+        let (code, cli_report) = cli(
+            &workspace(),
+            &[&[z[0].as_str(), &z[1], "transport", domain], &fetch[..]].concat(),
+        );
+        let http = server.post(
+            "/v1/transport",
+            "application/json",
+            json!({ "domain": domain }).to_string().as_bytes(),
+        );
+        assert_eq!(http["verdict"], verdict, "{domain}: {http}");
+        assert_eq!(
+            code != 0,
+            verdict != "no-problem-found",
+            "{domain}: exit {code}"
+        );
+        assert_same(cli_report, http);
+    }
+    let (_, cli_report) = cli(
+        &workspace(),
+        &[
+            &[z[0].as_str(), &z[1], "transport", "probe.example"],
+            &fetch[..],
+            &["--probe", "--smtp-port", closed.as_str()],
+        ]
+        .concat(),
+    );
+    let http = server.post(
+        "/v1/transport",
+        "application/json",
+        json!({ "domain": "probe.example", "probe": true })
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(http["verdict"], "inconclusive", "{http}");
+    let probe = http["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().is_some_and(|n| n.contains("connect")))
+        .unwrap_or_else(|| panic!("no connect step: {http}"));
+    assert_eq!(probe["status"], "inconclusive", "{probe}");
+    assert_same(cli_report, http);
+
+    // A name that is not a domain is refused by both.
+    let (code, _) = cli_raw(&["transport", "bad domain!"]);
+    assert_eq!(code, 2);
+    let (status, err) = server.request(
+        "POST",
+        "/v1/transport",
+        "application/json",
+        br#"{"domain": "bad domain!"}"#,
+    );
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"]["field"], "domain");
+    let (status, err) = server.request(
+        "POST",
+        "/v1/transport",
+        "application/json",
+        br#"{"domain": "good.example", "port": 25}"#,
+    );
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["error"]["code"], "bad-json");
+}
+
+/// The exit code of `mailwhy ARGS` (stdout ignored).
+fn cli_raw(args: &[&str]) -> (i32, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_mailwhy"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}

@@ -17,7 +17,7 @@ use mailwhy::check::Context;
 use mailwhy::report::{render_markdown, Report};
 use mailwhy::workflow::{
     self, AddressRequest, AllowlistLookupRequest, BlocklistRequest, LookupAnswer, MessageRequest,
-    SpfRequest,
+    SpfRequest, TransportRequest,
 };
 use mailwhy::{DiagnoseRequest, TicketMessage};
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/address", get(address_get).post(address_post))
         .route("/spf", post(spf_post))
         .route("/blocklist", post(blocklist_post))
+        .route("/transport", post(transport_post))
         .route("/allowlist/check", post(allowlist_check))
         .route("/message", post(message_post))
         .route("/findings/{id}", get(finding))
@@ -656,6 +657,62 @@ pub(crate) async fn blocklist_post(
     };
     let ctx = Context::new(diagnoser.dns().clone());
     let report = workflow::blocklist(&ctx, &request).await;
+    st.metrics.report(&report);
+    Ok(JsonReply::ok(report))
+}
+
+/// The body of `POST /v1/transport`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TransportBody {
+    /// The recipient domain whose MTA-STS, TLS-RPT and DANE records are checked.
+    #[schema(example = "acme-builders.com")]
+    domain: String,
+    /// Also probe each MX host (connect on port 25, EHLO, STARTTLS, TLS handshake and
+    /// certificate, QUIT; no mail is sent), as `mailwhy transport --probe`. Off by default:
+    /// without it the server connects to no MX.
+    #[serde(default)]
+    probe: bool,
+}
+
+/// The recipient domain's transport rules, as `mailwhy transport DOMAIN [--probe]`: the
+/// MTA-STS record and policy against every MX host, TLS-RPT, the MX hosts' TLSA records, and
+/// with `probe` a STARTTLS probe of each MX. The policy is fetched with the server's
+/// `--ca-file` and `--https-port`.
+#[utoipa::path(post, path = "/v1/transport", tag = "transport", request_body = TransportBody,
+    security(("bearer" = [])),
+    responses((status = 200, description = "The transport report", body = Report),
+              (status = 400, description = "`domain` is not a domain name", body = ErrorBody),
+              (status = 503, description = "Overloaded or past the deadline", body = ErrorBody)))]
+pub(crate) async fn transport_post(
+    State(st): State<AppState>,
+    body: JsonBody<TransportBody>,
+) -> Result<JsonReply<Report>, ApiError> {
+    let body = json_or_400(body, r#"{"domain": "example.com", "probe"?: false}"#)?;
+    // The CLI's rule (`mailwhy transport 'bad domain!'` exits 2).
+    let domain = mailwhy::dns::host_name(body.domain.trim()).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-field",
+            format!("`domain` must be a domain name: {}", e.reason),
+        )
+        .field("domain")
+    })?;
+    let d = st.diagnoser.current();
+    let fetch = d.transport_fetch().clone();
+    // As the CLI's `--probe`: the policy fetch's time limit and trusted roots.
+    let probe = body.probe.then(|| mailwhy::transport::ProbeOptions {
+        port: st.smtp_probe_port,
+        timeout: fetch.timeout,
+        roots: fetch.roots.clone(),
+    });
+    let request = TransportRequest {
+        domain,
+        fetch,
+        probe,
+    };
+    let ctx = Context::new(d.dns().clone());
+    let report = workflow::transport(&ctx, &request).await;
     st.metrics.report(&report);
     Ok(JsonReply::ok(report))
 }

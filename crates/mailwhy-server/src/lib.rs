@@ -66,6 +66,9 @@ pub struct Options {
     /// After a shutdown is asked for, how long requests in flight may take to finish; then the
     /// server stops and drops the connections still open.
     pub shutdown_grace: Duration,
+    /// The port `POST /v1/transport` with `"probe": true` connects to on each MX host: 25, or a
+    /// test's SMTP server.
+    pub smtp_probe_port: u16,
 }
 
 impl Default for Options {
@@ -82,6 +85,7 @@ impl Default for Options {
             idle_timeout: Duration::from_secs(75),
             // The request deadline (30 s) and some room to write the answer.
             shutdown_grace: Duration::from_secs(40),
+            smtp_probe_port: 25,
         }
     }
 }
@@ -97,6 +101,7 @@ impl std::fmt::Debug for Options {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("smtp_probe_port", &self.smtp_probe_port)
             .finish()
     }
 }
@@ -106,6 +111,8 @@ impl std::fmt::Debug for Options {
 pub(crate) struct AppState {
     pub diagnoser: SharedDiagnoser,
     pub metrics: metrics::SharedMetrics,
+    /// [`Options::smtp_probe_port`].
+    pub smtp_probe_port: u16,
 }
 
 /// The diagnoser a running server uses, replaceable while it serves: a reload of the input
@@ -182,6 +189,7 @@ pub fn router_shared(diagnoser: SharedDiagnoser, options: Options) -> Router {
     let state = AppState {
         diagnoser,
         metrics: metrics.clone(),
+        smtp_probe_port: options.smtp_probe_port,
     };
     let api = api::routes()
         .route_layer(axum::middleware::from_fn_with_state(

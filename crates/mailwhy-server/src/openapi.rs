@@ -29,6 +29,7 @@ use crate::api;
         api::address_post,
         api::spf_post,
         api::blocklist_post,
+        api::transport_post,
         api::allowlist_check,
         api::message_post,
         api::finding,

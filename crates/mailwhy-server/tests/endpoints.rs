@@ -489,6 +489,7 @@ async fn openapi_lists_every_route() {
         ("post", "/v1/address"),
         ("post", "/v1/spf"),
         ("post", "/v1/blocklist"),
+        ("post", "/v1/transport"),
         ("post", "/v1/allowlist/check"),
         ("post", "/v1/message"),
         ("get", "/v1/findings/{id}"),

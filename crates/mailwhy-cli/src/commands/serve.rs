@@ -28,6 +28,10 @@ pub struct ServeArgs {
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C (then the server exits)
     #[arg(long, value_name = "SECONDS", default_value_t = 40.0)]
     shutdown_grace: f64,
+    /// For tests: the port `POST /v1/transport` with `"probe": true` connects to on each MX host,
+    /// instead of 25
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    smtp_port: Option<u16>,
     #[command(flatten)]
     inputs: InputArgs,
 }
@@ -49,6 +53,7 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
         header_read_timeout: seconds("--header-timeout", args.header_timeout)?,
         idle_timeout: seconds("--idle-timeout", args.idle_timeout)?,
         shutdown_grace: seconds("--shutdown-grace", args.shutdown_grace)?,
+        smtp_probe_port: args.smtp_port.unwrap_or(25),
         ..mailwhy_server::Options::default()
     };
     mailwhy_server::check_exposure(&args.listen, &options).map_err(CliError::Usage)?;

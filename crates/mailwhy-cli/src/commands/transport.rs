@@ -24,6 +24,10 @@ pub struct TransportArgs {
     /// For tests: fetch the policy from this port instead of 443 (the host's address still comes from DNS)
     #[arg(long, value_name = "N")]
     https_port: Option<u16>,
+    /// Remember the policy fetched for each domain in this directory (DOMAIN.json) and report
+    /// a policy changed under an unchanged id (transport.sts-id-unchanged)
+    #[arg(long, value_name = "DIR")]
+    sts_cache: Option<PathBuf>,
     /// Probe each MX: connect on port 25, EHLO, STARTTLS, TLS handshake and certificate, QUIT (no
     /// mail is sent). Off by default: without it mailwhy never connects to an MX
     #[arg(long)]
@@ -50,6 +54,11 @@ pub fn run(settings: &Settings, args: TransportArgs) -> Result<u8, CliError> {
     let mut fetch = FetchOptions {
         port: args.https_port.unwrap_or(443),
         timeout: Duration::from_secs_f64(args.step_timeout),
+        sts_cache: args
+            .sts_cache
+            .as_deref()
+            .map(crate::sts_cache_dir)
+            .transpose()?,
         ..FetchOptions::default()
     };
     if let Some(f) = &args.ca_file {

@@ -1394,4 +1394,16 @@ catalog! {
         fix: "Publish a TLSA record for the key the MX presents now (3 1 1 <SHA-256 of its \
               SubjectPublicKeyInfo>) and wait for the old record's TTL, or put the previous key \
               back; publish the next key's record before each rollover.";
+
+    TransportStsIdUnchanged = "transport.sts-id-unchanged", Warning, "the MTA-STS policy changed but its id did not",
+        what: "The policy served now differs (mode, mx patterns or max_age) from the one mailwhy \
+               fetched earlier under the same id in the _mta-sts record. Seen only with \
+               --sts-cache DIR, which remembers each domain's previous fetch. An error when the \
+               earlier policy is enforce and leaves out a current MX host.",
+        why: "Senders fetch a policy again only when the id changes (RFC 8461 §3.1, §5.1): those \
+              that hold the earlier policy keep applying it until its max_age runs out. After an \
+              MX migration whose policy was fixed but whose id was not, they keep refusing the \
+              new MX hosts (\"MTA-STS validation failed\") for up to max_age.",
+        fix: "Publish a new id in the _mta-sts record (for example the date and time of the \
+              change, 20261206T120000) whenever the policy file changes.";
 }

@@ -94,6 +94,9 @@ pub struct FetchOptions {
     /// Trusted roots: the system's when empty, else only these (`--ca-file`, for tests and
     /// private CAs).
     pub roots: Vec<CertificateDer<'static>>,
+    /// Where the previous fetch of each domain's policy is remembered (`--sts-cache DIR`,
+    /// [`super::cache`]); `None` remembers nothing and cannot see `transport.sts-id-unchanged`.
+    pub sts_cache: Option<std::path::PathBuf>,
 }
 
 impl Default for FetchOptions {
@@ -102,6 +105,7 @@ impl Default for FetchOptions {
             port: 443,
             timeout: Duration::from_secs(60),
             roots: vec![],
+            sts_cache: None,
         }
     }
 }

@@ -7,9 +7,11 @@
 //! ([`fetch`], [`sts`]), checks every MX host against the patterns, and reads the
 //! `_smtp._tls` record ([`tlsrpt`]). Each step is one check; a DNS or HTTPS fault whose cause
 //! is on our side of the wire (timeout, refused connection, SERVFAIL) makes the check
-//! inconclusive, never "no problem". The STARTTLS probe and DANE (issue #21, parts 3 and 4)
-//! are not here yet.
+//! inconclusive, never "no problem". With `--probe` each MX host is probed ([`probe`]); the MX
+//! hosts' TLSA records are read and, with the probe's chain, matched ([`dane`], without DNSSEC
+//! validation); with `--sts-cache` the policy is compared with the previous fetch ([`cache`]).
 
+pub mod cache;
 pub mod dane;
 pub mod fetch;
 pub mod probe;
@@ -107,6 +109,10 @@ pub struct TransportFacts {
     /// (mailwhy does not validate DNSSEC).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dane: Vec<serde_json::Value>,
+    /// With `--sts-cache`: the previous fetch remembered for this domain, as it was before this
+    /// run (absent when there was none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sts_previous: Option<cache::Entry>,
     /// With `--probe`: what each MX host did (STARTTLS, TLS, certificate).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub probes: Vec<MxProbe>,
@@ -344,6 +350,18 @@ pub async fn checks(
         )),
     }
 
+    // 3b. The policy against the previous fetch, when one is remembered.
+    if let Some(dir) = &opts.sts_cache {
+        outcomes.push(cache_check(
+            ctx,
+            domain,
+            dir,
+            record.as_ref(),
+            policy.as_ref(),
+            &mut facts,
+        ));
+    }
+
     // 4. TLS-RPT.
     let name = format!("_smtp._tls.{domain}");
     let mut c = CheckOutcome::start("tls-rpt");
@@ -410,6 +428,124 @@ pub async fn checks(
     }
     dane_checks(ctx, domain, &mut outcomes, &mut facts).await;
     (outcomes, facts)
+}
+
+/// `transport.sts-id-unchanged`: the policy differs from the one remembered under the same id.
+/// A warning, or an error when the remembered policy is `enforce` and leaves out a current MX
+/// host: senders holding it refuse that host until its `max_age` runs out.
+fn cache_check(
+    ctx: &Context,
+    domain: &str,
+    dir: &std::path::Path,
+    record: Option<&StsRecord>,
+    policy: Option<&Policy>,
+    facts: &mut TransportFacts,
+) -> CheckOutcome {
+    let (Some(record), Some(policy)) = (record, policy) else {
+        return CheckOutcome::skipped(
+            "mta-sts-cache",
+            "no record and policy to compare with the previous fetch",
+        );
+    };
+    let cache = cache::StsCache::new(dir);
+    let mut c = CheckOutcome::start("mta-sts-cache");
+    let fresh = cache::Entry {
+        id: record.id.clone(),
+        policy: policy.clone(),
+        fetched: chrono::DateTime::<chrono::Utc>::from(ctx.now)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let (previous, mut detail) = match cache.read(domain) {
+        Ok(p) => (p, String::new()),
+        // A damaged entry is replaced: it can only hide a change, never invent one.
+        Err(e) => (
+            None,
+            format!(
+                "the previous fetch could not be read ({}); ",
+                sanitize::line(&e)
+            ),
+        ),
+    };
+    let write = match &previous {
+        None => {
+            detail.push_str("no previous fetch remembered; this one is");
+            true
+        }
+        Some(p) if p.id != record.id => {
+            detail.push_str(&format!(
+                "id changed from {} (fetched {}); the new policy is remembered",
+                sanitize::line(&p.id),
+                sanitize::line(&p.fetched)
+            ));
+            true
+        }
+        Some(p) if p.policy == *policy => {
+            detail.push_str(&format!(
+                "id {} and policy as at the previous fetch ({})",
+                sanitize::line(&p.id),
+                sanitize::line(&p.fetched)
+            ));
+            false
+        }
+        Some(p) => {
+            let refused: Vec<&String> = if p.policy.mode == Mode::Enforce {
+                facts
+                    .mx
+                    .iter()
+                    .filter(|h| !p.policy.mx.iter().any(|pat| sts::mx_matches(pat, h)))
+                    .collect()
+            } else {
+                vec![]
+            };
+            let effect = if refused.is_empty() {
+                "Senders that fetched the old policy keep applying it".to_string()
+            } else {
+                format!(
+                    "Senders that fetched the old enforce policy keep applying it and refuse MX {}, which its mx patterns do not list",
+                    refused.iter().map(|h| sanitize::line(h)).collect::<Vec<_>>().join(", ")
+                )
+            };
+            let mut f = Finding::new(
+                FindingId::TransportStsIdUnchanged,
+                format!(
+                    "The policy at https://mta-sts.{domain}/.well-known/mta-sts.txt changed since {} (mode {} → {}, mx {} → {}, max_age {} → {}), but the id in _mta-sts.{domain} is still {}. {effect} until its max_age ({} s) runs out.",
+                    sanitize::line(&p.fetched),
+                    p.policy.mode.as_str(),
+                    policy.mode.as_str(),
+                    p.policy.mx.iter().map(|h| sanitize::line(h)).collect::<Vec<_>>().join(" "),
+                    policy.mx.iter().map(|h| sanitize::line(h)).collect::<Vec<_>>().join(" "),
+                    p.policy.max_age,
+                    policy.max_age,
+                    sanitize::line(&record.id),
+                    p.policy.max_age,
+                ),
+            )
+            .with_remedy(format!(
+                "Publish a new id in _mta-sts.{domain} (the date and time of the change is a common choice: v=STSv1; id={};) so senders fetch the new policy.",
+                chrono::DateTime::<chrono::Utc>::from(ctx.now).format("%Y%m%dT%H%M%S")
+            ))
+            .with_evidence(json!({ "id": record.id, "previous": p, "policy": policy, "mx_refused": refused }));
+            if !refused.is_empty() {
+                f = f.with_severity(Severity::Error);
+            }
+            c.push(f);
+            detail.push_str(&format!(
+                "the policy changed under the same id {}",
+                sanitize::line(&record.id)
+            ));
+            false
+        }
+    };
+    if write {
+        if let Err(e) = cache.write(domain, &fresh) {
+            detail.push_str(&format!(
+                "; it could not be remembered ({})",
+                sanitize::line(&e)
+            ));
+        }
+    }
+    facts.sts_previous = previous;
+    c.done(detail)
 }
 
 /// DANE for each MX host: its TLSA records, whether they are usable, and with the probe's chain

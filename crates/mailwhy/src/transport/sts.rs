@@ -5,7 +5,7 @@
 //! Both parsers are strict, as the RFC's grammar is, and an error names the 1-based line and
 //! column where the text stops matching it, so a domain owner can find the slip.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The largest `max_age` RFC 8461 §3.2 allows: one year, in seconds.
 pub const MAX_AGE_LIMIT: u64 = 31_557_600;
@@ -171,7 +171,7 @@ pub(crate) fn parse_tagged<T: Default>(
 }
 
 /// The policy's `mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Senders must not deliver to an MX that fails validation.
@@ -194,7 +194,8 @@ impl Mode {
 }
 
 /// A parsed policy file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
     /// `mode`.
     pub mode: Mode,

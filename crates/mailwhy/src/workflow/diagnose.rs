@@ -388,6 +388,12 @@ impl Diagnoser {
         &self.blocklists
     }
 
+    /// How the MTA-STS policy is fetched ([`Diagnoser::with_transport`]): the server's
+    /// `/v1/transport` fetches with the same port, time limit and roots as `diagnose`.
+    pub fn transport_fetch(&self) -> &crate::transport::FetchOptions {
+        &self.transport
+    }
+
     /// The DNS layer shared by every diagnosis.
     pub fn dns(&self) -> &Dns {
         &self.resolving.dns

@@ -1,4 +1,4 @@
-//! `mailwhy transport` and `/v1/transport` (not yet served): the recipient domain's MTA-STS
+//! `mailwhy transport` and `POST /v1/transport`: the recipient domain's MTA-STS
 //! policy against its MX hosts, and its TLS-RPT record.
 
 use crate::check::Context;
