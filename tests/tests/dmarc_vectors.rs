@@ -315,9 +315,8 @@ fn judge_9989_record(v: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// One `dns` vector: its zones on a fresh loopback zone server, then `auth::check_dmarc`.
-async fn judge_9989_dns(v: &Value) -> Result<(), String> {
-    use mailwhy::auth::{self, Discovery};
+/// The vector's zones (origin -> zone-file lines) on a fresh loopback zone server.
+async fn serve_zones(v: &Value) -> (tempfile::TempDir, mailwhy::dns::server::ZoneServer) {
     let dir = tempfile::tempdir().unwrap();
     for (origin, lines) in v["zones"].as_object().unwrap() {
         let mut z = format!(
@@ -330,10 +329,121 @@ async fn judge_9989_dns(v: &Value) -> Result<(), String> {
         std::fs::write(dir.path().join(format!("{origin}.zone")), z).unwrap();
     }
     let server = mailwhy_tests::zone_server(dir.path()).await;
+    (dir, server)
+}
+
+/// Checks the `findings` / `no_findings` of a vector against the findings produced.
+fn check_findings(v: &Value, findings: &[&mailwhy::finding::Finding], wrong: &mut Vec<String>) {
+    let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
+    for f in v["findings"].as_array().into_iter().flatten() {
+        if !ids.contains(&f.as_str().unwrap()) {
+            wrong.push(format!("no {f} among {ids:?}"));
+        }
+    }
+    for f in v["no_findings"].as_array().into_iter().flatten() {
+        if ids.contains(&f.as_str().unwrap()) {
+            wrong.push(format!("unexpected {f} among {ids:?}"));
+        }
+    }
+    for (id, fields) in v["finding_evidence"].as_object().into_iter().flatten() {
+        let Some(f) = findings.iter().find(|f| f.id.as_str() == id) else {
+            wrong.push(format!("no {id} to check the evidence of"));
+            continue;
+        };
+        for (k, want) in fields.as_object().unwrap() {
+            if f.evidence.get(k) != Some(want) {
+                wrong.push(format!(
+                    "{id} evidence {k} = {:?}, expected {want}",
+                    f.evidence.get(k)
+                ));
+            }
+        }
+    }
+}
+
+/// One `alignment` vector: its zones on a fresh loopback zone server, the organizational
+/// domains by `auth::org_domains` (the RFC 9989 tree walk), alignment as RFC 9989 and RFC 7489
+/// receivers judge it, and the findings of `auth::checks` with the identifiers as envelope
+/// domains.
+async fn judge_9989_alignment(v: &Value) -> Result<(), String> {
+    use mailwhy::auth::{self, alignment, dmarc::AlignmentMode};
+    let (_dir, server) = serve_zones(v).await;
+    let ctx = mailwhy::check::Context::new(mailwhy_tests::dns_for(server.addr()));
+    let from = v["from"].as_str().unwrap();
+    let mode = match v["mode"].as_str().unwrap() {
+        "r" => AlignmentMode::Relaxed,
+        "s" => AlignmentMode::Strict,
+        m => panic!("mode {m}"),
+    };
+    let idents = v["identifiers"].as_object().unwrap();
+    let mut names = vec![from];
+    names.extend(idents.keys().map(String::as_str));
+    let (c, orgs) = auth::org_domains(&ctx, &names).await;
+    let mut wrong = Vec::new();
+    if !c.findings.is_empty() {
+        wrong.push(format!("the walks reported {:?}", c.findings));
+    }
+    if let Some(want) = v.get("from_org_domain") {
+        if orgs.walked(from) != want.as_str() {
+            wrong.push(format!(
+                "From org domain {:?}, expected {want}",
+                orgs.walked(from)
+            ));
+        }
+    }
+    for (id, want) in idents {
+        if let Some(o) = want.get("org_domain") {
+            if orgs.walked(id) != o.as_str() {
+                wrong.push(format!(
+                    "{id}: org domain {:?}, expected {o}",
+                    orgs.walked(id)
+                ));
+            }
+        }
+        let bis = alignment::aligned(id, from, mode, &orgs);
+        if want["aligned"] != json!(bis) {
+            wrong.push(format!(
+                "{id}: RFC 9989 aligned {bis}, expected {}",
+                want["aligned"]
+            ));
+        }
+        let old = alignment::aligned_psl(id, from, mode);
+        if want["aligned_psl"] != json!(old) {
+            wrong.push(format!(
+                "{id}: RFC 7489 aligned {old}, expected {}",
+                want["aligned_psl"]
+            ));
+        }
+    }
+    if v.get("findings").is_some() || v.get("no_findings").is_some() {
+        let input = auth::AuthInput {
+            domain: from.to_string(),
+            selectors: vec![],
+            ips: vec![],
+            envelope_domains: idents.keys().cloned().collect(),
+        };
+        let checks = auth::checks(&ctx, &input).await;
+        let findings: Vec<&mailwhy::finding::Finding> = checks
+            .outcomes
+            .iter()
+            .flat_map(|o| o.findings.iter())
+            .collect();
+        check_findings(v, &findings, &mut wrong);
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong.join("; "))
+    }
+}
+
+/// One `dns` vector: its zones on a fresh loopback zone server, then `auth::check_dmarc`.
+async fn judge_9989_dns(v: &Value) -> Result<(), String> {
+    use mailwhy::auth::{self, Discovery};
+    let (_dir, server) = serve_zones(v).await;
     let ctx = mailwhy::check::Context::new(mailwhy_tests::dns_for(server.addr()));
     let domain = v["domain"].as_str().unwrap();
     let (c, d) = auth::check_dmarc(&ctx, domain).await;
-    let ids: Vec<&str> = c.findings.iter().map(|f| f.id.as_str()).collect();
     let state = match &d {
         Discovery::Found { .. } => "found",
         Discovery::SyntaxError { .. } => "syntax-error",
@@ -395,16 +505,8 @@ async fn judge_9989_dns(v: &Value) -> Result<(), String> {
             wrong.push(format!("asked {asked:?}, expected {want}"));
         }
     }
-    for f in v["findings"].as_array().into_iter().flatten() {
-        if !ids.contains(&f.as_str().unwrap()) {
-            wrong.push(format!("no {f} among {ids:?}"));
-        }
-    }
-    for f in v["no_findings"].as_array().into_iter().flatten() {
-        if ids.contains(&f.as_str().unwrap()) {
-            wrong.push(format!("unexpected {f} among {ids:?}"));
-        }
-    }
+    let findings: Vec<&mailwhy::finding::Finding> = c.findings.iter().collect();
+    check_findings(v, &findings, &mut wrong);
     if wrong.is_empty() {
         Ok(())
     } else {
@@ -414,7 +516,8 @@ async fn judge_9989_dns(v: &Value) -> Result<(), String> {
 
 /// The project's own RFC 9989/9990 vectors (`fixtures/conformance/dmarc-rfc9989.json`): every
 /// one must hold, one case per change the RFC made (np, psd, t, optional p, removed
-/// pct/rf/ri, the tree walk and its 8-query limit, report authorization).
+/// pct/rf/ri, the tree walk and its 8-query limit, the organizational domain and relaxed
+/// alignment by the walk, report authorization by the walk's organizational domains).
 #[tokio::test]
 async fn rfc9989_vectors_all_hold() {
     let path = mailwhy_tests::fixture("conformance/dmarc-rfc9989.json");
@@ -429,6 +532,7 @@ async fn rfc9989_vectors_all_hold() {
         let r = match kind {
             "record" => judge_9989_record(v),
             "dns" => judge_9989_dns(v).await,
+            "alignment" => judge_9989_alignment(v).await,
             k => panic!("unknown vector kind {k}"),
         };
         if let Err(why) = r {

@@ -74,6 +74,9 @@ pub struct Inputs {
     pub transport: mailwhy::transport::FetchOptions,
     /// The delivery event store's URL.
     pub store: Option<String>,
+    /// Report files every diagnosis reads when its request brings none (`serve`: the config's
+    /// `reports`; empty for the other commands, which pass their reports per request).
+    pub reports: Vec<PathBuf>,
 }
 
 impl InputArgs {
@@ -111,6 +114,7 @@ impl InputArgs {
                 }
             },
             store: self.store.clone().or_else(|| config.store.clone()),
+            reports: Vec::new(),
         })
     }
 }
@@ -140,6 +144,7 @@ impl Inputs {
         }
         b = b.gateway_domains(&self.gateway_domains);
         b = b.blocklists(self.blocklists.clone());
+        b = b.report_files(&self.reports)?;
         if let Some(book) = &self.book {
             b = b.delivery_book(book.clone());
         }
@@ -156,10 +161,20 @@ impl Inputs {
     /// Modification time and size of each input file (a missing file counts as a change too).
     /// The size catches a write seen half-done: the clock behind mtime is coarse, so a
     /// truncate and the write after it can carry the same time.
+    /// A report Maildir counts by its `cur/` and `new/` (a report delivered there changes them,
+    /// not the Maildir itself).
     pub fn stamps(&self) -> Vec<Option<(SystemTime, u64)>> {
+        let maildir_parts = self
+            .reports
+            .iter()
+            .filter(|p| p.is_dir())
+            .flat_map(|p| [p.join("cur"), p.join("new")]);
         [&self.directory, &self.sender, &self.allowlist]
             .into_iter()
             .flatten()
+            .cloned()
+            .chain(self.reports.iter().cloned())
+            .chain(maildir_parts)
             .map(|p| {
                 std::fs::metadata(p)
                     .and_then(|m| Ok((m.modified()?, m.len())))

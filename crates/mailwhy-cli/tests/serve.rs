@@ -232,6 +232,92 @@ fn reloads_the_input_files_on_sighup_and_on_change_and_keeps_them_when_broken() 
     let _ = child.wait();
 }
 
+/// Issue #22: `serve` reads the config file's `reports` as evidence for every diagnosis that
+/// uploads none, and reloads them like the other input files.
+#[cfg(unix)]
+#[test]
+fn serve_reads_the_config_reports_and_reloads_them() {
+    let fx = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let tickets = fx.join("tickets/reports-gmail-dkim-quarantined");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("google.xml");
+    let failing = std::fs::read_to_string(tickets.join("google-2026-11-20.xml")).unwrap();
+    std::fs::write(&report, &failing).unwrap();
+    let config = dir.path().join("mailwhy.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "dns_zones = {:?}\ntimeout = 2\ndirectory = {:?}\nsender = {:?}\nallowlist = {:?}\nreports = [{:?}]\n",
+            fx.join("demo/zones"),
+            fx.join("demo/users.csv"),
+            fx.join("senders/procore.toml"),
+            fx.join("demo/gateway-complete.txt"),
+            report
+        ),
+    )
+    .unwrap();
+    let mut child = mailwhy()
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--now",
+            "2026-11-23T12:00:00Z",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let line = wait_line(&mut err, "serving on http://");
+    let addr = line
+        .split("serving on http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let kenji = "/v1/diagnose?email=kenji.sato@acme-builders.com";
+    let first = get(&addr, kenji, None);
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(
+        first.body.contains("\"reports.dkim-failing\""),
+        "Google's report from the config is evidence: {}",
+        first.body
+    );
+
+    // The report replaced by one from another receiver (Yahoo): reloaded on its own, and
+    // Google's evidence is gone.
+    let yahoo = std::fs::read_to_string(tickets.join("yahoo-2026-11-20.xml")).unwrap();
+    replace_file(&report, &yahoo);
+    let l = wait_line(&mut err, "reloaded the input files");
+    assert!(l.contains("changed"), "{l}");
+    let after = get(&addr, kenji, None);
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert!(
+        !after.body.contains("\"reports.dkim-failing\""),
+        "{}",
+        after.body
+    );
+
+    // The report file gone: the reload fails naming it, and the previous data stays.
+    std::fs::remove_file(&report).unwrap();
+    let failed = wait_line(&mut err, "reload failed");
+    assert!(failed.contains("google.xml"), "{failed}");
+    assert_eq!(get(&addr, kenji, None).status, 200);
+
+    // Google's report back: picked up again.
+    replace_file(&report, &failing);
+    wait_line(&mut err, "reloaded the input files");
+    assert!(get(&addr, kenji, None)
+        .body
+        .contains("\"reports.dkim-failing\""));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_server_cleanly() {

@@ -57,7 +57,10 @@ pub fn run(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
         ..mailwhy_server::Options::default()
     };
     mailwhy_server::check_exposure(&args.listen, &options).map_err(CliError::Usage)?;
-    let inputs = args.inputs.resolve(settings)?;
+    let mut inputs = args.inputs.resolve(settings)?;
+    // The config's reports are evidence for every diagnosis that uploads none, re-read on reload
+    // like the other input files.
+    inputs.reports = settings.config.reports.clone();
     crate::runtime().block_on(async {
         let d = inputs.diagnoser(settings, true).await?;
         if !settings.quiet {

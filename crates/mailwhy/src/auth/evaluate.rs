@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::alignment::aligned;
+use super::alignment::{aligned, OrgDomains};
 use super::dmarc::{DmarcRecord, Policy};
 
 /// The DMARC result.
@@ -30,6 +30,8 @@ pub(crate) struct Identifiers<'a> {
     pub dkim: &'a [(String, bool)],
     /// `(MAIL FROM domain, passed)` from SPF, when evaluated.
     pub spf: Option<(&'a str, bool)>,
+    /// The organizational domains of these names by the tree walk (relaxed alignment).
+    pub orgs: &'a OrgDomains,
 }
 
 /// Computes the DMARC result. `record` is the policy found by discovery and `organizational`
@@ -50,16 +52,16 @@ pub fn evaluate(
     let aligned_dkim: Vec<String> = ids
         .dkim
         .iter()
-        .filter(|(d, ok)| *ok && aligned(d, ids.from, r.dkim_alignment()))
+        .filter(|(d, ok)| *ok && aligned(d, ids.from, r.dkim_alignment(), ids.orgs))
         .map(|(d, _)| d.clone())
         .collect();
     let aligned_spf = ids
         .spf
-        .filter(|(d, ok)| *ok && aligned(d, ids.from, r.spf_alignment()))
+        .filter(|(d, ok)| *ok && aligned(d, ids.from, r.spf_alignment(), ids.orgs))
         .map(|(d, _)| d.to_string());
-    let policy = if organizational
-        && super::alignment::organizational_domain(ids.from) != ids.from.to_ascii_lowercase()
-    {
+    // A record found above the From domain (it has none of its own) gives `sp` (RFC 9989
+    // §4.10.1 step 3); discovery refines it with `np` and `t=y` (`Discovery::policy_for`).
+    let policy = if organizational {
         r.subdomain_policy()
     } else {
         r.p
@@ -95,6 +97,7 @@ mod tests {
             from,
             dkim: &dkim,
             spf: Some(spf),
+            ..Default::default()
         };
         evaluate(Some(&r), subdomain, &ids)
     }

@@ -12,11 +12,12 @@
 //! Nothing here reads a received message: [`crate::message`] parses it and computes its SPF,
 //! DKIM and DMARC through these functions, so the dependency runs one way, message → auth.
 
-pub(crate) mod alignment;
+pub mod alignment;
 pub mod dkim_key;
 pub mod dkim_verify;
 pub mod dmarc;
 pub(crate) mod evaluate;
+pub(crate) mod org_domain;
 pub(crate) mod predict;
 pub mod rdns;
 pub(crate) mod report_dest;
@@ -35,7 +36,7 @@ use crate::finding::{Finding, Severity};
 use crate::report::{Report, Stats};
 use crate::sanitize;
 
-use dmarc::{DmarcRecord, Selection};
+use dmarc::DmarcRecord;
 
 /// Where a domain's DMARC policy came from, and what it is.
 #[derive(Debug, Clone, Serialize)]
@@ -208,15 +209,19 @@ pub fn organizational_domain(start: &str, found: &[(String, Option<dmarc::Psd>)]
 ///
 /// 1. Query `_dmarc.<From domain>`; discard records that do not start with `v=DMARC1`. One record
 ///    there applies (`p`).
-/// 2. Otherwise walk up (`walk_names`), stopping at a record with `psd=y` or `psd=n`. The
-///    organizational domain is the first name with `psd=n`, else the name one label below a
-///    `psd=y` record, else the record with the fewest labels (§4.10.2). Its record applies, else
-///    the PSD's; `sp`, or `np` when the From domain does not exist.
+/// 2. Walk up (`walk_names`), stopping at a record with `psd=y` or `psd=n`. The organizational
+///    domain is the first name with `psd=n`, else the name one label below a `psd=y` record,
+///    else the record with the fewest labels (§4.10.2). Without a record of its own, the
+///    organizational domain's record applies, else the PSD's; `sp`, or `np` when the From domain
+///    does not exist. The walk goes on past the From domain's own record too, because alignment
+///    and the report-destination check need the organizational domain (§4.10.2) even then.
 /// 3. Several records at the From domain: reported as [`Discovery::Multiple`] (RFC 7489 applies
 ///    no policy); the walk still goes on, as RFC 9989 receivers do, and the record it finds is
 ///    named beside them.
 ///
-/// A failed lookup anywhere leaves the policy unknown. Adds the findings to `c`.
+/// A failed lookup before the policy is known leaves it unknown; one after the From domain's own
+/// record leaves only the organizational domain unknown (the Public Suffix List's stands in, and
+/// the check says so). Adds the findings to `c`.
 pub async fn discover(
     ctx: &Context,
     domain: &str,
@@ -224,76 +229,49 @@ pub async fn discover(
 ) -> Discovery {
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
     let psl_org = alignment::organizational_domain(&domain);
-    let mut asked = Vec::new();
-    let mut near_misses = Vec::new();
-    let mut multiple: Option<(String, Vec<String>)> = None;
-    // (name, text, psd) of every single valid-looking record on the walk, longest first.
-    let mut found: Vec<(String, String, Option<dmarc::Psd>)> = Vec::new();
-    for (i, d) in walk_names(&domain).into_iter().enumerate() {
-        let at = format!("_dmarc.{d}");
-        let answer = match ctx.dns.query(&at, RecordType::TXT).await {
-            Ok(a) => a,
-            Err(e) => {
-                c.inconclusive(format!("cannot ask for {at}: {e}"));
-                return Discovery::Unknown {
-                    at,
-                    outcome: "invalid-name".into(),
-                };
-            }
+    let w = org_domain::walk(ctx, &domain, &format!("the DMARC policy of {domain}"), c).await;
+    let own = w.found.first().filter(|f| f.0 == domain).cloned();
+    if let (Some((at, outcome)), None) = (&w.failed, &own) {
+        return Discovery::Unknown {
+            at: at.clone(),
+            outcome: outcome.clone(),
         };
-        if c.dns_failure(&answer, &format!("the DMARC policy of {domain}")) {
-            return Discovery::Unknown {
-                at,
-                outcome: answer.outcome.kind().into(),
-            };
-        }
-        asked.push(at.clone());
-        match dmarc::select(&answer.txt()) {
-            Selection::One(text) if i == 0 => {
-                return match dmarc::parse(&text) {
-                    Ok(record) => Discovery::Found {
-                        at,
-                        organizational: false,
-                        text,
-                        record,
-                        asked,
-                        org_domain: domain.clone(),
-                        psl_org_domain: psl_org,
-                        exists: None,
-                    },
-                    Err(error) => Discovery::SyntaxError { at, text, error },
-                };
-            }
-            // RFC 9989 §4.10: discarded, and the walk goes on; RFC 7489 stopped here.
-            Selection::Multiple(records) if i == 0 => multiple = Some((at, records)),
-            Selection::One(text) => {
-                let psd = dmarc::parse(&text).ok().and_then(|r| r.psd);
-                found.push((d, text, psd));
-                if matches!(psd, Some(dmarc::Psd::Y | dmarc::Psd::N)) {
-                    break; // RFC 9989 §4.10: psd=y or psd=n stops the walk
-                }
-            }
-            // RFC 9989 §4.10: several records count as none and the walk goes on.
-            Selection::Multiple(_) => {}
-            Selection::None { near_misses: n } => near_misses.extend(n),
-        }
     }
-    let with_psd: Vec<(String, Option<dmarc::Psd>)> =
-        found.iter().map(|f| (f.0.clone(), f.2)).collect();
-    let org = (!found.is_empty()).then(|| organizational_domain(&domain, &with_psd));
+    let org = w.org_domain(&domain);
+    let asked = w.asked.clone();
+    if let Some((_, text, _)) = own {
+        let at = format!("_dmarc.{domain}");
+        return match dmarc::parse(&text) {
+            Ok(record) => Discovery::Found {
+                at,
+                organizational: false,
+                text,
+                record,
+                asked,
+                org_domain: org.unwrap_or_else(|| psl_org.clone()),
+                psl_org_domain: psl_org,
+                exists: None,
+            },
+            Err(error) => Discovery::SyntaxError { at, text, error },
+        };
+    }
+    let found = &w.found;
     let chosen = org
         .as_ref()
         .and_then(|o| found.iter().find(|f| &f.0 == o))
         .or_else(|| found.iter().find(|f| f.2 == Some(dmarc::Psd::Y)));
-    if let Some((at, records)) = multiple {
+    if let Some(records) = w.multiple_at_start {
         return Discovery::Multiple {
-            at,
+            at: format!("_dmarc.{domain}"),
             records,
             rfc9989_record_at: chosen.map(|c| format!("_dmarc.{}", c.0)),
         };
     }
     let Some((name, text, _)) = chosen.cloned() else {
-        return Discovery::Missing { asked, near_misses };
+        return Discovery::Missing {
+            asked,
+            near_misses: w.near_misses,
+        };
     };
     let at = format!("_dmarc.{name}");
     let record = match dmarc::parse(&text) {
@@ -316,6 +294,24 @@ pub async fn discover(
         psl_org_domain: psl_org,
         exists,
     }
+}
+
+/// The organizational domains of `names` by the RFC 9989 §4.10.2 tree walk, with the Public
+/// Suffix List's beside them (what relaxed alignment compares), and the check that looked them
+/// up (inconclusive when a walk's lookup failed).
+pub async fn org_domains(ctx: &Context, names: &[&str]) -> (CheckOutcome, alignment::OrgDomains) {
+    let mut c = CheckOutcome::start("org-domains");
+    let orgs = org_domain::lookup(
+        ctx,
+        names.iter().map(|n| n.to_string()).collect(),
+        alignment::OrgDomains::default(),
+        &mut c,
+    )
+    .await;
+    (
+        c.done(format!("{} organizational domains", names.len())),
+        orgs,
+    )
 }
 
 /// The DMARC check of a From domain: discovery plus the dmarc findings.
@@ -964,6 +960,44 @@ fn predicted_findings(
     }
 }
 
+/// `dmarc.org-domain-disagrees` for an identifier (`what` names it: `DKIM d=`, `SPF envelope
+/// domain `) whose relaxed alignment with From differs between RFC 9989 receivers (tree walk)
+/// and RFC 7489 receivers (Public Suffix List); `None` when they agree.
+pub(crate) fn alignment_disagrees(
+    what: &str,
+    id: &str,
+    from: &str,
+    mode: dmarc::AlignmentMode,
+    orgs: &alignment::OrgDomains,
+) -> Option<Finding> {
+    let (bis, old) = alignment::disagreement(id, from, mode, orgs)?;
+    let word = |b: bool| if b { "aligned" } else { "not aligned" };
+    Some(
+        Finding::new(
+            FindingId::DmarcOrgDomainDisagrees,
+            format!(
+                "{what}{} is {} with From {} for receivers following RFC 9989 (DNS tree walk: organizational domains {} and {}), but {} for receivers still on RFC 7489 (Public Suffix List: {} and {}), so the two kinds of receiver may give this mail different DMARC results.",
+                sanitize::line(id),
+                word(bis),
+                sanitize::line(from),
+                sanitize::line(&orgs.of(id)),
+                sanitize::line(&orgs.of(from)),
+                word(old),
+                sanitize::line(&alignment::organizational_domain(id)),
+                sanitize::line(&alignment::organizational_domain(from)),
+            ),
+        )
+        .with_evidence(serde_json::json!({
+            "identifier": id,
+            "from": from,
+            "mode": mode,
+            "aligned_rfc9989": bis,
+            "aligned_rfc7489": old,
+            "org_domains": {id: orgs.get(id), from: orgs.get(from)},
+        })),
+    )
+}
+
 /// The outcomes of the auth checks of one From domain, with their data and text sections.
 #[derive(Debug)]
 pub struct Checks {
@@ -1090,6 +1124,23 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
         Discovery::Found { record, .. } => Some(record),
         _ => None,
     };
+    let mut pred_c = CheckOutcome::start("dmarc-result");
+    // Relaxed alignment compares organizational domains, which RFC 9989 finds by the tree walk
+    // from each identifier; the From domain's is discovery's.
+    let mut known = alignment::OrgDomains::default();
+    if let Discovery::Found { org_domain, .. } = &discovery {
+        known.insert(&domain, Some(org_domain.clone()));
+    }
+    let orgs = org_domain::lookup(
+        ctx,
+        std::iter::once(domain.clone())
+            .chain(key_triples.iter().map(|k| k.1.clone()))
+            .chain(input.envelope_domains.iter().cloned())
+            .collect(),
+        known,
+        &mut pred_c,
+    )
+    .await;
     let pin = predict::Inputs {
         from: &domain,
         adkim: record.map(|r| r.dkim_alignment()),
@@ -1100,9 +1151,30 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
         envelope_domains: &input.envelope_domains,
         ips: &input.ips,
         spf: spf.as_deref(),
+        orgs: &orgs,
     };
     let predictions = predict::predict(&pin);
-    let mut pred_c = CheckOutcome::start("dmarc-result");
+    let dkim_ids = key_triples
+        .iter()
+        .map(|k| ("DKIM d=", k.1.as_str(), pin.adkim.unwrap_or_default()));
+    let spf_ids = input.envelope_domains.iter().map(|d| {
+        (
+            "SPF envelope domain ",
+            d.as_str(),
+            pin.aspf.unwrap_or_default(),
+        )
+    });
+    let mut disagree: Vec<Finding> = Vec::new();
+    for (what, id, mode) in dkim_ids.chain(spf_ids) {
+        if let Some(f) = alignment_disagrees(what, id, &domain, mode, &orgs) {
+            if !disagree.iter().any(|x| x.detail == f.detail) {
+                disagree.push(f);
+            }
+        }
+    }
+    for f in disagree {
+        pred_c.push(f);
+    }
     let keys_known = key_status.iter().all(|k| k.state != "unknown");
     let cannot_align = keys_known && predict::nothing_can_align(&pin);
     if cannot_align {
@@ -1156,6 +1228,7 @@ async fn checks_sharing(ctx: &Context, input: &AuthInput, shared: &mut Shared) -
             .collect(),
         rdns_failed: rdns.iter().find_map(|r| r.lookup_failed.clone()),
         spf: spf.clone(),
+        orgs: orgs.clone(),
     };
     let items = requirements::checklist(&ev);
     let mut req_c = CheckOutcome::start("sender-rules");

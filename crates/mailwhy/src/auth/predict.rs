@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::alignment::aligned;
+use super::alignment::{aligned, OrgDomains};
 use super::dmarc::AlignmentMode;
 use super::requirements::{FailedLookup, SpfVerdict};
 
@@ -35,6 +35,8 @@ pub struct Inputs<'a> {
     pub ips: &'a [IpAddr],
     /// SPF verdicts, when the SPF engine provided them.
     pub spf: Option<&'a [SpfVerdict]>,
+    /// The organizational domains of From and of the key and envelope domains by the tree walk.
+    pub orgs: &'a OrgDomains,
 }
 
 /// The predicted result for one IP.
@@ -76,8 +78,11 @@ pub(crate) fn nothing_can_align(i: &Inputs<'_>) -> bool {
     let aspf = i.aspf.unwrap_or(AlignmentMode::Relaxed);
     !i.keys.is_empty()
         && !i.envelope_domains.is_empty()
-        && !i.keys.iter().any(|k| aligned(&k.1, i.from, adkim))
-        && !i.envelope_domains.iter().any(|d| aligned(d, i.from, aspf))
+        && !i.keys.iter().any(|k| aligned(&k.1, i.from, adkim, i.orgs))
+        && !i
+            .envelope_domains
+            .iter()
+            .any(|d| aligned(d, i.from, aspf, i.orgs))
 }
 
 /// The SPF side of one IP's prediction.
@@ -101,18 +106,21 @@ fn judge_ip(
     adkim: AlignmentMode,
     aspf: AlignmentMode,
 ) -> (&'static str, Vec<&'static str>, Option<FailedLookup>, Spf) {
-    let dkim_pass = i.keys.iter().any(|k| k.2 && aligned(&k.1, i.from, adkim));
+    let dkim_pass = i
+        .keys
+        .iter()
+        .any(|k| k.2 && aligned(&k.1, i.from, adkim, i.orgs));
     let dkim_unknown = i
         .keys_failed
         .iter()
-        .find(|(d, _)| aligned(d, i.from, adkim))
+        .find(|(d, _)| aligned(d, i.from, adkim, i.orgs))
         .map(|(_, f)| f.clone());
     let spf = match i.spf {
         None => Spf::NotEvaluated,
         Some(v) => {
-            let of_ip = v
-                .iter()
-                .filter(|s| ip.is_none_or(|ip| s.ip == ip) && aligned(&s.domain, i.from, aspf));
+            let of_ip = v.iter().filter(|s| {
+                ip.is_none_or(|ip| s.ip == ip) && aligned(&s.domain, i.from, aspf, i.orgs)
+            });
             let mut state = Spf::NoPass;
             for s in of_ip {
                 match s.result.as_str() {
@@ -217,7 +225,7 @@ pub(crate) fn predict(i: &Inputs<'_>) -> Vec<Prediction> {
                                 "through DKIM (signed with {}; SPF not evaluated)",
                                 i.keys
                                     .iter()
-                                    .filter(|k| k.2 && aligned(&k.1, i.from, adkim))
+                                    .filter(|k| k.2 && aligned(&k.1, i.from, adkim, i.orgs))
                                     .map(|k| format!("s={} d={}", k.0, k.1))
                                     .collect::<Vec<_>>()
                                     .join(" or ")

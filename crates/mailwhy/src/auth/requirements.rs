@@ -257,6 +257,8 @@ pub struct Evidence {
     /// SPF verdicts per envelope domain and IP; `None` until the SPF engine is wired in
     /// (see `super::spf_evidence`).
     pub spf: Option<Vec<SpfVerdict>>,
+    /// Organizational domains by the RFC 9989 tree walk, for relaxed alignment.
+    pub orgs: super::alignment::OrgDomains,
 }
 
 /// One line of the checklist.
@@ -332,7 +334,12 @@ pub fn judge(point: Point, ev: &Evidence) -> (Status, String, Option<FailedLooku
         }
         Point::Alignment => {
             let aligned = |d: &str| {
-                super::alignment::aligned(d, &ev.from_domain, super::dmarc::AlignmentMode::Relaxed)
+                super::alignment::aligned(
+                    d,
+                    &ev.from_domain,
+                    super::dmarc::AlignmentMode::Relaxed,
+                    &ev.orgs,
+                )
             };
             if let Some(k) = ev.dkim_keys.iter().find(|k| k.2 && aligned(&k.1)) {
                 return (

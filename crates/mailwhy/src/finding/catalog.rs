@@ -728,12 +728,15 @@ catalog! {
         what: "RFC 9989 finds the organizational domain by walking up the DNS tree; RFC 7489 used \
                the Public Suffix List. For this From domain the two give different names, so \
                receivers that have moved to RFC 9989 and those that have not use different DMARC \
-               records.",
+               records; or, for an SPF or DKIM domain, relaxed alignment with the From domain \
+               (which compares organizational domains) comes out differently.",
         why: "The same mail can be accepted by one receiver and quarantined or rejected by \
-              another, and relaxed alignment can differ between them.",
+              another: a different policy applies, or an authenticated domain counts for DMARC \
+              at one kind of receiver and not at the other.",
         fix: "The domain's DNS admin publishes a record at the From domain itself, or psd=n on \
               the intended organizational domain's record, so that both kinds of receiver find \
-              the same policy.";
+              the same policy; for alignment, the sender signs (DKIM d=) and bounces (envelope \
+              domain) with the From domain itself or a name both ways put in its organization.";
 
     // ---- dkim: signing keys and signatures (RFC 6376) --------------------------------------
 

@@ -87,7 +87,12 @@ pub fn read(
         match ev {
             Event::Start(s) => {
                 let local = s.local_name();
-                let name = String::from_utf8_lossy(local.as_ref());
+                // Element names are ASCII in every report seen: the plain check, not the
+                // lossy decoder (which walks the bytes in chunks), unless one is not.
+                let name = match std::str::from_utf8(local.as_ref()) {
+                    Ok(n) => std::borrow::Cow::Borrowed(n),
+                    Err(_) => String::from_utf8_lossy(local.as_ref()),
+                };
                 if marks.is_empty() {
                     if name != "feedback" {
                         // A stray element before <feedback> (IKEA's unclosed xs:schema) is
@@ -122,10 +127,17 @@ pub fn read(
             }
             Event::Empty(_) => {}
             Event::Text(t) => {
-                let s = t
-                    .unescape()
-                    .map_err(|e| ParseError(format!("bad text in <{path}>: {e}")))?;
-                text.push_str(&s);
+                // Most values hold no entity: read them as they are (still checked UTF-8),
+                // and unescape only those with a `&`.
+                match std::str::from_utf8(&t) {
+                    Ok(plain) if !plain.contains('&') => text.push_str(plain),
+                    _ => {
+                        let s = t
+                            .unescape()
+                            .map_err(|e| ParseError(format!("bad text in <{path}>: {e}")))?;
+                        text.push_str(&s);
+                    }
+                }
             }
             Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
             Event::End(_) => {

@@ -43,6 +43,12 @@ pub struct FailureReport {
     /// Who sent the report: the domain of the report email's From (set by the caller), else
     /// the reporting MTA.
     pub reporter: String,
+    /// What makes this report the same as another copy of it: a hash of its feedback fields
+    /// (names lower-cased, values unfolded and trimmed, in order) and of the failed message's
+    /// `Message-ID` (else its whole attached header). The same report mailed twice, or kept in
+    /// both an mbox and a Maildir, has the same fingerprint; two incidents differ in
+    /// `Arrival-Date` or in the message.
+    pub fingerprint: u64,
 }
 
 /// Reads the `message/feedback-report` part's fields. `original` is the attached header or
@@ -52,7 +58,30 @@ pub fn read(fields: &[u8], original: Option<&[u8]>) -> Result<FailureReport, Str
         incidents: 1,
         ..FailureReport::default()
     };
-    for (name, value) in header_fields(fields) {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: the same on every run (as the aggregate reports' key).
+    #[allow(deprecated)]
+    let mut h = std::hash::SipHasher::new();
+    let fields = header_fields(fields);
+    for (name, value) in &fields {
+        name.to_ascii_lowercase().hash(&mut h);
+        value.trim().hash(&mut h);
+    }
+    match original {
+        Some(o) => {
+            let headers = header_fields(o);
+            match headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("message-id"))
+            {
+                Some((_, id)) => id.trim().hash(&mut h),
+                None => headers.hash(&mut h),
+            }
+        }
+        None => 0u8.hash(&mut h),
+    }
+    r.fingerprint = h.finish();
+    for (name, value) in fields {
         let v = value.trim();
         match name.to_ascii_lowercase().as_str() {
             "feedback-type" => r.feedback_type = v.to_ascii_lowercase(),
@@ -149,6 +178,16 @@ mod tests {
         assert_eq!(r.delivery_result, "spam");
         assert_eq!(r.arrival, Some(1_795_167_000));
         assert_eq!(r.incidents, 1);
+        // Another copy (CRLF or LF, same message) has the same fingerprint; another arrival
+        // (a second incident) or another message does not.
+        let lf = String::from_utf8_lossy(f).replace("\r\n", "\n");
+        let orig = b"From: <no-reply@procore.com>\r\nMessage-ID: <a@procore.com>\r\n\r\n";
+        let one = read(f, Some(orig)).unwrap().fingerprint;
+        assert_eq!(read(lf.as_bytes(), Some(orig)).unwrap().fingerprint, one);
+        let later = lf.replace("09:30:00", "09:31:00");
+        assert_ne!(read(later.as_bytes(), Some(orig)).unwrap().fingerprint, one);
+        let other = b"From: <no-reply@procore.com>\r\nMessage-ID: <b@procore.com>\r\n\r\n";
+        assert_ne!(read(f, Some(other)).unwrap().fingerprint, one);
     }
 
     #[test]

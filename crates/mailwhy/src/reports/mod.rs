@@ -135,7 +135,8 @@ impl Filter {
 pub struct Summary {
     /// Aggregate reports read.
     pub aggregate_reports: u64,
-    /// Duplicates dropped (same reporter and report id).
+    /// Duplicates dropped: aggregate reports with the same reporter and report id, failure
+    /// reports with the same reporter and content ([`failure::FailureReport::fingerprint`]).
     pub duplicates: u64,
     /// TLS reports read.
     pub tls_reports: u64,
@@ -155,8 +156,9 @@ pub struct Summary {
     pub unreadable: Vec<Unreadable>,
     /// Which reports count (all without one).
     pub filter: Option<Filter>,
-    // (reporter, report id) of the reports read, hashed: 8 bytes a report rather than its
-    // strings, so dropping duplicates costs little memory however many reports there are.
+    // (reporter, report id) of the aggregate reports read, and (reporter, fingerprint) of the
+    // failure reports, hashed: 8 bytes a report rather than its strings, so dropping
+    // duplicates costs little memory however many reports there are.
     seen: std::collections::HashSet<u64>,
 }
 
@@ -203,9 +205,9 @@ fn expand(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 }
 
 /// Reads one file's reports, as a worker does.
-fn parse(file: &str, bytes: &[u8]) -> Vec<Parsed> {
+fn parse(file: &str, bytes: std::borrow::Cow<'_, [u8]>) -> Vec<Parsed> {
     let mut payloads = Vec::new();
-    unpack::unpack(bytes, "", 0, &mut payloads);
+    unpack::unpack_cow(bytes, "", 0, &mut payloads);
     let mut out = Vec::with_capacity(payloads.len());
     for p in payloads {
         let bad = |reason: String| {
@@ -240,7 +242,7 @@ fn read_input(input: &Input) -> Vec<Parsed> {
         Input::Path(p) => {
             let file = p.display().to_string();
             match std::fs::read(p) {
-                Ok(bytes) => parse(&file, &bytes),
+                Ok(bytes) => parse(&file, bytes.into()),
                 Err(e) => vec![Parsed::Bad(Unreadable {
                     file,
                     inner: String::new(),
@@ -248,7 +250,7 @@ fn read_input(input: &Input) -> Vec<Parsed> {
                 })],
             }
         }
-        Input::Text { name, text } => parse(name, text),
+        Input::Text { name, text } => parse(name, (&text[..]).into()),
     }
 }
 
@@ -279,7 +281,7 @@ impl Summary {
 
     /// Reads the reports in `bytes`, naming them after `file`.
     pub fn read_bytes(&mut self, file: &str, bytes: &[u8]) {
-        for p in parse(file, bytes) {
+        for p in parse(file, bytes.into()) {
             self.fold(p);
         }
     }
@@ -400,6 +402,13 @@ impl Summary {
                 self.out_of_scope += 1;
                 return;
             }
+        }
+        // The same report mailed twice (or kept in two mailboxes) counts once, as aggregate
+        // reports do; the prefix keeps the key apart from the aggregate reports' ids.
+        let key = format!("arf:{:016x}", r.fingerprint);
+        if !self.seen.insert(seen_key(&r.reporter, &key)) {
+            self.duplicates += 1;
+            return;
         }
         self.failure_reports += 1;
         let t = self
@@ -604,7 +613,8 @@ mod tests {
         one.read_all(&inputs, 1);
         let mut many = Summary::default();
         many.read_all(&inputs, 4);
-        assert!(one.aggregate_reports >= 5 && one.failure_reports >= 3 && one.tls_reports >= 2);
+        // Three failure report emails, one of them twice (the .eml and its Maildir copy).
+        assert!(one.aggregate_reports >= 5 && one.failure_reports >= 2 && one.tls_reports >= 2);
         assert_eq!(
             (
                 one.aggregate_reports,
@@ -623,6 +633,39 @@ mod tests {
         assert_eq!(one.tls_failures, many.tls_failures);
         assert_eq!(one.failures, many.failures);
         assert_eq!(one.unreadable, many.unreadable);
+    }
+
+    /// Issue #22: a failure report mailed twice (the same email read twice, or a copy in
+    /// another mailbox with its own envelope) counts once, as aggregate reports do; a second
+    /// incident of the same failure (another Arrival-Date) still counts.
+    #[test]
+    fn a_failure_report_mailed_twice_counts_once() {
+        let eml = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fixtures/reports/failure-google-2026-11-20.eml"),
+        )
+        .unwrap();
+        let text = String::from_utf8(eml.clone()).unwrap();
+        let mut s = Summary::default();
+        s.read_bytes("a.eml", &eml);
+        assert_eq!((s.failure_reports, s.duplicates), (1, 0));
+        let incidents: u64 = s.failures.values().map(|t| t.count).sum();
+        // The same report re-sent: a new Message-ID and Date on the report email itself.
+        let resent = text
+            .replacen("Message-ID:", "X-Old-Message-ID:", 1)
+            .replacen("\n", "\nMessage-ID: <resent-1@google.com>\n", 1);
+        s.read_bytes("b.eml", resent.as_bytes());
+        s.read_bytes("a.eml", &eml);
+        assert_eq!((s.failure_reports, s.duplicates), (1, 2));
+        assert_eq!(s.failures.values().map(|t| t.count).sum::<u64>(), incidents);
+        // Another incident: the failed message arrived at another time.
+        let arrival = text
+            .lines()
+            .find(|l| l.starts_with("Arrival-Date:"))
+            .expect("the fixture has an Arrival-Date");
+        let second = text.replace(arrival, "Arrival-Date: Fri, 20 Nov 2026 11:59:59 +0000");
+        s.read_bytes("c.eml", second.as_bytes());
+        assert_eq!((s.failure_reports, s.duplicates), (2, 2));
     }
 
     #[test]

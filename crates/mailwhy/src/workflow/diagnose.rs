@@ -127,6 +127,9 @@ pub struct Diagnoser {
     blocklists: Vec<crate::blocklist::List>,
     transport: crate::transport::FetchOptions,
     transport_probe: Option<crate::transport::ProbeOptions>,
+    /// Report files read for a diagnosis that brings none of its own (`mailwhy serve`'s
+    /// config `reports`).
+    reports: Vec<SourceFile>,
 }
 
 impl std::fmt::Debug for Diagnoser {
@@ -160,6 +163,7 @@ pub struct DiagnoserBuilder {
     event_options: ReadOptions,
     book: Option<Arc<Book>>,
     blocklists: Vec<crate::blocklist::List>,
+    reports: Vec<SourceFile>,
 }
 
 impl std::fmt::Debug for DiagnoserBuilder {
@@ -288,6 +292,24 @@ impl DiagnoserBuilder {
         self
     }
 
+    /// DMARC aggregate, failure and TLS report files (or Maildirs) that every diagnosis without
+    /// reports of its own reads as evidence (`mailwhy serve` with the config's `reports`). They
+    /// are read at each diagnosis, filtered to the recipient and the ticket's period; here each
+    /// path is only checked to exist, so a wrong name fails the start (or the reload) with the
+    /// file named rather than every diagnosis.
+    pub fn report_files(mut self, files: &[PathBuf]) -> Result<Self> {
+        for f in files {
+            if let Err(e) = std::fs::metadata(f) {
+                return Err(crate::Error::Read {
+                    file: f.display().to_string(),
+                    source: e,
+                });
+            }
+            self.reports.push(SourceFile::Path(f.clone()));
+        }
+        Ok(self)
+    }
+
     /// Delivery evidence read once for a whole batch: each row's `delivery` check comes from it.
     pub fn delivery_book(mut self, book: Arc<Book>) -> Self {
         self.book = Some(book);
@@ -317,6 +339,7 @@ impl DiagnoserBuilder {
             event_options: self.event_options,
             book: self.book,
             blocklists: self.blocklists,
+            reports: self.reports,
             transport: Default::default(),
             transport_probe: None,
         })
@@ -628,6 +651,12 @@ pub struct EarlierRow {
 /// likely cause first.
 pub async fn diagnose(d: &Diagnoser, request: &DiagnoseRequest) -> Report {
     let address = request.address.trim_matches(|c: char| c == '<' || c == '>');
+    // A ticket that brings reports reads those; otherwise the diagnoser's own (serve's config).
+    let reports = if request.reports.is_empty() {
+        &d.reports
+    } else {
+        &request.reports
+    };
     run(
         d,
         address,
@@ -635,7 +664,7 @@ pub async fn diagnose(d: &Diagnoser, request: &DiagnoseRequest) -> Report {
         Accounts::Directory,
         &request.messages,
         &request.events,
-        &request.reports,
+        reports,
     )
     .await
 }

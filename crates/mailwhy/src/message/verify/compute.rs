@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use super::compare::{self, receiver_hop};
 use super::headers::{arc_seals, envelope, spf_identity};
 use super::{is_pass, is_receiver_record, Computed, DmarcOutcome, SpfOutcome, Verified};
-use crate::auth::alignment::aligned;
+use crate::auth::alignment::{aligned, OrgDomains};
 use crate::auth::dkim_verify::{self, SignatureResult};
 use crate::auth::dmarc::AlignmentMode;
 use crate::auth::evaluate::{self, Evaluation, Identifiers};
@@ -141,7 +141,29 @@ pub async fn check(
 
     let mut c = CheckOutcome::start("dmarc-result");
     let dmarc = match (&from_domain, &discovery) {
-        (Some(from), Some(disc)) => Some(dmarc_result(&mut c, from, disc, spf.as_ref(), &dkim, a)),
+        (Some(from), Some(disc)) => {
+            // Relaxed alignment compares organizational domains by the RFC 9989 tree walk from
+            // each identifier; the From domain's is discovery's.
+            let mut known = OrgDomains::default();
+            if let Discovery::Found { org_domain, .. } = disc {
+                known.insert(from, Some(org_domain.clone()));
+            }
+            // Collected before the await: a borrowing iterator would not be Send.
+            let ids: Vec<String> = std::iter::once(from.clone())
+                .chain(spf.iter().map(|s| s.domain.clone()))
+                .chain(dkim.iter().map(|s| s.domain.clone()))
+                .collect();
+            let orgs = crate::auth::org_domain::lookup(ctx, ids, known, &mut c).await;
+            Some(dmarc_result(
+                &mut c,
+                from,
+                disc,
+                spf.as_ref(),
+                &dkim,
+                a,
+                &orgs,
+            ))
+        }
         _ => None,
     };
     let detail = match &dmarc {
@@ -193,6 +215,7 @@ fn dmarc_result(
     spf: Option<&SpfOutcome>,
     dkim: &[SignatureResult],
     a: &Analysis,
+    orgs: &OrgDomains,
 ) -> DmarcOutcome {
     let ids: Vec<(String, bool)> = dkim
         .iter()
@@ -213,6 +236,7 @@ fn dmarc_result(
             from,
             dkim: &ids,
             spf: spf.map(|s| (s.domain.as_str(), is_pass(s.result))),
+            orgs,
         },
     );
     // A fail is only certain when nothing that could have passed aligned was left unknown.
@@ -221,8 +245,9 @@ fn dmarc_result(
     // What was left unknown, named as the lookup that failed.
     let dkim_unknown = dkim
         .iter()
-        .find(|s| s.result == "temperror" && aligned(&s.domain, from, adkim));
-    let spf_unknown = spf.filter(|s| s.result == "temperror" && aligned(&s.domain, from, aspf));
+        .find(|s| s.result == "temperror" && aligned(&s.domain, from, adkim, orgs));
+    let spf_unknown =
+        spf.filter(|s| s.result == "temperror" && aligned(&s.domain, from, aspf, orgs));
     let failed: Option<(String, String)> = match disc.failed_lookup() {
         Some((q, o)) => Some((q, o.to_string())),
         None if e.result != "fail" => None,
@@ -247,7 +272,32 @@ fn dmarc_result(
     } else {
         e.result
     };
-    let policy = e.policy.map(|p| p.as_str());
+    // Discovery's policy refines evaluate's with np (From does not exist) and t=y (RFC 9989).
+    let policy = match disc.policy_for(from) {
+        Some(Ok(p)) => Some(p.as_str()),
+        _ => e.policy.map(|p| p.as_str()),
+    };
+    // A passing identifier that RFC 9989 and RFC 7489 receivers align differently.
+    let passing = spf
+        .filter(|s| is_pass(s.result))
+        .map(|s| ("SPF envelope domain ", s.domain.as_str(), aspf))
+        .into_iter()
+        .chain(
+            dkim.iter()
+                .filter(|s| is_pass(s.result))
+                .map(|s| ("DKIM d=", s.domain.as_str(), adkim)),
+        );
+    let mut disagree: Vec<Finding> = Vec::new();
+    for (what, id, mode) in passing {
+        if let Some(f) = crate::auth::alignment_disagrees(what, id, from, mode, orgs) {
+            if !disagree.iter().any(|x| x.detail == f.detail) {
+                disagree.push(f);
+            }
+        }
+    }
+    for f in disagree {
+        c.push(f);
+    }
     let out = DmarcOutcome {
         from_domain: from.to_string(),
         result,
@@ -271,7 +321,7 @@ fn dmarc_result(
         format!(
             "{method} {result} for {}{domain}{}",
             if method == "DKIM" { "d=" } else { "" },
-            if is_pass(result) && !aligned(domain, from, mode) {
+            if is_pass(result) && !aligned(domain, from, mode, orgs) {
                 " (not aligned)"
             } else {
                 ""
@@ -327,10 +377,10 @@ fn dmarc_result(
             "receiver_dmarc_pass": receiver_pass,
         })),
     );
-    let spf_unaligned = spf.filter(|s| is_pass(s.result) && !aligned(&s.domain, from, aspf));
+    let spf_unaligned = spf.filter(|s| is_pass(s.result) && !aligned(&s.domain, from, aspf, orgs));
     let dkim_unaligned: Vec<&SignatureResult> = dkim
         .iter()
-        .filter(|s| is_pass(s.result) && !aligned(&s.domain, from, adkim))
+        .filter(|s| is_pass(s.result) && !aligned(&s.domain, from, adkim, orgs))
         .collect();
     if spf_unaligned.is_some() || !dkim_unaligned.is_empty() {
         let mut passed: Vec<String> = dkim_unaligned
